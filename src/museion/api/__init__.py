@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI) and the app that also serves the web pages."""

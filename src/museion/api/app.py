@@ -1,0 +1,49 @@
+"""The Museion web application: API under /api, server-rendered pages at /, health at /healthz."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import sessionmaker
+
+from museion import __version__
+from museion.api import problems
+from museion.api.routes_catalog import router as catalog_router
+from museion.api.schemas import HealthOut
+from museion.config import get_settings
+from museion.store.migrate import current_revision
+from museion.web.pages import STATIC_DIR
+from museion.web.pages import router as pages_router
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """Build the app on ``engine`` (default: the configured database, which must be initialised)."""
+    if engine is None:
+        from museion.store.session import ready_engine
+
+        engine = ready_engine(get_settings().resolved_database_url)
+    app = FastAPI(
+        title="Museion",
+        version=__version__,
+        description="Catalogue and audience data for cultural organisations, with responsible AI on top.",
+        openapi_tags=[{"name": "catalogue", "description": "Works, creators and statistics."},
+                      {"name": "system", "description": "Health."}],
+    )
+    app.state.engine = engine
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    problems.install(app)
+
+    @app.get("/healthz", response_model=HealthOut, tags=["system"], summary="Liveness and database check")
+    def healthz() -> HealthOut:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return HealthOut(status="ok", database=engine.dialect.name, schema_revision=current_revision(engine),
+                         version=__version__, checked_at=datetime.now(timezone.utc))
+
+    app.include_router(catalog_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

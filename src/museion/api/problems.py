@@ -1,0 +1,56 @@
+"""Errors as RFC 9457 problem details (application/problem+json), never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from museion.errors import InputRejected, MuseionError, NotFound
+
+log = logging.getLogger("museion.api")
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str | None = None, instance: str | None = None, **extra: object) -> JSONResponse:
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not Found", 405: "Method Not Allowed"}
+        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"location": list(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        return problem(422, "Invalid request", "; ".join(f"{'.'.join(map(str, e['location']))}: {e['message']}" for e in errors),
+                       request.url.path, errors=errors)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "Not Found", str(exc), request.url.path)
+
+    @app.exception_handler(InputRejected)
+    async def rejected(request: Request, exc: InputRejected) -> JSONResponse:
+        return problem(422, "Input rejected", f"{len(exc.problems)} problem(s); nothing was changed", request.url.path,
+                       problems=[p.as_dict() for p in exc.problems])
+
+    @app.exception_handler(MuseionError)
+    async def museion_error(request: Request, exc: MuseionError) -> JSONResponse:
+        return problem(400, "Bad Request", str(exc), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
+        return problem(500, "Internal Server Error", "the server could not complete the request", request.url.path)

@@ -1,0 +1,70 @@
+"""Read endpoints for works, creators and catalogue statistics."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy.orm import Session
+
+from museion.api.deps import get_session
+from museion.api.schemas import CreatorOut, PageOut, StatsOut, WorkOut, creator_out
+from museion.catalog import queries
+from museion.catalog.stats import catalogue_stats
+from museion.ingest.schema import WORK_KINDS
+
+router = APIRouter(prefix="/api", tags=["catalogue"])
+WorkKind = StrEnum("WorkKind", {k: k for k in sorted(WORK_KINDS)})  # type: ignore[misc]
+SessionDep = Annotated[Session, Depends(get_session)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page (1–200).")]
+Text = Annotated[str | None, Query(max_length=200)]
+Id = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.get("/works", response_model=PageOut[WorkOut], summary="Search and filter works")
+def list_works(
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the title.", examples=["heat"])] = None,
+    kind: Annotated[WorkKind | None, Query()] = None,
+    genre: Text = None,
+    subject: Text = None,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    creator: Annotated[int | None, Query(ge=1, le=2**62, description="Only works credited to this creator id.")] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> PageOut[WorkOut]:
+    page = queries.list_works(
+        session, queries.WorkFilter(q=q, kind=kind.value if kind else None, genre=genre, subject=subject, source=source, creator_id=creator),
+        offset=offset, limit=limit,
+    )
+    return PageOut[WorkOut](items=[WorkOut.of(w) for w in page.items], total=page.total, offset=offset, limit=limit)
+
+
+@router.get("/works/{work_id}", response_model=WorkOut, summary="One work with its terms and creators")
+def get_work(session: SessionDep, work_id: Id) -> WorkOut:
+    return WorkOut.of(queries.get_work(session, work_id))
+
+
+@router.get("/creators", response_model=PageOut[CreatorOut], summary="Search creators")
+def list_creators(
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the name.")] = None,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    gender: Annotated[str | None, Query(max_length=64)] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> PageOut[CreatorOut]:
+    page = queries.list_creators(session, q=q, source=source, gender=gender, offset=offset, limit=limit)
+    return PageOut[CreatorOut](items=[creator_out(c) for c in page.items], total=page.total, offset=offset, limit=limit)
+
+
+@router.get("/creators/{creator_id}", response_model=CreatorOut, summary="One creator")
+def get_creator(session: SessionDep, creator_id: Id) -> CreatorOut:
+    return creator_out(queries.get_creator(session, creator_id))
+
+
+@router.get("/stats", response_model=StatsOut, summary="Catalogue and activity counts")
+def stats(session: SessionDep) -> StatsOut:
+    return StatsOut(**catalogue_stats(session))

@@ -1,0 +1,1 @@
+"""The catalogue: works, creators and their links; queries, statistics and exports."""

@@ -1,0 +1,1 @@
+"""The `museion` command line."""

@@ -1,0 +1,359 @@
+"""`museion`: set up the store, load data, inspect the catalogue and serve the web app.
+
+Start with `museion demo` (what `make run` runs), or `museion init` then `museion ingest …`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from museion import __version__
+from museion.cli.output import console, err_console, file_progress, friendly_errors, print_json
+from museion.config import get_settings
+from museion.errors import InputRejected, MuseionError, Problem
+
+app = typer.Typer(
+    help="Museion: responsible AI for cultural organisations' catalogue and audience data.\n\n"
+    "Quick start: `museion demo` loads the sample datasets into an embedded database and serves the web app. "
+    "Configure with MUSEION_DATABASE_URL (PostgreSQL in production), MUSEION_HOME and MUSEION_DATASETS_DIR.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
+db_app = typer.Typer(help="Database schema: migrations with Alembic.", no_args_is_help=True)
+datasets_app = typer.Typer(help="Public datasets: list, download with checksum verification, load.", no_args_is_help=True)
+ingest_app = typer.Typer(
+    help="Import your own files (CSV/TSV, JSON Lines, Parquet; .gz works too). Every import is atomic: "
+    "all rows land or nothing changes, and every rejected row is named by file, line and column.",
+    no_args_is_help=True,
+)
+catalog_app = typer.Typer(help="Inspect the catalogue.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data in open formats.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(datasets_app, name="datasets")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(export_app, name="export")
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from museion.store.session import ready_engine
+
+    return ready_engine(get_settings().resolved_database_url)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"museion {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Museion command line."""
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+@app.command()
+@friendly_errors
+def init() -> None:
+    """Create the database (a SQLite file in MUSEION_HOME unless MUSEION_DATABASE_URL is set) at the latest schema."""
+    from museion.store.migrate import current_revision, upgrade
+    from museion.store.session import engine_for
+
+    settings = get_settings()
+    engine = engine_for(settings.resolved_database_url)
+    upgrade(engine)
+    console.print(f"database ready at {engine.url.render_as_string()} (schema {current_revision(engine)})")
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from museion.store.migrate import current_revision, upgrade
+    from museion.store.session import engine_for
+
+    engine = engine_for(get_settings().resolved_database_url)
+    upgrade(engine, revision)
+    console.print(f"schema at {current_revision(engine)}")
+
+
+@db_app.command("current")
+@friendly_errors
+def db_current() -> None:
+    """Show the schema revision of the database and of the code."""
+    from museion.store.migrate import current_revision, head_revision
+    from museion.store.session import engine_for
+
+    engine = engine_for(get_settings().resolved_database_url)
+    console.print(f"database: {current_revision(engine) or 'not initialised'}; code: {head_revision(engine)}")
+
+
+# --- datasets ----------------------------------------------------------------------------------
+
+def _dataset_folder(name: str, path: Path | None) -> Path:
+    from museion.datasets.registry import get_dataset
+
+    return path if path is not None else get_dataset(name).locate(get_settings().datasets_dir)
+
+
+@datasets_app.command("list")
+@friendly_errors
+def datasets_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Known datasets, their licences, and whether their files are in MUSEION_DATASETS_DIR."""
+    from museion.datasets.registry import all_datasets
+
+    base = get_settings().datasets_dir
+    rows = [
+        {"name": d.name, "title": d.title, "publisher": d.publisher, "licence": d.licence,
+         "folder": str(d.locate(base)), "present": not d.missing(d.locate(base)), "redistributable": d.redistributable}
+        for d in all_datasets()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"datasets in {base}")
+    for col in ("name", "present", "licence", "title"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["name"], "yes" if r["present"] else "no", r["licence"], r["title"])
+    console.print(table)
+
+
+@datasets_app.command("fetch")
+@friendly_errors
+def datasets_fetch(
+    name: Annotated[str, typer.Argument(help="Dataset name (see `museion datasets list`).")],
+    dest: Annotated[Optional[Path], typer.Option(help="Folder to put the files in (default: MUSEION_DATASETS_DIR/NAME).")] = None,
+) -> None:
+    """Download NAME from its publisher and verify each file's published sha256 before installing it."""
+    from rich.progress import DownloadColumn, Progress
+
+    from museion.datasets.fetch import fetch
+    from museion.datasets.registry import get_dataset
+
+    dataset = get_dataset(name)
+    folder = dest or dataset.locate(get_settings().datasets_dir)
+    with Progress(*Progress.get_default_columns(), DownloadColumn(), console=err_console) as progress:
+        task = progress.add_task(f"fetching {name}", total=None)
+        installed = fetch(dataset, folder, progress=lambda n, total: progress.update(task, advance=n, total=total))
+    console.print(f"verified and installed {len(installed)} file(s) in {folder}")
+    if dataset.notes:
+        console.print(dataset.notes)
+
+
+@datasets_app.command("load")
+@friendly_errors
+def datasets_load(
+    name: Annotated[str, typer.Argument(help="Dataset name (see `museion datasets list`).")],
+    path: Annotated[Optional[Path], typer.Option(help="Folder with the dataset's files (default: MUSEION_DATASETS_DIR/NAME).")] = None,
+    max_errors: Annotated[Optional[int], typer.Option(help="Stop after this many problems.")] = None,
+    verify: Annotated[bool, typer.Option(help="Check published sha256 checksums first.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the import reports as JSON.")] = False,
+) -> None:
+    """Load NAME into the store, atomically. Loading it again changes nothing."""
+    from museion.datasets.registry import get_dataset
+    from museion.datasets.service import load_dataset
+
+    dataset = get_dataset(name)
+    folder = _dataset_folder(name, path)
+    if verify:
+        problems = dataset.verify(folder)
+        if problems:
+            raise InputRejected(problems)
+    engine = _engine()
+    with file_progress(not as_json and sys.stderr.isatty()) as progress:
+        reports = load_dataset(engine, dataset, folder, max_errors=max_errors or get_settings().max_errors, progress=progress)
+    _print_reports(reports, as_json)
+
+
+def _print_reports(reports: list, as_json: bool) -> None:  # type: ignore[type-arg]
+    if as_json:
+        print_json([r.as_dict() for r in reports])
+        return
+    table = Table()
+    for col in ("file", "entity", "rows read", "inserted", "updated", "unchanged", "seconds"):
+        table.add_column(col, justify="right" if col not in ("file", "entity") else "left")
+    for r in reports:
+        table.add_row(r.file, r.entity, f"{r.rows_read:,}", f"{r.inserted:,}", f"{r.updated:,}", f"{r.unchanged:,}", f"{r.seconds:.2f}")
+    console.print(table)
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        field, sep, column = item.partition("=")
+        if not sep or not field or not column:
+            raise InputRejected([Problem(flag, None, None, f"expected FIELD=VALUE, got {item!r}")])
+        out[field.strip()] = column
+    return out
+
+
+def _ingest(entity: str, file: Path, mapping_file: Path | None, column: list[str], const: list[str], source: str | None,
+            kind: str | None, fmt: str | None, delimiter: str | None, encoding: str | None, list_separator: str | None,
+            timestamp_format: str | None, creator_role: str | None, max_errors: int | None, as_json: bool) -> None:
+    from museion.ingest.load import import_file
+    from museion.ingest.mapping import ColumnMapping
+
+    base = ColumnMapping.from_file(mapping_file, entity) if mapping_file else ColumnMapping(entity)
+    constants = _pairs(const, "--const")
+    if kind:
+        constants["kind"] = kind
+    mapping = base.with_overrides(
+        columns=_pairs(column, "--column"), constants=constants, source=source, format=fmt, delimiter=delimiter,
+        encoding=encoding, list_separator=list_separator, timestamp_format=timestamp_format, creator_role=creator_role,
+    )
+    mapping.check_fields("command line")
+    engine = _engine()
+    settings = get_settings()
+    with file_progress(not as_json and sys.stderr.isatty()) as progress:
+        report = import_file(engine, mapping, file, max_errors=max_errors or settings.max_errors,
+                             progress=progress(file.name, file.stat().st_size) if progress and file.is_file() else None,
+                             label=str(file))
+    _print_reports([report], as_json)
+
+
+def _make_ingest_command(entity: str, doc: str) -> None:
+    from museion.ingest.schema import ENTITIES
+
+    fields = ", ".join(f.name + ("*" if f.required else "") for f in ENTITIES[entity].fields)
+
+    @ingest_app.command(entity, help=f"{doc}\n\nFields (* required): {fields}.")
+    @friendly_errors
+    def command(
+        file: Annotated[Path, typer.Argument(help="The file to import.")],
+        mapping: Annotated[Optional[Path], typer.Option("--mapping", help="TOML mapping file (see docs/ingest.md).")] = None,
+        column: Annotated[list[str], typer.Option("--column", "-c", help="FIELD=COLUMN, e.g. member=userID; repeatable.")] = [],  # noqa: B006
+        const: Annotated[list[str], typer.Option("--const", help="FIELD=VALUE for every row; repeatable.")] = [],  # noqa: B006
+        source: Annotated[Optional[str], typer.Option(help="Key namespace, e.g. your system's name (default: local).")] = None,
+        kind: Annotated[Optional[str], typer.Option(help="Kind for every row (work kind or event kind).")] = None,
+        fmt: Annotated[Optional[str], typer.Option("--format", help="csv, tsv, jsonl or parquet (default: from the name).")] = None,
+        delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter, e.g. ';' or '\\t'.")] = None,
+        encoding: Annotated[Optional[str], typer.Option(help="Text encoding, e.g. latin-1 (default: utf-8).")] = None,
+        list_separator: Annotated[Optional[str], typer.Option(help="Separator inside list cells (default: |).")] = None,
+        timestamp_format: Annotated[Optional[str], typer.Option(help="'auto' or a strptime pattern.")] = None,
+        creator_role: Annotated[Optional[str], typer.Option(help="Role given to creators listed on works.")] = None,
+        max_errors: Annotated[Optional[int], typer.Option(help="Stop after this many problems.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False,
+    ) -> None:
+        _ingest(entity, file, mapping, column, const, source, kind, fmt, delimiter, encoding, list_separator,
+                timestamp_format, creator_role, max_errors, as_json)
+
+
+_make_ingest_command("works", "Import works (films, books, recordings, artworks…). Creators they list must exist.")
+_make_ingest_command("creators", "Import creators, with optional gender, nationality, birth year, career stage.")
+_make_ingest_command("members", "Import audience members by pseudonymous key (no names or e-mails).")
+_make_ingest_command("events", "Import activity (views, plays, ratings…). Works must exist; members are created as seen.")
+
+
+# --- catalogue ---------------------------------------------------------------------------------
+
+@catalog_app.command("stats")
+@friendly_errors
+def catalog_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Counts of works, creators, members and events by kind and source."""
+    from museion.catalog.stats import catalogue_stats
+    from museion.store.engine import session_scope
+
+    with session_scope(_engine()) as session:
+        stats = catalogue_stats(session)
+    if as_json:
+        print_json(stats)
+        return
+    table = Table(title="catalogue")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key in ("works", "creators", "credits", "members", "events", "imports"):
+        table.add_row(key, f"{stats[key]:,}")
+    for group in ("works_by_kind", "events_by_kind", "terms_by_vocabulary"):
+        for k, v in stats[group].items():
+            table.add_row(f"{group.replace('_by_', ' · ')} {k}", f"{v:,}")
+    console.print(table)
+
+
+@export_app.command("works")
+@friendly_errors
+def export_works(
+    fmt: Annotated[str, typer.Option("--format", help="jsonld (schema.org + Dublin Core) or csv.")] = "jsonld",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Export every work. CSV cells that a spreadsheet would run as formulas are neutralised."""
+    from museion.catalog.export import write_csv, write_jsonld
+    from museion.store.engine import session_scope
+
+    writers = {"jsonld": write_jsonld, "csv": write_csv}
+    if fmt not in writers:
+        raise MuseionError(f"unknown format {fmt!r}; use jsonld or csv")
+    engine = _engine()
+    if output is None:
+        with session_scope(engine) as session:
+            writers[fmt](session, sys.stdout)
+        return
+    partial = output.with_name(output.name + ".partial")
+    with session_scope(engine) as session, partial.open("w", encoding="utf-8", newline="") as out:
+        n = writers[fmt](session, out)
+    partial.replace(output)  # never leave a half-written export under the real name
+    err_console.print(f"wrote {n:,} works to {output}")
+
+
+# --- serving -----------------------------------------------------------------------------------
+
+@app.command()
+@friendly_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the web app and the API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from museion.api.app import create_app
+
+    _engine()  # fail here, clearly, if the database is not ready
+    console.print(f"Museion on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+DEMO_DATASETS = ("movielens-latest-small", "tate", "moma")
+
+
+@app.command()
+@friendly_errors
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the app after loading.")] = True,
+) -> None:
+    """Initialise the embedded database, load the sample datasets (skipping ones already loaded) and serve."""
+    from museion.datasets.registry import get_dataset
+    from museion.datasets.service import already_loaded, load_dataset
+    from museion.store.migrate import upgrade
+    from museion.store.session import engine_for
+
+    settings = get_settings()
+    engine = engine_for(settings.resolved_database_url)
+    upgrade(engine)
+    for name in DEMO_DATASETS:
+        dataset = get_dataset(name)
+        folder = dataset.locate(settings.datasets_dir)
+        if dataset.missing(folder):
+            err_console.print(f"[yellow]skipping {name}: its files are not in {folder}[/] (see `museion datasets fetch {name}`)")
+            continue
+        if already_loaded(engine, dataset, folder):
+            console.print(f"{name}: already loaded")
+            continue
+        console.print(f"loading {name} from {folder}")
+        with file_progress(sys.stderr.isatty()) as progress:
+            _print_reports(load_dataset(engine, dataset, folder, max_errors=settings.max_errors, progress=progress), False)
+    if serve_app:
+        serve(host=host, port=port)

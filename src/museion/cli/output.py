@@ -1,0 +1,70 @@
+"""Terminal output for commands: rich consoles, progress bars, and error reporting without tracebacks."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from sqlalchemy.exc import SQLAlchemyError
+
+from museion.errors import InputRejected, MuseionError
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def print_json(data: Any) -> None:
+    def default(value: Any) -> Any:
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        return str(value)
+
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=default) + "\n")
+
+
+def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn Museion and database errors into a short message and exit code 2 (input) or 1 (other)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except InputRejected as exc:
+            err_console.print(f"[bold red]{exc.args[0].splitlines()[0]}[/]", highlight=False)
+            for problem in exc.problems:
+                err_console.print(f"  - {problem}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
+        except MuseionError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        except SQLAlchemyError as exc:
+            err_console.print(f"[bold red]database error:[/] {getattr(exc, 'orig', None) or exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+@contextmanager
+def file_progress(enabled: bool = True) -> Iterator[Callable[[str, int], Callable[[int], None]] | None]:
+    """A factory of per-file byte progress bars (None when output is not a terminal or disabled)."""
+    if not enabled:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=False) as progress:
+        def factory(name: str, total: int) -> Callable[[int], None]:
+            task = progress.add_task(name, total=total)
+            return lambda advance: progress.advance(task, advance)
+
+        yield factory

@@ -1,0 +1,50 @@
+"""Settings read from the environment (``MUSEION_*``) so one install serves laptops, CI and production."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "museion"
+
+
+def _default_datasets_dir() -> Path:
+    """The shared data folder beside a checkout (``../shared/data``) if present, else under the home."""
+    here = Path.cwd()
+    for base in (here, *here.parents):
+        candidate = base.parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return _default_home() / "datasets"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field can be set as ``MUSEION_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MUSEION_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home, description="Where the embedded database and artifacts live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file in MUSEION_HOME."
+    )
+    datasets_dir: Path = Field(
+        default_factory=_default_datasets_dir, description="Folder that holds one sub-folder per dataset."
+    )
+    max_errors: int = Field(default=20, ge=1, description="Problems collected before an import stops.")
+    chunk_rows: int = Field(default=50_000, ge=100, description="Rows validated and written per batch.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'museion.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

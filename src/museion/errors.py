@@ -1,0 +1,45 @@
+"""Errors that reach users: each names where the problem is and why, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One rejected piece of input: which file, line and column, and why."""
+
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.reason}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "column": self.column, "reason": self.reason}
+
+
+class MuseionError(Exception):
+    """Base for errors whose message is written for the person who caused them."""
+
+
+class NotFound(MuseionError):
+    """A named thing (dataset, work, member…) does not exist."""
+
+
+class InputRejected(MuseionError):
+    """Input failed validation; nothing was written. Carries every problem found (up to the limit)."""
+
+    def __init__(self, problems: list[Problem], *, truncated: bool = False) -> None:
+        self.problems = problems
+        self.truncated = truncated
+        more = " (stopped after this many; there may be more)" if truncated else ""
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"rejected: {len(problems)} problem(s){more}; nothing was changed\n{lines}")

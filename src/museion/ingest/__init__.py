@@ -1,0 +1,1 @@
+"""Ingest: read files, map columns to the domain, validate, and load atomically."""

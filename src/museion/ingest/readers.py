@@ -1,0 +1,232 @@
+"""Stream rows from CSV/TSV, JSON Lines and Parquet files in chunks, with line numbers.
+
+Rows come out as ``(line, {column: value})``. CSV lines are decoded one at a time so an encoding
+error names its line; a chunk never holds more than ``chunk_rows`` rows, so files larger than
+memory stream through.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from museion.errors import InputRejected, Problem
+
+Format = Literal["csv", "tsv", "jsonl", "parquet"]
+Row = tuple[int, dict[str, Any]]
+RowOrProblem = Row | Problem
+Progress = Callable[[int], None]
+
+csv.field_size_limit(1 << 24)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    format: Format | None = None  # guessed from the file name when None
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    chunk_rows: int = 50_000
+    columns: tuple[str, ...] | None = None  # names for a file without a header row
+
+
+def guess_format(path: Path) -> Format:
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    last = suffixes[-1] if suffixes else ""
+    return {
+        ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".dat": "tsv", ".txt": "csv",
+        ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet",
+    }.get(last, "csv")  # type: ignore[return-value]
+
+
+class _Source:
+    """A file opened for binary reading (gunzipped when it ends in .gz); ``position`` is in on-disk bytes."""
+
+    def __init__(self, path: Path) -> None:
+        self._disk = path.open("rb")
+        self.stream: IO[bytes] = gzip.GzipFile(fileobj=self._disk) if path.suffix.lower() == ".gz" else self._disk  # type: ignore[assignment]
+
+    @property
+    def position(self) -> int:
+        return self._disk.tell()
+
+    def __enter__(self) -> _Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.close()
+        self._disk.close()
+
+
+def _check_encoding(label: str, encoding: str) -> str:
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise InputRejected([Problem(label, None, None, f"unknown encoding {encoding!r}")]) from None
+    if "\n".encode(info.name) != b"\n":
+        raise InputRejected(
+            [Problem(label, None, None, f"encoding {encoding!r} is not line-compatible; convert the file to UTF-8")]
+        )
+    # A UTF-8 byte-order mark is not part of the first column's name.
+    return "utf-8-sig" if info.name == "utf-8" else info.name
+
+
+def _decoding_problem(path: Path, encoding: str, label: str) -> Problem:
+    """Find the first line that does not decode (the slow, exact scan that runs only after a failure)."""
+    decode = codecs.getincrementaldecoder(encoding)(errors="strict").decode
+    with _Source(path) as src:
+        for number, chunk in enumerate(src.stream, start=1):
+            try:
+                decode(chunk)
+            except UnicodeDecodeError as exc:
+                return Problem(label, number, None, f"not valid {exc.encoding}: byte {chunk[exc.start]:#04x} at position {exc.start + 1}")
+    return Problem(label, None, None, f"not valid {encoding}")
+
+
+def _text(src: _Source, encoding: str) -> io.TextIOWrapper:
+    # newline="" hands line endings to the csv module, which then counts lines itself (reader.line_num).
+    return io.TextIOWrapper(src.stream, encoding=encoding, errors="strict", newline="")
+
+
+def read_header(path: Path, options: ReadOptions, label: str) -> list[str] | None:
+    """The column names of a file without reading its rows; None for JSON Lines (keys vary per line)."""
+    fmt = options.format or guess_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        except Exception as exc:  # pyarrow raises several types for a corrupt file
+            raise InputRejected([Problem(label, None, None, f"not a readable Parquet file: {exc}")]) from None
+    if fmt == "jsonl":
+        return None
+    if options.columns:
+        return list(options.columns)
+    encoding = _check_encoding(label, options.encoding)
+    try:
+        with _Source(path) as src:
+            return next(csv.reader(_text(src, encoding), delimiter=_delimiter(fmt, options)), [])
+    except UnicodeDecodeError:
+        raise InputRejected([_decoding_problem(path, encoding, label)]) from None
+    except (OSError, EOFError) as exc:
+        raise InputRejected([Problem(label, None, None, f"cannot read the file: {exc}")]) from None
+
+
+def _delimiter(fmt: Format, options: ReadOptions) -> str:
+    if options.delimiter:
+        return options.delimiter.encode().decode("unicode_escape")  # lets users type '\t'
+    return "\t" if fmt == "tsv" else ","
+
+
+def _csv_rows(path: Path, options: ReadOptions, label: str, progress: Progress | None) -> Iterator[RowOrProblem]:
+    fmt = options.format or guess_format(path)
+    encoding = _check_encoding(label, options.encoding)
+    with _Source(path) as src:
+        reader = csv.reader(_text(src, encoding), delimiter=_delimiter(fmt, options), strict=True)
+        start = 1
+        try:
+            if options.columns:
+                header = list(options.columns)
+            else:
+                header = next(reader, None)
+                if header is None:
+                    raise InputRejected([Problem(label, 1, None, "the file is empty; expected a header row")])
+                start = reader.line_num + 1
+            width = len(header)
+            reported = 0
+            for fields in reader:
+                if len(fields) == width:
+                    yield start, dict(zip(header, fields))
+                elif fields:  # csv yields [] for blank lines; those are skipped
+                    kind = "truncated row?" if len(fields) < width else "unquoted delimiter in a value?"
+                    yield Problem(label, start, None, f"expected {width} fields, found {len(fields)} ({kind})")
+                start = reader.line_num + 1
+                if progress and start % 8192 == 0:
+                    progress(src.position - reported)
+                    reported = src.position
+            if progress:
+                progress(src.position - reported)
+        except csv.Error as exc:
+            raise InputRejected([Problem(label, start, None, f"malformed CSV: {exc}")]) from None
+        except UnicodeDecodeError:
+            raise InputRejected([_decoding_problem(path, encoding, label)]) from None
+        except (OSError, EOFError) as exc:  # e.g. a truncated .gz
+            raise InputRejected([Problem(label, start, None, f"cannot read the file: {exc}")]) from None
+
+
+def _jsonl_rows(path: Path, options: ReadOptions, label: str, progress: Progress | None) -> Iterator[RowOrProblem]:
+    encoding = _check_encoding(label, options.encoding)
+    with _Source(path) as src:
+        reported = 0
+        number = 0
+        try:
+            for number, text in enumerate(_text(src, encoding), start=1):
+                if not text.strip():
+                    continue
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    yield Problem(label, number, None, f"invalid JSON: {exc.msg} at character {exc.pos + 1}")
+                    continue
+                if not isinstance(obj, dict):
+                    yield Problem(label, number, None, "each line must be a JSON object")
+                    continue
+                yield number, obj
+                if progress and number % 8192 == 0:
+                    progress(src.position - reported)
+                    reported = src.position
+        except UnicodeDecodeError:
+            raise InputRejected([_decoding_problem(path, encoding, label)]) from None
+        except (OSError, EOFError) as exc:
+            raise InputRejected([Problem(label, number + 1, None, f"cannot read the file: {exc}")]) from None
+        if progress:
+            progress(src.position - reported)
+
+
+def _parquet_rows(path: Path, options: ReadOptions, label: str, progress: Progress | None) -> Iterator[RowOrProblem]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a corrupt file
+        raise InputRejected([Problem(label, None, None, f"not a readable Parquet file: {exc}")]) from None
+    total = path.stat().st_size
+    rows = pf.metadata.num_rows or 1
+    n = 0
+    for batch in pf.iter_batches(batch_size=options.chunk_rows):
+        for record in batch.to_pylist():
+            n += 1
+            yield n, record
+        if progress:
+            progress(total * batch.num_rows // rows)
+
+
+def iter_rows(path: Path, options: ReadOptions, label: str, progress: Progress | None = None) -> Iterator[Row | Problem]:
+    """Yield rows, or a Problem for a row that cannot be parsed, and keep going."""
+    fmt = options.format or guess_format(path)
+    reader = {"parquet": _parquet_rows, "jsonl": _jsonl_rows}.get(fmt, _csv_rows)
+    return reader(path, options, label, progress)
+
+
+def iter_chunks(
+    path: Path, options: ReadOptions, label: str, progress: Progress | None = None
+) -> Iterator[tuple[list[Row], list[Problem]]]:
+    """Group rows into chunks of at most ``chunk_rows``; unparseable rows come back as problems."""
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    for item in iter_rows(path, options, label, progress):
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        rows.append(item)
+        if len(rows) >= options.chunk_rows:
+            yield rows, problems
+            rows, problems = [], []
+    if rows or problems:
+        yield rows, problems

@@ -1,0 +1,146 @@
+"""Shared fixtures: a migrated database on every backend (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from museion.store.engine import make_engine
+from museion.store.migrate import upgrade
+from museion.store.models import Base
+
+REPO = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("MUSEION_TEST_POSTGRES_URL")
+PG_SKIP = "PostgreSQL tests need MUSEION_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+
+
+def datasets_dir() -> Path:
+    return Path(os.environ.get("MUSEION_DATASETS_DIR") or REPO.parent / "shared" / "data")
+
+
+def require_dataset(folder: str) -> Path:
+    path = datasets_dir() / folder
+    if not path.is_dir():
+        pytest.skip(f"shared dataset {folder!r} not found in {datasets_dir()} (set MUSEION_DATASETS_DIR)")
+    return path
+
+
+def pg_schema_url(schema: str) -> str:
+    assert PG_URL
+    url = make_url(PG_URL)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def create_pg_schema() -> tuple[str, str]:
+    """A fresh, empty schema (name, URL) so parallel workers and runs never share tables."""
+    schema = f"museion_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG_URL)  # type: ignore[arg-type]
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return schema, pg_schema_url(schema)
+
+
+def drop_pg_schema(schema: str) -> None:
+    admin = make_engine(PG_URL)  # type: ignore[arg-type]
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (faster than migrating every time)."""
+    path = tmp_path_factory.mktemp("template") / "museion.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    schema, url = create_pg_schema()
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    drop_pg_schema(schema)
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """The URL of an empty, migrated database; every test using it runs on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        target = tmp_path / "museion.db"
+        shutil.copy(sqlite_template, target)
+        yield f"sqlite:///{target}"
+        return
+    url = request.getfixturevalue("pg_migrated")
+    engine = make_engine(url)
+    _truncate_all(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def museion_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the CLI and app settings at this test's database."""
+    from museion.config import get_settings
+
+    monkeypatch.setenv("MUSEION_DATABASE_URL", db_url)
+    monkeypatch.setenv("MUSEION_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MUSEION_DATASETS_DIR", str(datasets_dir()))
+    get_settings.cache_clear()
+    yield db_url
+    get_settings.cache_clear()
+
+
+SAMPLE_CREATORS = "key,name,gender,birth_year\nc1,Michael Mann,Male,1943\nc2,Agnès Varda,Female,1928\n"
+SAMPLE_WORKS = (
+    "key,kind,title,year,genres,subjects,creators\n"
+    "1,film,Heat,1995,Crime|Drama,,c1\n"
+    "2,film,Cléo from 5 to 7,1962,Drama,Paris,c2\n"
+    "3,artwork,=1+1 (a formula-looking title),1929,painting,sea|boat,\n"
+    "4,book,Collected Essays,2001,,,\n"
+)
+
+
+@pytest.fixture
+def sample_catalogue(engine: Engine, tmp_path: Path) -> Engine:
+    """Four works, two creators and a few events: enough to exercise queries, pages and exports."""
+    from museion.ingest.load import import_file
+    from museion.ingest.mapping import ColumnMapping
+
+    for name, text_ in (("creators", SAMPLE_CREATORS), ("works", SAMPLE_WORKS),
+                        ("events", "member,work,kind,value\nm1,1,rating,4.5\nm2,2,view,\n")):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(text_, encoding="utf-8")
+        import_file(engine, ColumnMapping(name, source="demo"), path)
+    return engine

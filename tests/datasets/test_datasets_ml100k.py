@@ -1,0 +1,47 @@
+"""MovieLens 100K works from a user-supplied folder; tested on small files written in its format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from helpers import counts
+from museion.datasets.registry import get_dataset
+from museion.datasets.service import load_dataset
+from museion.errors import InputRejected
+from museion.store.models import Member, Work
+
+
+def write_ml100k(folder: Path, *, item_flags: str = "0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "u.user").write_text("1|24|M|technician|85711\n2|53|F|other|94043\n", encoding="latin-1")
+    (folder / "u.item").write_bytes(
+        (f"1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)|{item_flags}\n"
+         "2|Café au lait (1994)|01-Jan-1994||http://us.imdb.com/x|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n").encode("latin-1"))
+    (folder / "u.data").write_text("1\t1\t5\t874965758\n2\t1\t3\t876893171\n2\t2\t4\t878542960\n", encoding="utf-8")
+    return folder
+
+
+def test_members_keep_age_gender_occupation_but_not_zip(engine: Engine, tmp_path: Path) -> None:
+    load_dataset(engine, get_dataset("movielens-100k"), write_ml100k(tmp_path / "ml-100k"))
+    c = counts(engine)
+    assert (c["members"], c["works"], c["events"]) == (2, 2, 3)
+    with engine.connect() as conn:
+        member = conn.execute(select(Member).where(Member.key == "ml100k:1")).mappings().one()
+        toy = conn.execute(select(Work.title, Work.year, Work.date_text).where(Work.key == "ml100k:1")).one()
+        cafe = conn.scalar(select(Work.title).where(Work.key == "ml100k:2"))
+    assert (member["age"], member["gender"], member["occupation"]) == (24, "M", "technician")
+    assert "85711" not in repr(dict(member))
+    assert toy == ("Toy Story (1995)", 1995, "01-Jan-1995")
+    assert cafe == "Café au lait (1994)"  # latin-1 decoded exactly
+
+
+def test_bad_genre_flag_is_named(engine: Engine, tmp_path: Path) -> None:
+    folder = write_ml100k(tmp_path / "ml-100k", item_flags="0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|x")
+    with pytest.raises(InputRejected) as err:
+        load_dataset(engine, get_dataset("movielens-100k"), folder)
+    assert err.value.problems[0].file == "u.item" and err.value.problems[0].line == 1
+    assert "genre flags must be 0 or 1" in err.value.problems[0].reason
+    assert counts(engine)["members"] == 0  # the whole dataset is one transaction
