@@ -7,11 +7,12 @@ writes; the caller owns the transaction, so a rejected import leaves nothing beh
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, String, Table, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import ARRAY, JSON, Connection, String, Table, bindparam, delete, func, literal, select, update
 
 from museion.errors import Problem
 from museion.ingest.validate import Chunk
@@ -102,16 +103,22 @@ def _existing_hashes(conn: Connection, table: Table, keys: Sequence[str]) -> dic
 
 
 def upsert_by_key(conn: Connection, table: Table, records: list[dict[str, Any]]) -> tuple[Counts, dict[str, int]]:
-    """Insert new keys, update changed ones (by content hash), skip unchanged; key → id of rows that changed."""
+    """Insert new keys, update changed ones (by content hash), skip unchanged; key → id of rows that changed.
+
+    New rows go in at driver level (timestamps come from the database's defaults); updates, which are
+    rare on re-imports, go through SQLAlchemy.
+    """
     counts = Counts()
     existing = _existing_hashes(conn, table, [r["key"] for r in records])
     new = [r for r in records if r["key"] not in existing]
-    changed = [dict(r, _id=existing[r["key"]][0]) for r in records if r["key"] in existing and existing[r["key"]][1] != r["content_hash"]]
+    changed = [dict(r, _id=existing[r["key"]][0]) for r in records
+               if r["key"] in existing and existing[r["key"]][1] != r["content_hash"]]
     counts.unchanged = len(records) - len(new) - len(changed)
     if new:
-        now = utcnow()
-        conn.execute(insert(table), [dict(r, created_at=now, updated_at=now) if "updated_at" in table.c else dict(r, created_at=now) for r in new])
-        counts.inserted = len(new)
+        columns = list(new[0])
+        as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+        rows = [tuple(json.dumps(r[c]) if c in as_json else r[c] for c in columns) for r in new]
+        counts.inserted = bulk_insert(conn, table.name, columns, rows)
     if changed:
         columns = [c for c in changed[0] if c not in ("_id", "key")]
         values = {c: bindparam(c) for c in columns}
@@ -307,9 +314,8 @@ class EventWriter(Writer):
         known = self.members.lookup(conn, keys)
         missing = sorted(keys - known.keys())
         if missing:
-            now = utcnow()
-            bulk_insert(conn, "members", ("key", "source", "content_hash", "created_at"),
-                        [(k, self.source, self._empty_member_hash, now) for k in missing])
+            bulk_insert(conn, "members", ("key", "source", "content_hash"),
+                        [(k, self.source, self._empty_member_hash) for k in missing])
             self.members.lookup(conn, missing)
 
 

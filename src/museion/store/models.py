@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -66,8 +67,8 @@ class Work(Base):
     rights: Mapped[str | None] = mapped_column(Text, comment="rights statement or licence as published")
     external_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
     content_hash: Mapped[bytes] = mapped_column(LargeBinary(16), comment="detects changes on re-import")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=utcnow)
 
     terms: Mapped[list[WorkTerm]] = relationship(
         back_populates="work", cascade="all, delete-orphan", order_by="WorkTerm.position"
@@ -118,8 +119,8 @@ class Creator(Base):
     career_stage: Mapped[str | None] = mapped_column(String(32))
     external_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
     content_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=utcnow)
 
 
 class Credit(Base):
@@ -151,7 +152,7 @@ class Member(Base):
     gender: Mapped[str | None] = mapped_column(String(64))
     occupation: Mapped[str | None] = mapped_column(String(128))
     content_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Event(Base):
