@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from museion.api.app import create_app
+from museion.ingest.load import import_file
+from museion.ingest.mapping import ColumnMapping
 
 
 @pytest.fixture
@@ -78,3 +81,11 @@ def test_work_page_and_missing_work_page(client: TestClient) -> None:
     assert "Michael Mann (creator)" in client.get(f"/works/{heat_id}").text
     missing = client.get("/works/999999")
     assert missing.status_code == 404 and "no work with id 999999" in missing.text
+
+
+def test_titles_starting_with_the_query_rank_first(client: TestClient, sample_catalogue: Engine, tmp_path: Path) -> None:
+    extra = tmp_path / "more.csv"
+    extra.write_text("key,kind,title\n9,film,A Heat Story\n", encoding="utf-8")
+    import_file(sample_catalogue, ColumnMapping("works", source="demo"), extra)
+    titles = [w["title"] for w in client.get("/api/works", params={"q": "heat"}).json()["items"]]
+    assert titles == ["Heat", "A Heat Story"]

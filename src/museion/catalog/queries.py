@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from museion.errors import NotFound
@@ -61,9 +61,13 @@ def _filtered(f: WorkFilter) -> Select:
 def list_works(session: Session, f: WorkFilter, *, offset: int = 0, limit: int = 50) -> Page[Work]:
     stmt = _filtered(f)
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    order = [Work.title, Work.id]
+    if f.q:  # titles that start with the words searched for come first
+        starts = func.lower(Work.title).like(f"{_escape_like(f.q.lower())}%", escape="\\")
+        order.insert(0, case((starts, 0), else_=1))
     items = session.scalars(
         stmt.options(selectinload(Work.terms), selectinload(Work.credits).selectinload(Credit.creator))
-        .order_by(Work.title, Work.id).offset(offset).limit(limit)
+        .order_by(*order).offset(offset).limit(limit)
     ).all()
     return Page(list(items), total, offset, limit)
 

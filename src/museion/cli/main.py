@@ -181,7 +181,10 @@ def _print_reports(reports: list, as_json: bool) -> None:  # type: ignore[type-a
         return
     table = Table()
     for col in ("file", "entity", "rows read", "inserted", "updated", "unchanged", "seconds"):
-        table.add_column(col, justify="right" if col not in ("file", "entity") else "left")
+        if col == "file":
+            table.add_column(col, overflow="fold", min_width=16)
+        else:
+            table.add_column(col, justify="left" if col == "entity" else "right", no_wrap=True)
     for r in reports:
         table.add_row(r.file, r.entity, f"{r.rows_read:,}", f"{r.inserted:,}", f"{r.updated:,}", f"{r.unchanged:,}", f"{r.seconds:.2f}")
     console.print(table)
