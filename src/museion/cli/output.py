@@ -51,6 +51,9 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
         except SQLAlchemyError as exc:
             err_console.print(f"[bold red]database error:[/] {getattr(exc, 'orig', None) or exc}", highlight=False)
             raise typer.Exit(1) from None
+        except OSError as exc:  # unreadable file, full disk, port in use…
+            err_console.print(f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
+            raise typer.Exit(1) from None
 
     return wrapper
 
