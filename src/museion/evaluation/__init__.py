@@ -1,0 +1,1 @@
+"""Offline evaluation: reproducible splits, metrics over full rankings, and the tuning/reporting protocol."""

@@ -1,0 +1,90 @@
+"""Saved models load back identical, and anything tampered with or from another format is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from museion.errors import MuseionError
+from museion.recommend.artifacts import ARRAYS, FORMAT_VERSION, MANIFEST, ArtifactError, load_model, save_model
+from museion.recommend.models import MODELS, ItemKNN
+
+SMALL = {"als": {"factors": 8, "iterations": 3}, "bpr": {"factors": 8, "iterations": 5}, "itemknn": {"neighbours": 10}}
+
+
+def fit(name: str, synthetic):
+    data = synthetic.interactions
+    model = MODELS[name](**SMALL.get(name, {}))
+    return model.fit(data.matrix, item_features=synthetic.features, timestamps=data.last_timestamp)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_round_trip_gives_identical_recommendations_and_explanations(name: str, synthetic, tmp_path: Path) -> None:
+    model = fit(name, synthetic)
+    matrix = synthetic.interactions.matrix
+    fingerprint = synthetic.interactions.fingerprint()
+    manifest = save_model(model, tmp_path / "m", data_fingerprint=fingerprint, evaluation={"ndcg@10": np.float64(0.25)})
+    loaded, read = load_model(tmp_path / "m")
+    assert type(loaded) is type(model) and loaded.get_params() == model.get_params()
+    assert read == manifest and read.format_version == FORMAT_VERSION and read.data_fingerprint == fingerprint
+    assert read.evaluation == {"ndcg@10": 0.25}
+    rows = np.arange(matrix.shape[0])
+    for a, b in zip(model.recommend(rows, matrix, 5), loaded.recommend(rows, matrix, 5), strict=True):
+        np.testing.assert_array_equal(a, b)
+    item = int(model.recommend(rows[:1], matrix[:1], 1)[0][0, 0])
+    assert loaded.explain(0, matrix[0], item) == model.explain(0, matrix[0], item)
+    with np.load(tmp_path / "m" / ARRAYS, allow_pickle=False) as arrays:  # readable without pickle
+        assert arrays.files
+
+
+def test_manifest_describes_the_model(synthetic, tmp_path: Path) -> None:
+    model = fit("itemknn", synthetic)
+    save_model(model, tmp_path / "m", params={"neighbours": 10, "shrinkage": 0.0}, data_fingerprint="abc")
+    manifest = json.loads((tmp_path / "m" / MANIFEST).read_text())
+    assert manifest["model"] == "itemknn" and manifest["params"] == {"neighbours": 10, "shrinkage": 0.0}
+    assert set(manifest["files"]) == {ARRAYS} and len(manifest["files"][ARRAYS]) == 64
+    assert sorted(p.name for p in (tmp_path).iterdir()) == ["m"]  # no staging folder left behind
+
+
+def test_tampered_arrays_are_refused(synthetic, tmp_path: Path) -> None:
+    save_model(fit("ease", synthetic), tmp_path / "m", data_fingerprint="abc")
+    path = tmp_path / "m" / ARRAYS
+    payload = bytearray(path.read_bytes())
+    payload[-100] ^= 0xFF
+    path.write_bytes(bytes(payload))
+    with pytest.raises(ArtifactError, match="sha256"):
+        load_model(tmp_path / "m")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m | {"format_version": FORMAT_VERSION + 1}, "format version"),
+        (lambda m: m | {"model": "deep-magic"}, "unknown model"),
+        (lambda m: {k: v for k, v in m.items() if k != "params"}, "fields"),
+        (lambda m: m | {"files": {}}, "expected"),
+    ],
+)
+def test_bad_manifests_are_refused(change, message: str, synthetic, tmp_path: Path) -> None:
+    save_model(fit("pop", synthetic), tmp_path / "m", data_fingerprint="abc")
+    manifest_path = tmp_path / "m" / MANIFEST
+    manifest_path.write_text(json.dumps(change(json.loads(manifest_path.read_text()))))
+    with pytest.raises(ArtifactError, match=message) as error:
+        load_model(tmp_path / "m")
+    assert isinstance(error.value, MuseionError)
+
+
+def test_saving_refuses_overwrites_wrong_params_and_unfitted_models(synthetic, tmp_path: Path) -> None:
+    model = fit("pop", synthetic)
+    save_model(model, tmp_path / "m", data_fingerprint="abc")
+    with pytest.raises(ArtifactError, match="already exists"):
+        save_model(model, tmp_path / "m", data_fingerprint="abc")
+    with pytest.raises(ArtifactError, match="differ"):
+        save_model(fit("itemknn", synthetic), tmp_path / "k", params={"neighbours": 99}, data_fingerprint="abc")
+    with pytest.raises(MuseionError, match="not been trained"):
+        save_model(ItemKNN(), tmp_path / "u", data_fingerprint="abc")
+    with pytest.raises(ArtifactError, match="not a Museion model folder"):
+        load_model(tmp_path / "missing")
