@@ -1,6 +1,7 @@
 """Museion recommenders against direct ``implicit`` runs on the very same MovieLens split.
 
-Usage: ``.venv/bin/python benchmarks/recommend_bench.py [--data DIR]``. DIR defaults to
+Usage: ``.venv/bin/python benchmarks/recommend_bench.py [--data DIR]``. The data goes through
+Museion's own ingest into a scratch SQLite store and is read back as `museion evaluate` reads it. DIR defaults to
 ``$MUSEION_DATASETS_DIR/movielens-latest-small``, else ``../shared/data/movielens-latest-small``
 beside the repository. Protocol: ratings >= 3 are positives, 5-core filter, per-member ratio 8:1:1
 split (seed 2024), hyper-parameters tuned on validation, refit on train+valid, full ranking on test
@@ -11,7 +12,6 @@ BLAS runs single-threaded throughout (implicit's advice; also stable on small sh
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import platform
 import statistics
@@ -29,15 +29,22 @@ from implicit.cpu.als import AlternatingLeastSquares
 from implicit.cpu.bpr import BayesianPersonalizedRanking
 from implicit.nearest_neighbours import CosineRecommender
 from scipy.sparse import csr_matrix
+from sqlalchemy import select
 from threadpoolctl import threadpool_limits
 
+from museion.datasets.registry import get_dataset
+from museion.datasets.service import load_dataset
 from museion.evaluation.metrics import ranking_metrics
 from museion.evaluation.run import Holdout, ModelReport, evaluate_models
 from museion.evaluation.splits import ratio_split
 from museion.recommend.artifacts import load_model, save_model
-from museion.recommend.interactions import InteractionPolicy, Interactions, build_interactions
+from museion.recommend.interactions import InteractionPolicy, Interactions
 from museion.recommend.models import ALS, MostPopular
 from museion.recommend.serve import Fallback, recommend_for_member
+from museion.recommend.service import content_features, load_interactions
+from museion.store.engine import make_engine
+from museion.store.migrate import upgrade
+from museion.store.models import Work
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 2024
@@ -46,16 +53,6 @@ MODELS = ("pop", "itemknn", "als", "bpr", "ease", "content")
 LATENCY_MODELS = ("itemknn", "ease", "als")
 FIT_REPEATS = 7
 LATENCY_PASSES = 3
-
-
-@dataclass(frozen=True)
-class Ratings:
-    """One row per rating event (the shape the store will hand over later)."""
-
-    members: np.ndarray
-    works: np.ndarray
-    values: np.ndarray
-    timestamps: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -71,37 +68,18 @@ def default_data_dir() -> Path:
     return (Path(root) if root else REPO.parent / "shared" / "data") / "movielens-latest-small"
 
 
-def load_ratings(data_dir: Path) -> Ratings:
-    """Read ``ratings.csv`` directly; the one place to swap for the Museion store later."""
-    table = np.loadtxt(data_dir / "ratings.csv", delimiter=",", skiprows=1)
-    return Ratings(table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2], table[:, 3])
-
-
-def load_movies(data_dir: Path, work_ids: np.ndarray) -> tuple[csr_matrix, list[str]]:
-    """Genres (works × genres, 0/1) and titles for the given work ids, from ``movies.csv``."""
-    genres_of: dict[int, list[str]] = {}
-    title_of: dict[int, str] = {}
-    with (data_dir / "movies.csv").open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            genres = row["genres"].split("|")
-            genres_of[int(row["movieId"])] = [] if genres == ["(no genres listed)"] else genres
-            title_of[int(row["movieId"])] = row["title"]
-    vocabulary = {g: j for j, g in enumerate(sorted({g for gs in genres_of.values() for g in gs}))}
-    rows, cols = [], []
-    for i, work in enumerate(work_ids.tolist()):
-        for genre in genres_of.get(work, []):
-            rows.append(i)
-            cols.append(vocabulary[genre])
-    matrix = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(work_ids), len(vocabulary)))
-    return matrix, [title_of.get(w, f"movie {w}") for w in work_ids.tolist()]
-
-
-def build(ratings: Ratings) -> Interactions:
-    policy = InteractionPolicy(
-        kinds=frozenset({"rating"}), rating_threshold=3.0, min_member_interactions=5, min_work_interactions=5
-    )
-    kinds = np.full(len(ratings.members), "rating")
-    return build_interactions(ratings.members, ratings.works, kinds, ratings.values, ratings.timestamps, policy)
+def load_from_store(data_dir: Path, workdir: Path) -> tuple[Interactions, csr_matrix, csr_matrix, list[str]]:
+    """Load ml-latest-small through Museion's own ingest into a scratch SQLite store and read it back
+    exactly as `museion evaluate` does: (interactions, content features, genres, titles)."""
+    engine = make_engine(f"sqlite:///{workdir / 'bench.db'}")
+    upgrade(engine)
+    load_dataset(engine, get_dataset("movielens-latest-small"), data_dir)
+    policy = InteractionPolicy(rating_threshold=3.0, min_member_interactions=5, min_work_interactions=5)
+    interactions, _events = load_interactions(engine, policy, source="movielens")
+    features, genres = content_features(engine, interactions)
+    with engine.connect() as conn:
+        title_of = dict(conn.execute(select(Work.id, Work.title)).all())
+    return interactions, features, genres, [title_of[int(w)] for w in interactions.work_ids]
 
 
 def peer_models(reports: dict[str, ModelReport]) -> list[tuple[str, str, Callable[[], object]]]:
@@ -207,16 +185,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=default_data_dir(), help="MovieLens latest-small folder")
     args = parser.parse_args()
-    if not (args.data / "ratings.csv").is_file():
+    if not (args.data / "ratings.csv").is_file():  # load_dataset verifies every file it needs
         print(f"{args.data}: no ratings.csv; pass --data or set MUSEION_DATASETS_DIR", file=sys.stderr)
         return 2
 
     started = time.perf_counter()
-    interactions = build(load_ratings(args.data))
-    genres, titles = load_movies(args.data, interactions.work_ids)
+    with tempfile.TemporaryDirectory() as workdir:
+        interactions, features, genres, titles = load_from_store(args.data, Path(workdir))
     split = ratio_split(interactions.cells()[0], seed=SEED)
     holdout = Holdout.from_split(interactions, split)
-    evaluated = evaluate_models(interactions, split, MODELS, k=K, seed=SEED, item_features=genres, item_genres=genres)
+    evaluated = evaluate_models(interactions, split, MODELS, k=K, seed=SEED, item_features=features, item_genres=genres)
     reports = {r.name: r for r in evaluated}
     peers = run_peers(reports, holdout)
     als_museion, als_raw = als_fit_times(reports["als"].params, holdout.train_valid.matrix)

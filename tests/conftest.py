@@ -2,59 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
 from museion.store.engine import make_engine
 from museion.store.migrate import upgrade
 from museion.store.models import Base
 
-REPO = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("MUSEION_TEST_POSTGRES_URL")
-PG_SKIP = "PostgreSQL tests need MUSEION_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
-
-
-def datasets_dir() -> Path:
-    return Path(os.environ.get("MUSEION_DATASETS_DIR") or REPO.parent / "shared" / "data")
-
-
-def require_dataset(folder: str) -> Path:
-    path = datasets_dir() / folder
-    if not path.is_dir():
-        pytest.skip(f"shared dataset {folder!r} not found in {datasets_dir()} (set MUSEION_DATASETS_DIR)")
-    return path
-
-
-def pg_schema_url(schema: str) -> str:
-    assert PG_URL
-    url = make_url(PG_URL)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-
-
-def create_pg_schema() -> tuple[str, str]:
-    """A fresh, empty schema (name, URL) so parallel workers and runs never share tables."""
-    schema = f"museion_test_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)  # type: ignore[arg-type]
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    return schema, pg_schema_url(schema)
-
-
-def drop_pg_schema(schema: str) -> None:
-    admin = make_engine(PG_URL)  # type: ignore[arg-type]
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+from helpers import PG_SKIP, PG_URL, create_pg_schema, datasets_dir, drop_pg_schema
 
 
 @pytest.fixture(scope="session")

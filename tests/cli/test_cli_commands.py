@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import require_dataset
+from helpers import require_dataset
 from museion.cli.main import app
 
 runner = CliRunner()

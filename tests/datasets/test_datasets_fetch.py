@@ -50,7 +50,7 @@ def server() -> Iterator[tuple[str, dict[str, bytes]]]:
 
 
 def dataset(base: str, checksums: dict[str, str | None]) -> Dataset:
-    return Dataset(name="ml-test", title="t", publisher="p", licence="l", homepage="h", folder="ml-test",
+    return Dataset(name="ml-test", title="t", publisher="p", licence="l", homepage="h", folder="ml-test", source="t",
                    files=checksums, load=lambda *a: [], download=Download(archive_url=f"{base}/ml.zip", archive_prefix="ml-test/"))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from conftest import require_dataset
+from helpers import require_dataset
 from helpers import counts
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import already_loaded, load_dataset

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from conftest import PG_SKIP, PG_URL, create_pg_schema, drop_pg_schema
+from helpers import PG_SKIP, PG_URL, create_pg_schema, drop_pg_schema
 from museion.store.engine import make_engine
 from museion.store.migrate import current_revision, head_revision, upgrade
 from museion.store.models import Base

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -12,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from museion import __version__
 from museion.api import problems
 from museion.api.routes_catalog import router as catalog_router
+from museion.api.routes_recommend import router as recommend_router
 from museion.api.schemas import HealthOut
 from museion.config import get_settings
 from museion.store.migrate import current_revision
@@ -19,8 +21,9 @@ from museion.web.pages import STATIC_DIR
 from museion.web.pages import router as pages_router
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """Build the app on ``engine`` (default: the configured database, which must be initialised)."""
+def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAPI:
+    """Build the app on ``engine`` (default: the configured database, which must be initialised);
+    ``home`` is where model artifacts live (default: MUSEION_HOME)."""
     if engine is None:
         from museion.store.session import ready_engine
 
@@ -30,9 +33,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="Catalogue and audience data for cultural organisations, with responsible AI on top.",
         openapi_tags=[{"name": "catalogue", "description": "Works, creators and statistics."},
+                      {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
                       {"name": "system", "description": "Health."}],
     )
     app.state.engine = engine
+    app.state.home = home or get_settings().home
+    app.state.recommender = None  # loaded on first use
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     problems.install(app)
 
@@ -44,6 +50,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                          version=__version__, checked_at=datetime.now(timezone.utc))
 
     app.include_router(catalog_router)
+    app.include_router(recommend_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

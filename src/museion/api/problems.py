@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from museion.errors import InputRejected, MuseionError, NotFound
+from museion.recommend.service import NoModel
 
 log = logging.getLogger("museion.api")
 PROBLEM = "application/problem+json"
@@ -45,6 +46,10 @@ def install(app: FastAPI) -> None:
     async def rejected(request: Request, exc: InputRejected) -> JSONResponse:
         return problem(422, "Input rejected", f"{len(exc.problems)} problem(s); nothing was changed", request.url.path,
                        problems=[p.as_dict() for p in exc.problems])
+
+    @app.exception_handler(NoModel)
+    async def no_model(request: Request, exc: NoModel) -> JSONResponse:
+        return problem(503, "No model", str(exc), request.url.path)
 
     @app.exception_handler(MuseionError)
     async def museion_error(request: Request, exc: MuseionError) -> JSONResponse:

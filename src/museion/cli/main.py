@@ -5,6 +5,7 @@ Start with `museion demo` (what `make run` runs), or `museion init` then `museio
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -360,3 +361,132 @@ def demo(
             _print_reports(load_dataset(engine, dataset, folder, max_errors=settings.max_errors, progress=progress), False)
     if serve_app:
         serve(host=host, port=port)
+
+
+# --- recommendation ----------------------------------------------------------------------------
+
+def _dataset_source(dataset: str | None, source: str | None) -> str | None:
+    """The member source to read events from: a dataset (loaded first when absent) or an explicit source."""
+    if dataset is None:
+        return source
+    from museion.datasets.registry import get_dataset
+    from museion.datasets.service import already_loaded, load_dataset
+
+    ds = get_dataset(dataset)
+    folder = ds.locate(get_settings().datasets_dir)
+    engine = _engine()
+    ds.require(folder)
+    if not already_loaded(engine, ds, folder):
+        err_console.print(f"loading {dataset} into the store first")
+        load_dataset(engine, ds, folder, max_errors=get_settings().max_errors)
+    return ds.source
+
+
+def _policy(rating_threshold: float, min_interactions: int):  # type: ignore[no-untyped-def]
+    from museion.recommend.interactions import InteractionPolicy
+
+    return InteractionPolicy(rating_threshold=rating_threshold, min_member_interactions=min_interactions,
+                             min_work_interactions=min_interactions)
+
+
+DatasetOpt = Annotated[Optional[str], typer.Option(help="Evaluate on a known dataset's events (loaded first if needed).")]
+SourceOpt = Annotated[Optional[str], typer.Option(help="Use events of members from this source (default: all).")]
+ThresholdOpt = Annotated[float, typer.Option(help="Ratings at or above this count as positive signals.")]
+CoreOpt = Annotated[int, typer.Option(help="k-core: keep members and works with at least this many interactions.")]
+
+
+@app.command()
+@friendly_errors
+def evaluate(
+    models: Annotated[str, typer.Option(help="Comma-separated: pop,trending,itemknn,als,bpr,ease,content.")] = "pop,itemknn,als,ease",
+    dataset: DatasetOpt = None,
+    source: SourceOpt = None,
+    protocol: Annotated[str, typer.Option(help="ratio-811 (per-member random 8:1:1), loo (leave last out), time (global cut).")] = "ratio-811",
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Cut-off for the metrics.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed for the split and the models.")] = 2024,
+    rating_threshold: ThresholdOpt = 3.0,
+    min_interactions: CoreOpt = 5,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write every model's figures to this JSON file.")] = None,
+    save_split: Annotated[Optional[Path], typer.Option(help="Write the exact train/valid/test CSVs here.")] = None,
+) -> None:
+    """Offline evaluation: parameters chosen on validation, metrics reported on test, full rankings."""
+    from museion.recommend.service import evaluate as run_evaluation
+
+    chosen = [m.strip() for m in models.split(",") if m.strip()]
+    result = run_evaluation(_engine(), chosen, source=_dataset_source(dataset, source), protocol=protocol, seed=seed,
+                            k=k, policy=_policy(rating_threshold, min_interactions), save_split=save_split)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+    s = result.sizes
+    table = Table(title=f"{protocol} on {s['members']:,} members × {s['works']:,} works ({s['interactions']:,} interactions), seed {seed}")
+    columns = (f"ndcg@{k}", f"recall@{k}", f"precision@{k}", f"map@{k}", f"mrr@{k}", f"hit_rate@{k}",
+               f"coverage@{k}", f"arp@{k}", f"aplt@{k}")
+    table.add_column("model")
+    for col in (*columns, "fit s", "params"):
+        table.add_column(col, justify="right" if col != "params" else "left", overflow="fold")
+    for r in result.reports:
+        table.add_row(r.name, *(f"{r.metrics.get(c, float('nan')):.4f}" for c in columns), f"{r.fit_seconds:.2f}",
+                      ", ".join(f"{a}={b}" for a, b in r.params.items() if a not in ("random_state", "num_threads")))
+    console.print(table)
+
+
+@app.command()
+@friendly_errors
+def train(
+    model: Annotated[str, typer.Option(help="pop, trending, itemknn, als, bpr, ease or content.")] = "ease",
+    param: Annotated[list[str], typer.Option("--param", "-p", help="NAME=VALUE model parameter; repeatable.")] = [],  # noqa: B006
+    dataset: DatasetOpt = None,
+    source: SourceOpt = None,
+    rating_threshold: ThresholdOpt = 3.0,
+    min_interactions: CoreOpt = 5,
+    evaluate_first: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="Attach a ratio-811 evaluation with these parameters.")] = True,
+    seed: Annotated[int, typer.Option(help="Seed for the model (and the evaluation split).")] = 2024,
+) -> None:
+    """Train a model version on all selected events and save it as a versioned artifact."""
+    from museion.recommend.service import evaluate as run_evaluation
+    from museion.recommend.service import parse_params
+    from museion.recommend.service import train as run_training
+
+    params = parse_params(param)
+    src = _dataset_source(dataset, source)
+    policy = _policy(rating_threshold, min_interactions)
+    engine = _engine()
+    evaluation = None
+    if evaluate_first:
+        grid = {model: {name: [value] for name, value in params.items()}}
+        result = run_evaluation(engine, [model], source=src, seed=seed, policy=policy, param_grids=grid).as_dict()
+        evaluation = {"protocol": result["protocol"], "seed": seed, "sizes": result["sizes"], "metrics": result["models"][0]["metrics"]}
+    version = run_training(engine, get_settings().home, model, source=src, params=params, policy=policy,
+                           evaluation=evaluation, seed=seed)
+    console.print(f"model version {version.id}: {model} on {version.n_members:,} members × {version.n_works:,} works; "
+                  f"artifact {get_settings().home / version.artifact}")
+    if evaluation:
+        console.print("test metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in evaluation["metrics"].items() if "@" in k))
+
+
+@app.command()
+@friendly_errors
+def recommend(
+    member: Annotated[str, typer.Argument(help="The member's key, e.g. movielens:1.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many works.")] = 10,
+    kind: Annotated[Optional[str], typer.Option(help="Only works of this kind.")] = None,
+    version: Annotated[Optional[int], typer.Option(help="Model version (default: the latest).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Top-k works for a member, each with the reason it was recommended."""
+    from museion.recommend.service import RecommenderService
+
+    served = RecommenderService(_engine(), get_settings().home, version).recommend(member, k, kind=kind)
+    if as_json:
+        print_json(served.as_dict())
+        return
+    label = f"personalised by model version {served.model_version}" if served.personalised else \
+        f"NOT personalised: {served.rule} works (the member has no usable history)"
+    table = Table(title=f"{member}: {label}")
+    table.add_column("#", justify="right")
+    table.add_column("work", overflow="fold")
+    table.add_column("why", overflow="fold")
+    for i, item in enumerate(served.items, 1):
+        table.add_row(str(i), item.title, item.reason)
+    console.print(table)

@@ -88,6 +88,7 @@ MOVIELENS_SMALL = register(Dataset(
     licence="MovieLens usage licence: research and non-commercial use; cite Harper & Konstan (2015)",
     homepage="https://grouplens.org/datasets/movielens/",
     folder="movielens-latest-small",
+    source=ML_SOURCE,
     files={
         "ratings.csv": "aa289ca83157595d0df6aea1be6a4ded676ddc4385472e8313a8ed9805352646",
         "movies.csv": "5a5f32dd9bb3797b8e728a1b98958789d2b13f294a69fdfbc5727f8a9611aa07",
@@ -151,6 +152,7 @@ MOVIELENS_100K = register(Dataset(
     licence="MovieLens usage licence; may NOT be redistributed: download it yourself and pass --path DIR",
     homepage="https://grouplens.org/datasets/movielens/100k/",
     folder="ml-100k",
+    source=ML100K_SOURCE,
     files={"u.data": "06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490", "u.item": None, "u.user": None},
     load=load_movielens_100k,
     download=Download(archive_url="https://files.grouplens.org/datasets/movielens/ml-100k.zip", archive_prefix="ml-100k/"),
@@ -216,6 +218,7 @@ TATE = register(Dataset(
     licence="CC0 1.0 (metadata); images are not included",
     homepage="https://github.com/tategallery/collection",
     folder="tate",
+    source=TATE_SOURCE,
     files={
         "artist_data.csv": "b4a3cb051fe6ee93073e8a57ab600c449c37f64d9ea8135efb15d56e76299be2",
         "artworks.jsonl.gz": "49b022c0670043a22eb7c40a6ea6afa437cb80fa8e9b08b00040abb7f24cc85a",
@@ -263,6 +266,7 @@ MOMA = register(Dataset(
     licence="CC0 1.0",
     homepage="https://github.com/MuseumofModernArt/collection",
     folder="moma",
+    source=MOMA_SOURCE,
     files={"Artists.csv": "3d238c4b38e9b76f67893bd30289b050087ad526837fa8f3a1cda0f96dd90b84"},
     load=load_moma,
     download=Download(file_urls={

@@ -40,6 +40,7 @@ class Dataset:
     licence: str
     homepage: str
     folder: str
+    source: str  # the key namespace its works, creators and members are stored under
     files: dict[str, str | None]  # relative path → sha256 (None: not verifiable, only presence is checked)
     load: Loader
     download: Download | None = None

@@ -188,3 +188,25 @@ class ImportRun(Base):
     unchanged: Mapped[int] = mapped_column(BigInteger, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ModelVersion(Base):
+    """A trained recommender: algorithm, parameters, the data it saw (fingerprint) and its evaluation.
+
+    The artifact folder (under MUSEION_HOME/models) holds the learned arrays and the training
+    interactions it serves from; the row is the record people review and cite.
+    """
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(32), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    policy: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="interaction policy used for training")
+    source: Mapped[str | None] = mapped_column(String(64), comment="events used: one source, or all when null")
+    data_fingerprint: Mapped[str] = mapped_column(String(64))
+    artifact: Mapped[str] = mapped_column(Text, comment="folder relative to MUSEION_HOME")
+    n_members: Mapped[int] = mapped_column(Integer)
+    n_works: Mapped[int] = mapped_column(Integer)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,59 @@
+"""Recommendations for a member, with the reason for every item."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from museion.api.routes_catalog import WorkKind
+from museion.recommend.service import RecommenderService
+
+router = APIRouter(prefix="/api", tags=["recommendations"])
+
+
+class Because(BaseModel):
+    work_id: int
+    title: str
+    weight: float = Field(description="How much this work in the member's history contributed.")
+
+
+class RecommendedWork(BaseModel):
+    work_id: int
+    key: str
+    title: str
+    kind: str
+    score: float | None = Field(description="The model's score; null for non-personalised lists.")
+    model: str = Field(description="The model or rule that produced the item.")
+    rule: str | None = Field(description="popular / trending / editorial when not personalised.")
+    reason: str = Field(examples=["Because you rated Heat and Ronin"])
+    because: list[Because]
+
+
+class RecommendationsOut(BaseModel):
+    member: str
+    personalised: bool = Field(description="False means a labelled non-personalised list (see rule).")
+    rule: str | None
+    model_version: int | None
+    items: list[RecommendedWork]
+
+
+def service(request: Request) -> RecommenderService:
+    """The serving model, loaded once per app (the latest model version at first use)."""
+    state = request.app.state
+    if getattr(state, "recommender", None) is None:
+        state.recommender = RecommenderService(state.engine, state.home)
+    return state.recommender
+
+
+@router.get("/members/{member}/recommendations", response_model=RecommendationsOut,
+            summary="Top-k works for a member, each with its reason")
+def recommendations(
+    request: Request,
+    member: Annotated[str, Path(max_length=255, description="The member's pseudonymous key, e.g. movielens:1.")],
+    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    kind: Annotated[WorkKind | None, Query(description="Only works of this kind.")] = None,
+) -> RecommendationsOut:
+    served = service(request).recommend(member, k, kind=kind.value if kind else None)
+    return RecommendationsOut.model_validate(served.as_dict())

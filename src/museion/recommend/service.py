@@ -1,0 +1,264 @@
+"""Recommendation services: train a model version from the store, evaluate on a dataset, and serve.
+
+This is the I/O edge around the pure cores: it reads events (through ``museion.audience``), builds
+interactions under a declared policy, fits, saves the artifact and records the version.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import inspect
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from museion.audience.activity import EventArrays, event_arrays, member_id_for
+from museion.catalog.features import term_matrix
+from museion.errors import MuseionError
+from museion.evaluation.run import ModelReport, evaluate_models, write_split_csv
+from museion.evaluation.splits import Split, make_split
+from museion.recommend.artifacts import load_model, save_model
+from museion.recommend.explain import event_verb
+from museion.recommend.interactions import InteractionPolicy, Interactions, build_interactions
+from museion.recommend.models import MODELS, MostPopular, Recommender
+from museion.recommend.serve import Fallback, MemberRecommendations, recommend_for_member
+from museion.store.models import ModelVersion, Work
+
+PROTOCOLS = ("ratio-811", "loo", "time")
+CONTENT_VOCABULARIES = ("genre", "subject", "movement")
+
+
+class NoModel(MuseionError):
+    """Personalised serving was asked for, but no model version has been trained."""
+
+
+def policy_record(policy: InteractionPolicy) -> dict[str, Any]:
+    """The policy as stored with a model version (the consent seam is recorded by whether it was set)."""
+    record = {k: v for k, v in asdict(policy).items() if k != "member_filter"}
+    record["kinds"] = sorted(policy.kinds)
+    record["member_filter"] = policy.member_filter is not None
+    return record
+
+
+def load_interactions(engine: Engine, policy: InteractionPolicy, *, source: str | None) -> tuple[Interactions, EventArrays]:
+    """Events of ``source`` (all when None) → interactions under ``policy``."""
+    with engine.connect() as conn:
+        events = event_arrays(conn, source=source, kinds=policy.kinds)
+    if not len(events):
+        where = f" from source {source!r}" if source else ""
+        raise MuseionError(f"no events{where} of kinds {', '.join(sorted(policy.kinds))}: load activity first")
+    interactions = build_interactions(events.member_ids, events.work_ids, events.kinds, events.values,
+                                      events.timestamps if events.has_timestamps else None, policy)
+    if interactions.matrix.nnz == 0:
+        raise MuseionError("the interaction policy leaves no interactions (lower the rating threshold or k-core)")
+    return interactions, events
+
+
+def content_features(engine: Engine, interactions: Interactions) -> tuple[csr_matrix, csr_matrix]:
+    """(item features for content models, genre matrix for diversity), rows aligned with the columns."""
+    with engine.connect() as conn:
+        features, _ = term_matrix(conn, interactions.work_ids, CONTENT_VOCABULARIES)
+        genres, _ = term_matrix(conn, interactions.work_ids, ("genre",))
+    return features, genres
+
+
+def _split(interactions: Interactions, protocol: str, seed: int) -> Split:
+    if protocol not in PROTOCOLS:
+        raise MuseionError(f"unknown protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
+    rows, _cols = interactions.cells()
+    timestamps = interactions.last_timestamp
+    if protocol != "ratio-811" and timestamps is None:
+        raise MuseionError(f"the {protocol!r} protocol needs event timestamps, and some events have none")
+    return make_split(protocol, rows, timestamps, seed=seed)
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """What `museion evaluate` reports: the data, the protocol and every model's figures."""
+
+    source: str | None
+    protocol: str
+    seed: int
+    k: int
+    policy: dict[str, Any]
+    sizes: dict[str, int]
+    reports: list[ModelReport] = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "protocol": self.protocol, "seed": self.seed, "k": self.k, "policy": self.policy,
+            "sizes": self.sizes,
+            "models": [{"name": r.name, "params": r.params, "metrics": r.metrics,
+                        "validation": [{"params": p, f"ndcg@{self.k}": v} for p, v in r.validation],
+                        "fit_seconds": r.fit_seconds, "recommend_seconds": r.recommend_seconds} for r in self.reports],
+        }
+
+
+def evaluate(engine: Engine, models: list[str], *, source: str | None, protocol: str = "ratio-811", seed: int = 2024,
+             k: int = 10, policy: InteractionPolicy | None = None, save_split: Path | None = None,
+             param_grids: dict[str, dict[str, list[Any]]] | None = None) -> EvaluationResult:
+    """Tune each model on the validation part, report it on the test part (see museion.evaluation.run)."""
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise MuseionError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(sorted(MODELS))}")
+    policy = policy or InteractionPolicy(min_member_interactions=5, min_work_interactions=5)
+    interactions, _events = load_interactions(engine, policy, source=source)
+    split = _split(interactions, protocol, seed)
+    features, genres = content_features(engine, interactions)
+    if save_split is not None:
+        write_split_csv(save_split, interactions, split)
+    reports = evaluate_models(interactions, split, models, k=k, seed=seed, param_grids=param_grids,
+                              item_features=features, item_genres=genres)
+    sizes = {"members": interactions.n_members, "works": interactions.n_works, "interactions": int(interactions.matrix.nnz),
+             "train": len(split.train), "valid": len(split.valid), "test": len(split.test)}
+    return EvaluationResult(source, protocol, seed, k, policy_record(policy), sizes, reports)
+
+
+def train(engine: Engine, home: Path, algorithm: str, *, source: str | None, params: dict[str, Any] | None = None,
+          policy: InteractionPolicy | None = None, evaluation: dict[str, Any] | None = None, seed: int = 2024) -> ModelVersion:
+    """Fit ``algorithm`` on all events under ``policy``, save the artifact and record the model version."""
+    if algorithm not in MODELS:
+        raise MuseionError(f"unknown model {algorithm!r}; choose from {', '.join(sorted(MODELS))}")
+    policy = policy or InteractionPolicy(min_member_interactions=5, min_work_interactions=5)
+    interactions, events = load_interactions(engine, policy, source=source)
+    kinds, counts = np.unique(events.kinds, return_counts=True)
+    cls = MODELS[algorithm]
+    params = dict(params or {})
+    if "random_state" in inspect.signature(cls).parameters:
+        params.setdefault("random_state", seed)
+    try:
+        model = cls(**params)
+    except TypeError as exc:
+        raise MuseionError(f"bad parameters for {algorithm}: {exc}") from None
+    features = content_features(engine, interactions)[0] if algorithm == "content" else None
+    model.fit(interactions.matrix, item_features=features,
+              timestamps=interactions.last_timestamp if algorithm == "trending" else None)
+
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        recorded_policy = {**policy_record(policy), "main_event_kind": str(kinds[np.argmax(counts)])}
+        version = ModelVersion(algorithm=algorithm, params=model.get_params(), policy=recorded_policy, source=source,
+                               data_fingerprint=interactions.fingerprint(), artifact="", n_members=interactions.n_members,
+                               n_works=interactions.n_works, evaluation=evaluation or {})
+        session.add(version)
+        session.flush()
+        folder = Path("models") / f"{version.id:06d}-{algorithm}"
+        version.artifact = str(folder)
+        try:
+            save_model(model, home / folder / "model", data_fingerprint=version.data_fingerprint, evaluation=evaluation)
+            _save_index(home / folder / "interactions.npz", interactions)
+        except BaseException:
+            shutil.rmtree(home / folder, ignore_errors=True)  # the version row rolls back with it
+            raise
+    return version
+
+
+def _save_index(path: Path, interactions: Interactions) -> None:
+    m = interactions.matrix
+    np.savez(path, allow_pickle=False, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.array(m.shape),
+             member_ids=interactions.member_ids, work_ids=interactions.work_ids)
+
+
+def _load_index(path: Path) -> Interactions:
+    with np.load(path, allow_pickle=False) as z:
+        matrix = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        return Interactions(matrix, z["member_ids"], z["work_ids"], None)
+
+
+@dataclass(frozen=True)
+class ServedItem:
+    work_id: int
+    key: str
+    title: str
+    kind: str
+    score: float | None
+    model: str
+    rule: str | None
+    reason: str
+    because: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ServedList:
+    member: str
+    personalised: bool
+    rule: str | None
+    model_version: int | None
+    items: list[ServedItem]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RecommenderService:
+    """In-process serving of one model version: top-k with an explanation for every item."""
+
+    def __init__(self, engine: Engine, home: Path, version_id: int | None = None) -> None:
+        self.engine = engine
+        with Session(engine) as session:
+            q = select(ModelVersion).order_by(ModelVersion.id.desc()).limit(1)
+            if version_id is not None:
+                q = select(ModelVersion).where(ModelVersion.id == version_id)
+            version = session.scalar(q)
+        if version is None:
+            raise NoModel("no model version has been trained: run `museion train`" if version_id is None
+                          else f"no model version {version_id}")
+        self.version = version
+        folder = home / version.artifact
+        self.model, self.manifest = load_model(folder / "model")
+        self.interactions = _load_index(folder / "interactions.npz")
+        self.fallback = Fallback.from_model(MostPopular().fit(self.interactions.matrix))
+        ids = self.interactions.work_ids.tolist()
+        self.works: dict[int, tuple[str, str, str]] = {}
+        with engine.connect() as conn:
+            for start in range(0, len(ids), 900):
+                rows = conn.execute(select(Work.id, Work.key, Work.title, Work.kind).where(Work.id.in_(ids[start:start + 900])))
+                self.works.update({int(i): (k, t, kd) for i, k, t, kd in rows})
+        self._row = {int(m): r for r, m in enumerate(self.interactions.member_ids)}
+        work_kinds = {kind for _k, _t, kind in self.works.values()}
+        # "Because you rated …" for a model learned from ratings, "watched" for views of films, …
+        self.verb = event_verb(version.policy.get("main_event_kind", "view"),
+                               next(iter(work_kinds)) if len(work_kinds) == 1 else None)
+
+    def candidates(self, kind: str | None) -> np.ndarray | None:
+        """Mask of works to consider (the seam where availability and rights filters join)."""
+        if kind is None:
+            return None
+        return np.array([self.works.get(int(w), ("", "", ""))[2] == kind for w in self.interactions.work_ids])
+
+    def recommend(self, member_key: str, k: int = 10, *, kind: str | None = None, personalise: bool = True) -> ServedList:
+        with self.engine.connect() as conn:
+            member_id = member_id_for(conn, member_key)
+        row = self._row.get(member_id)
+        title = lambda index: self.works[int(self.interactions.work_ids[index])][1]  # noqa: E731
+        result: MemberRecommendations = recommend_for_member(
+            self.model, self.interactions, row, k, fallback=self.fallback, candidates=self.candidates(kind),
+            personalise=personalise, title=title, verb=self.verb)
+        items = []
+        for rec in result.items:
+            key, work_title, work_kind = self.works[rec.work_id]
+            because = [{"work_id": int(self.interactions.work_ids[i]), "title": title(i), "weight": round(float(w), 6)}
+                       for i, w in rec.explanation.contributions]
+            items.append(ServedItem(rec.work_id, key, work_title, work_kind, rec.score, rec.explanation.model,
+                                    rec.explanation.rule, rec.explanation.reason, because))
+        return ServedList(member_key, result.personalised, result.rule, self.version.id, items)
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """NAME=VALUE pairs from the command line, values read as JSON where they parse (numbers, booleans)."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise MuseionError(f"expected NAME=VALUE, got {pair!r}")
+        try:
+            params[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[name] = raw
+    return params
+
