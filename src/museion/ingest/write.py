@@ -307,6 +307,7 @@ class EventWriter(Writer):
                 member_keys, work_keys, cols["kind"], cols["value"], cols["timestamp"], cols["channel"], cols["label"]
             )
         ]
+        rows.sort()  # by uid: neighbouring keys land on the same index pages
         inserted = insert_events(conn, rows)
         return Counts(inserted=inserted, unchanged=len(rows) - inserted), []
 

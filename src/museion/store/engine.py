@@ -16,6 +16,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # 64 MiB of page cache: large imports insert into a unique index of random hashes, which thrashes
+    # SQLite's 2 MiB default once the events table outgrows it.
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 

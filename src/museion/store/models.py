@@ -165,7 +165,7 @@ class Event(Base):
     uid: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # no index: a handful of values, and reads scan by member
     value: Mapped[float | None] = mapped_column(Float)
     occurred_at: Mapped[int | None] = mapped_column(BigInteger, comment="seconds since 1970-01-01 UTC")
     channel: Mapped[str | None] = mapped_column(String(64))

@@ -127,7 +127,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('uid', name=op.f('uq_events_uid'))
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_events_kind'), ['kind'], unique=False)
         batch_op.create_index('ix_events_member_id_occurred_at', ['member_id', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_work_id'), ['work_id'], unique=False)
 
@@ -154,7 +153,6 @@ def downgrade() -> None:
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_work_id'))
         batch_op.drop_index('ix_events_member_id_occurred_at')
-        batch_op.drop_index(batch_op.f('ix_events_kind'))
 
     op.drop_table('events')
     with op.batch_alter_table('credits', schema=None) as batch_op:
