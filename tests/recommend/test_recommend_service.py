@@ -104,3 +104,14 @@ def test_evaluate_command_writes_json_and_split(movielens: Engine, museion_env: 
     assert sum(len(r) - 1 for r in rows.values()) == report["sizes"]["interactions"]
     bad = CliRunner().invoke(cli, ["evaluate", "--source", "movielens", "--models", "magic"])
     assert bad.exit_code == 1 and "unknown model(s) magic" in bad.output
+
+
+def test_recommendations_page(movielens: Engine, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with TestClient(create_app(movielens, home)) as client:
+        assert "no model version has been trained" in client.get("/recommendations", params={"member": "movielens:1"}).text
+    train(movielens, home, "ease", source="movielens", params={"l2": 200.0})
+    with TestClient(create_app(movielens, home)) as client:
+        page = client.get("/recommendations", params={"member": "movielens:1", "k": 3}).text
+        assert "Personalised for movielens:1" in page and page.count("Because you rated") == 3
+        assert client.get("/recommendations", params={"member": "movielens:x"}).status_code == 404

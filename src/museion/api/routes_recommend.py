@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from museion.api.deps import get_recommender
 from museion.api.routes_catalog import WorkKind
-from museion.recommend.service import RecommenderService
 
 router = APIRouter(prefix="/api", tags=["recommendations"])
 
@@ -39,14 +39,6 @@ class RecommendationsOut(BaseModel):
     items: list[RecommendedWork]
 
 
-def service(request: Request) -> RecommenderService:
-    """The serving model, loaded once per app (the latest model version at first use)."""
-    state = request.app.state
-    if getattr(state, "recommender", None) is None:
-        state.recommender = RecommenderService(state.engine, state.home)
-    return state.recommender
-
-
 @router.get("/members/{member}/recommendations", response_model=RecommendationsOut,
             summary="Top-k works for a member, each with its reason")
 def recommendations(
@@ -55,5 +47,5 @@ def recommendations(
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     kind: Annotated[WorkKind | None, Query(description="Only works of this kind.")] = None,
 ) -> RecommendationsOut:
-    served = service(request).recommend(member, k, kind=kind.value if kind else None)
+    served = get_recommender(request).recommend(member, k, kind=kind.value if kind else None)
     return RecommendationsOut.model_validate(served.as_dict())

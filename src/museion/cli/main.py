@@ -359,8 +359,29 @@ def demo(
         console.print(f"loading {name} from {folder}")
         with file_progress(sys.stderr.isatty()) as progress:
             _print_reports(load_dataset(engine, dataset, folder, max_errors=settings.max_errors, progress=progress), False)
+    _demo_model(engine, settings.home)
     if serve_app:
         serve(host=host, port=port)
+
+
+def _demo_model(engine, home: Path) -> None:  # type: ignore[no-untyped-def]
+    """Train the default recommender (EASE on MovieLens ratings) once, so the demo serves real lists."""
+    from sqlalchemy import select
+
+    from museion.recommend.service import holdout_evaluation
+    from museion.recommend.service import train as run_training
+    from museion.store.models import Member, ModelVersion
+
+    with engine.connect() as conn:
+        if conn.scalar(select(ModelVersion.id).limit(1)) is not None:
+            return
+        if conn.scalar(select(Member.id).where(Member.source == "movielens").limit(1)) is None:
+            return
+    console.print("training the default recommender (EASE, l2=200) on MovieLens ratings")
+    params = {"l2": 200.0}
+    evaluation = holdout_evaluation(engine, "ease", params, source="movielens")
+    version = run_training(engine, home, "ease", source="movielens", params=params, evaluation=evaluation)
+    console.print(f"model version {version.id}: NDCG@10 {evaluation['metrics']['ndcg@10']:.4f} on held-out ratings")
 
 
 # --- recommendation ----------------------------------------------------------------------------
@@ -444,19 +465,14 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed for the model (and the evaluation split).")] = 2024,
 ) -> None:
     """Train a model version on all selected events and save it as a versioned artifact."""
-    from museion.recommend.service import evaluate as run_evaluation
-    from museion.recommend.service import parse_params
+    from museion.recommend.service import holdout_evaluation, parse_params
     from museion.recommend.service import train as run_training
 
     params = parse_params(param)
     src = _dataset_source(dataset, source)
     policy = _policy(rating_threshold, min_interactions)
     engine = _engine()
-    evaluation = None
-    if evaluate_first:
-        grid = {model: {name: [value] for name, value in params.items()}}
-        result = run_evaluation(engine, [model], source=src, seed=seed, policy=policy, param_grids=grid).as_dict()
-        evaluation = {"protocol": result["protocol"], "seed": seed, "sizes": result["sizes"], "metrics": result["models"][0]["metrics"]}
+    evaluation = holdout_evaluation(engine, model, params, source=src, policy=policy, seed=seed) if evaluate_first else None
     version = run_training(engine, get_settings().home, model, source=src, params=params, policy=policy,
                            evaluation=evaluation, seed=seed)
     console.print(f"model version {version.id}: {model} on {version.n_members:,} members × {version.n_works:,} works; "

@@ -120,6 +120,14 @@ def evaluate(engine: Engine, models: list[str], *, source: str | None, protocol:
     return EvaluationResult(source, protocol, seed, k, policy_record(policy), sizes, reports)
 
 
+def holdout_evaluation(engine: Engine, algorithm: str, params: dict[str, Any], *, source: str | None,
+                       policy: InteractionPolicy | None = None, seed: int = 2024) -> dict[str, Any]:
+    """Ratio-811 test metrics of exactly these parameters, to record with a model version."""
+    grid = {algorithm: {name: [value] for name, value in params.items()}}
+    result = evaluate(engine, [algorithm], source=source, seed=seed, policy=policy, param_grids=grid).as_dict()
+    return {"protocol": result["protocol"], "seed": seed, "sizes": result["sizes"], "metrics": result["models"][0]["metrics"]}
+
+
 def train(engine: Engine, home: Path, algorithm: str, *, source: str | None, params: dict[str, Any] | None = None,
           policy: InteractionPolicy | None = None, evaluation: dict[str, Any] | None = None, seed: int = 2024) -> ModelVersion:
     """Fit ``algorithm`` on all events under ``policy``, save the artifact and record the model version."""

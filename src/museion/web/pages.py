@@ -12,11 +12,12 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from museion import __version__
-from museion.api.deps import get_session
+from museion.api.deps import get_recommender, get_session
 from museion.catalog import queries
 from museion.catalog.stats import catalogue_stats
 from museion.errors import NotFound
 from museion.ingest.schema import WORK_KINDS
+from museion.recommend.service import NoModel
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -57,3 +58,22 @@ def work_page(request: Request, work_id: int, session: Annotated[Session, Depend
     except NotFound as exc:
         return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
     return templates.TemplateResponse(request, "work.html", {"work": work})
+
+
+@router.get("/recommendations", response_class=HTMLResponse)
+def recommendations_page(
+    request: Request,
+    member: Annotated[str, Query(max_length=255)] = "",
+    k: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> HTMLResponse:
+    """A member's list with the reason for every item (the seed of member self-service)."""
+    context: dict[str, object] = {"member": member, "served": None, "message": None}
+    status = 200
+    if member:
+        try:
+            context["served"] = get_recommender(request).recommend(member, k)
+        except NotFound as exc:
+            context["message"], status = str(exc), 404
+        except NoModel as exc:
+            context["message"], status = str(exc), 503
+    return templates.TemplateResponse(request, "recommendations.html", context, status_code=status)
