@@ -152,8 +152,8 @@ def main() -> None:
         for backend, url in (("SQLite", None), ("PostgreSQL", args.postgres)):
             if backend == "PostgreSQL" and not url:
                 continue
-            raw = best_of(args.repeat, lambda: time_raw(url, tmp, rows))
-            ours = best_of(args.repeat, lambda: time_museion(url, tmp))
+            raw = best_of(args.repeat, lambda url=url: time_raw(url, tmp, rows))
+            ours = best_of(args.repeat, lambda url=url: time_museion(url, tmp))
             results.append((backend, ours, raw))
         print("\n| ml-latest-small load | Museion s | Museion events/s | raw s | raw events/s | Museion ÷ raw speed |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -167,7 +167,7 @@ def main() -> None:
             out = subprocess.run([sys.executable, __file__, "--child", str(path), f"sqlite:///{tmp / 'stream.db'}"],
                                  capture_output=True, text=True, check=True).stdout.split()
             inserted, seconds, peak = int(out[0]), float(out[1]), float(out[2])
-            print(f"\n| streaming import | events | file MB | seconds | events/s | peak RSS MB |")
+            print("\n| streaming import | events | file MB | seconds | events/s | peak RSS MB |")
             print("| --- | ---: | ---: | ---: | ---: | ---: |")
             print(f"| generated CSV → SQLite | {inserted:,} | {size_mb:,.0f} | {seconds:.1f} | {inserted / seconds:,.0f} | {peak:,.0f} |")
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from helpers import PG_SKIP, PG_URL, create_pg_schema, datasets_dir, drop_pg_schema
 from museion.store.engine import make_engine
 from museion.store.migrate import upgrade
 from museion.store.models import Base
-
-from helpers import PG_SKIP, PG_URL, create_pg_schema, datasets_dir, drop_pg_schema
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from helpers import require_dataset
-from helpers import counts
+from helpers import counts, require_dataset
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import already_loaded, load_dataset
 from museion.errors import InputRejected

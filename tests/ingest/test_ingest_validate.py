@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,7 +25,7 @@ def test_good_rows_become_typed_columns() -> None:
     assert problems == []
     assert chunk.lines == [2, 3]
     assert chunk.columns["value"] == [3.5, None]
-    assert chunk.columns["timestamp"] == [964982703, int(datetime(2018, 9, 26, 10, tzinfo=timezone.utc).timestamp())]
+    assert chunk.columns["timestamp"] == [964982703, int(datetime(2018, 9, 26, 10, tzinfo=UTC).timestamp())]
     assert chunk.columns["channel"] == [None, None]
 
 

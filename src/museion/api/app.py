@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -47,7 +47,7 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return HealthOut(status="ok", database=engine.dialect.name, schema_revision=current_revision(engine),
-                         version=__version__, checked_at=datetime.now(timezone.utc))
+                         version=__version__, checked_at=datetime.now(UTC))
 
     app.include_router(catalog_router)
     app.include_router(recommend_router)

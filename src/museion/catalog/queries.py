@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, selectinload
 from museion.errors import NotFound
 from museion.store.models import Creator, Credit, Work, WorkTerm
 
-
 T = TypeVar("T")
 
 

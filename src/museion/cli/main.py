@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -133,7 +133,7 @@ def datasets_list(as_json: Annotated[bool, typer.Option("--json", help="Print JS
 @friendly_errors
 def datasets_fetch(
     name: Annotated[str, typer.Argument(help="Dataset name (see `museion datasets list`).")],
-    dest: Annotated[Optional[Path], typer.Option(help="Folder to put the files in (default: MUSEION_DATASETS_DIR/NAME).")] = None,
+    dest: Annotated[Path | None, typer.Option(help="Folder to put the files in (default: MUSEION_DATASETS_DIR/NAME).")] = None,
 ) -> None:
     """Download NAME from its publisher and verify each file's published sha256 before installing it."""
     from rich.progress import DownloadColumn, Progress
@@ -155,8 +155,8 @@ def datasets_fetch(
 @friendly_errors
 def datasets_load(
     name: Annotated[str, typer.Argument(help="Dataset name (see `museion datasets list`).")],
-    path: Annotated[Optional[Path], typer.Option(help="Folder with the dataset's files (default: MUSEION_DATASETS_DIR/NAME).")] = None,
-    max_errors: Annotated[Optional[int], typer.Option(help="Stop after this many problems.")] = None,
+    path: Annotated[Path | None, typer.Option(help="Folder with the dataset's files (default: MUSEION_DATASETS_DIR/NAME).")] = None,
+    max_errors: Annotated[int | None, typer.Option(help="Stop after this many problems.")] = None,
     verify: Annotated[bool, typer.Option(help="Check published sha256 checksums first.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the import reports as JSON.")] = False,
 ) -> None:
@@ -236,18 +236,18 @@ def _make_ingest_command(entity: str, doc: str) -> None:
     @friendly_errors
     def command(
         file: Annotated[Path, typer.Argument(help="The file to import.")],
-        mapping: Annotated[Optional[Path], typer.Option("--mapping", help="TOML mapping file (see docs/ingest.md).")] = None,
+        mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML mapping file (see docs/ingest.md).")] = None,
         column: Annotated[list[str], typer.Option("--column", "-c", help="FIELD=COLUMN, e.g. member=userID; repeatable.")] = [],  # noqa: B006
         const: Annotated[list[str], typer.Option("--const", help="FIELD=VALUE for every row; repeatable.")] = [],  # noqa: B006
-        source: Annotated[Optional[str], typer.Option(help="Key namespace, e.g. your system's name (default: local).")] = None,
-        kind: Annotated[Optional[str], typer.Option(help="Kind for every row (work kind or event kind).")] = None,
-        fmt: Annotated[Optional[str], typer.Option("--format", help="csv, tsv, jsonl or parquet (default: from the name).")] = None,
-        delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter, e.g. ';' or '\\t'.")] = None,
-        encoding: Annotated[Optional[str], typer.Option(help="Text encoding, e.g. latin-1 (default: utf-8).")] = None,
-        list_separator: Annotated[Optional[str], typer.Option(help="Separator inside list cells (default: |).")] = None,
-        timestamp_format: Annotated[Optional[str], typer.Option(help="'auto' or a strptime pattern.")] = None,
-        creator_role: Annotated[Optional[str], typer.Option(help="Role given to creators listed on works.")] = None,
-        max_errors: Annotated[Optional[int], typer.Option(help="Stop after this many problems.")] = None,
+        source: Annotated[str | None, typer.Option(help="Key namespace, e.g. your system's name (default: local).")] = None,
+        kind: Annotated[str | None, typer.Option(help="Kind for every row (work kind or event kind).")] = None,
+        fmt: Annotated[str | None, typer.Option("--format", help="csv, tsv, jsonl or parquet (default: from the name).")] = None,
+        delimiter: Annotated[str | None, typer.Option(help="CSV delimiter, e.g. ';' or '\\t'.")] = None,
+        encoding: Annotated[str | None, typer.Option(help="Text encoding, e.g. latin-1 (default: utf-8).")] = None,
+        list_separator: Annotated[str | None, typer.Option(help="Separator inside list cells (default: |).")] = None,
+        timestamp_format: Annotated[str | None, typer.Option(help="'auto' or a strptime pattern.")] = None,
+        creator_role: Annotated[str | None, typer.Option(help="Role given to creators listed on works.")] = None,
+        max_errors: Annotated[int | None, typer.Option(help="Stop after this many problems.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False,
     ) -> None:
         _ingest(entity, file, mapping, column, const, source, kind, fmt, delimiter, encoding, list_separator,
@@ -289,7 +289,7 @@ def catalog_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JS
 @friendly_errors
 def export_works(
     fmt: Annotated[str, typer.Option("--format", help="jsonld (schema.org + Dublin Core) or csv.")] = "jsonld",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: standard output).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: standard output).")] = None,
 ) -> None:
     """Export every work. CSV cells that a spreadsheet would run as formulas are neutralised."""
     from museion.catalog.export import write_csv, write_jsonld
@@ -410,8 +410,8 @@ def _policy(rating_threshold: float, min_interactions: int):  # type: ignore[no-
                              min_work_interactions=min_interactions)
 
 
-DatasetOpt = Annotated[Optional[str], typer.Option(help="Evaluate on a known dataset's events (loaded first if needed).")]
-SourceOpt = Annotated[Optional[str], typer.Option(help="Use events of members from this source (default: all).")]
+DatasetOpt = Annotated[str | None, typer.Option(help="Evaluate on a known dataset's events (loaded first if needed).")]
+SourceOpt = Annotated[str | None, typer.Option(help="Use events of members from this source (default: all).")]
 ThresholdOpt = Annotated[float, typer.Option(help="Ratings at or above this count as positive signals.")]
 CoreOpt = Annotated[int, typer.Option(help="k-core: keep members and works with at least this many interactions.")]
 
@@ -427,8 +427,8 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Seed for the split and the models.")] = 2024,
     rating_threshold: ThresholdOpt = 3.0,
     min_interactions: CoreOpt = 5,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write every model's figures to this JSON file.")] = None,
-    save_split: Annotated[Optional[Path], typer.Option(help="Write the exact train/valid/test CSVs here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write every model's figures to this JSON file.")] = None,
+    save_split: Annotated[Path | None, typer.Option(help="Write the exact train/valid/test CSVs here.")] = None,
 ) -> None:
     """Offline evaluation: parameters chosen on validation, metrics reported on test, full rankings."""
     from museion.recommend.service import evaluate as run_evaluation
@@ -486,8 +486,8 @@ def train(
 def recommend(
     member: Annotated[str, typer.Argument(help="The member's key, e.g. movielens:1.")],
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many works.")] = 10,
-    kind: Annotated[Optional[str], typer.Option(help="Only works of this kind.")] = None,
-    version: Annotated[Optional[int], typer.Option(help="Model version (default: the latest).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only works of this kind.")] = None,
+    version: Annotated[int | None, typer.Option(help="Model version (default: the latest).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Top-k works for a member, each with the reason it was recommended."""

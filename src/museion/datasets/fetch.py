@@ -14,8 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from museion.datasets.registry import Dataset, sha256_of
+from museion.datasets.registry import Dataset
 from museion.errors import InputRejected, MuseionError, Problem
+from museion.ingest.load import file_sha256
 
 Progress = Callable[[int, int | None], None]  # bytes just received, total bytes if known
 
@@ -54,11 +55,12 @@ def fetch(dataset: Dataset, destination: Path, *, client: httpx.Client | None = 
             for rel, url in dataset.download.file_urls.items():
                 (staging / rel).parent.mkdir(parents=True, exist_ok=True)
                 _download(client, url, staging / rel, progress)
-            problems = [
-                Problem(f"{dataset.name}/{rel}", None, None, f"sha256 {sha256_of(staging / rel)[:12]}… does not match the published {expected[:12]}…")
-                for rel in wanted
-                if (expected := dataset.files.get(rel)) and sha256_of(staging / rel) != expected
-            ]
+            problems = []
+            for rel in wanted:
+                expected, actual = dataset.files.get(rel), file_sha256(staging / rel)
+                if expected and actual != expected:
+                    reason = f"sha256 {actual[:12]}… does not match the published {expected[:12]}…"
+                    problems.append(Problem(f"{dataset.name}/{rel}", None, None, reason))
             if problems:
                 raise InputRejected(problems)
             for rel in wanted:

@@ -6,13 +6,13 @@ never loaded or installed.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from museion.errors import InputRejected, NotFound, Problem
+from museion.ingest.load import file_sha256
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -58,7 +58,7 @@ class Dataset:
         problems = [Problem(str(folder / f), None, None, "file is missing") for f in self.missing(folder)]
         for rel, expected in self.files.items():
             path = folder / rel
-            if expected and path.is_file() and sha256_of(path) != expected:
+            if expected and path.is_file() and file_sha256(path) != expected:
                 problems.append(Problem(str(path), None, None, f"sha256 differs from the published {expected[:12]}…"))
         return problems
 
@@ -69,14 +69,6 @@ class Dataset:
             raise InputRejected(
                 [Problem(str(folder / f), None, None, f"file is missing ({hint}, or pass --path DIR)") for f in missing]
             )
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 _REGISTRY: dict[str, Dataset] = {}

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, select
 
 from museion.datasets.adapters import ProgressFactory
-from museion.datasets.registry import Dataset, sha256_of
-from museion.ingest.load import ImportReport
+from museion.datasets.registry import Dataset
+from museion.ingest.load import ImportReport, file_sha256
 from museion.store.models import ImportRun, utcnow
 
 
@@ -17,7 +17,7 @@ def dataset_fingerprint(dataset: Dataset, folder: Path) -> str:
     """sha256 over the dataset's file names and contents: changes when any file changes."""
     digest = hashlib.sha256()
     for rel in sorted(dataset.files):
-        digest.update(f"{rel}\0{sha256_of(folder / rel)}\n".encode())
+        digest.update(f"{rel}\0{file_sha256(folder / rel)}\n".encode())
     return digest.hexdigest()
 
 

@@ -10,7 +10,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from museion.errors import Problem
@@ -102,7 +102,7 @@ def timestamp_converter(fmt: str) -> Converter:
                 expected = "epoch seconds or ISO 8601" if fmt == "auto" else f"the pattern {fmt!r}"
                 raise ValueError(f"expected a time as {expected}, found {value!r}") from None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return int(moment.timestamp())
 
     return convert

@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ARRAY, JSON, Connection, String, Table, bindparam, delete, func, literal, select, update
 
 from museion.errors import Problem
 from museion.ingest.validate import Chunk
-from museion.store.models import Credit, Creator, Event, Member, Work, WorkTerm, utcnow
+from museion.store.models import Creator, Credit, Member, Work, WorkTerm, utcnow
 
 IN_BATCH = 900  # keys per IN (...) query, safely below every backend's parameter limit
 TERM_VOCABULARIES = ("genres", "subjects", "movements")
@@ -164,48 +164,47 @@ def _external_ids(row: dict[str, Any]) -> dict[str, str]:
     return {k.split(".", 1)[1]: v for k, v in sorted(row.items()) if k.startswith("external_ids.") and v is not None}
 
 
-class CreatorWriter(Writer):
+class KeyedWriter(Writer):
+    """Entities upserted by key with no links (creators, members); subclasses map a row to columns."""
+
+    table: Table
+
+    def columns(self, row: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def write(self, conn: Connection, chunk: Chunk, *, dry: bool) -> tuple[Counts, list[Problem]]:
+        dup = self.duplicates(chunk)
+        if dry:
+            return Counts(), self.problems
+        records = []
+        for i, row in enumerate(chunk.rows()):
+            if i in dup:
+                continue
+            record = {"key": prefixed(self.source, row["key"]), "source": self.source, **self.columns(row)}
+            record["content_hash"] = content_hash(record)
+            records.append(record)
+        counts, _ = upsert_by_key(conn, self.table, records)
+        return counts, self.problems
+
+
+class CreatorWriter(KeyedWriter):
     table = Creator.__table__
 
-    def write(self, conn: Connection, chunk: Chunk, *, dry: bool) -> tuple[Counts, list[Problem]]:
-        dup = self.duplicates(chunk)
-        if dry:
-            return Counts(), self.problems
-        records = []
-        for i, row in enumerate(chunk.rows()):
-            if i in dup:
-                continue
-            record = {
-                "key": prefixed(self.source, row["key"]),
-                "source": self.source,
-                "name": row["name"],
-                "roles": row.get("roles") or [],
-                **{f: row.get(f) for f in ("gender", "nationality", "region", "birth_place", "birth_year", "death_year", "career_stage")},
-                    "external_ids": _external_ids(row),
-            }
-            record["content_hash"] = content_hash(record)
-            records.append(record)
-        counts, _ = upsert_by_key(conn, self.table, records)
-        return counts, self.problems
+    def columns(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": row["name"],
+            "roles": row.get("roles") or [],
+            **{f: row.get(f) for f in ("gender", "nationality", "region", "birth_place", "birth_year", "death_year",
+                                       "career_stage")},
+            "external_ids": _external_ids(row),
+        }
 
 
-class MemberWriter(Writer):
+class MemberWriter(KeyedWriter):
     table = Member.__table__
 
-    def write(self, conn: Connection, chunk: Chunk, *, dry: bool) -> tuple[Counts, list[Problem]]:
-        dup = self.duplicates(chunk)
-        if dry:
-            return Counts(), self.problems
-        records = []
-        for i, row in enumerate(chunk.rows()):
-            if i in dup:
-                continue
-            record = {"key": prefixed(self.source, row["key"]), "source": self.source,
-                      "age": row.get("age"), "gender": row.get("gender"), "occupation": row.get("occupation")}
-            record["content_hash"] = content_hash(record)
-            records.append(record)
-        counts, _ = upsert_by_key(conn, self.table, records)
-        return counts, self.problems
+    def columns(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {f: row.get(f) for f in ("age", "gender", "occupation")}
 
 
 class WorkWriter(Writer):

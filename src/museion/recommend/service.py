@@ -6,16 +6,16 @@ interactions under a declared policy, fits, saves the artifact and records the v
 
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
-import inspect
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from museion.audience.activity import EventArrays, event_arrays, member_id_for
@@ -26,7 +26,7 @@ from museion.evaluation.splits import Split, make_split
 from museion.recommend.artifacts import load_model, save_model
 from museion.recommend.explain import event_verb
 from museion.recommend.interactions import InteractionPolicy, Interactions, build_interactions
-from museion.recommend.models import MODELS, MostPopular, Recommender
+from museion.recommend.models import MODELS, MostPopular
 from museion.recommend.serve import Fallback, MemberRecommendations, recommend_for_member
 from museion.store.models import ModelVersion, Work
 
