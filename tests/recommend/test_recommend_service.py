@@ -79,6 +79,14 @@ def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> Non
     assert result.exit_code == 0 and len(body["items"]) == 3 and body["personalised"]
     result = runner.invoke(cli, ["recommend", "movielens:nobody"])
     assert result.exit_code == 1 and "no member with key 'movielens:nobody'" in result.output
+    result = runner.invoke(cli, ["recommend", "movielens:1", "--no-personalise"])
+    assert result.exit_code == 0 and "NOT personalised: popular works" in result.output
+    lists = tmp_path / "all.jsonl"
+    result = runner.invoke(cli, ["recommend", "--all", "-k", "5", "--output", str(lists)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in lists.read_text().splitlines()]
+    assert len(rows) == 608 and all(len(r["works"]) == 5 for r in rows)
+    assert runner.invoke(cli, ["recommend", "--all"]).exit_code == 1
 
     with TestClient(create_app(movielens, home)) as client:
         response = client.get("/api/members/movielens:1/recommendations", params={"k": 5})
@@ -88,6 +96,10 @@ def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> Non
         missing = client.get("/api/members/movielens:nobody/recommendations")
         assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
         assert client.get("/api/members/movielens:1/recommendations", params={"k": 0}).status_code == 422
+        off = client.get("/api/members/movielens:1/recommendations", params={"personalise": "false"}).json()
+        assert off["personalised"] is False and off["rule"] == "popular"
+        off = client.get("/api/members/movielens:1/recommendations", params={"personalise": "false"}).json()
+        assert off["personalised"] is False and off["rule"] == "popular"
 
 
 def test_evaluate_command_writes_json_and_split(movielens: Engine, museion_env: str, tmp_path: Path) -> None:

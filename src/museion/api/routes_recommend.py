@@ -46,6 +46,7 @@ def recommendations(
     member: Annotated[str, Path(max_length=255, description="The member's pseudonymous key, e.g. movielens:1.")],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     kind: Annotated[WorkKind | None, Query(description="Only works of this kind.")] = None,
+    personalise: Annotated[bool, Query(description="false gives the labelled non-personalised list.")] = True,
 ) -> RecommendationsOut:
-    served = get_recommender(request).recommend(member, k, kind=kind.value if kind else None)
+    served = get_recommender(request).recommend(member, k, kind=kind.value if kind else None, personalise=personalise)
     return RecommendationsOut.model_validate(served.as_dict())

@@ -484,21 +484,41 @@ def train(
 @app.command()
 @friendly_errors
 def recommend(
-    member: Annotated[str, typer.Argument(help="The member's key, e.g. movielens:1.")],
+    member: Annotated[str | None, typer.Argument(help="The member's key, e.g. movielens:1.")] = None,
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many works.")] = 10,
     kind: Annotated[str | None, typer.Option(help="Only works of this kind.")] = None,
     version: Annotated[int | None, typer.Option(help="Model version (default: the latest).")] = None,
+    personalise: Annotated[bool, typer.Option("--personalise/--no-personalise",
+                                              help="--no-personalise gives the labelled non-personalised list.")] = True,
+    all_members: Annotated[bool, typer.Option("--all", help="Score every member the model knows (needs --output).")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="JSON Lines file for --all.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Top-k works for a member, each with the reason it was recommended."""
+    """Top-k works for a member, each with the reason it was recommended; or, with --all, for everyone."""
     from museion.recommend.service import RecommenderService
 
-    served = RecommenderService(_engine(), get_settings().home, version).recommend(member, k, kind=kind)
+    service = RecommenderService(_engine(), get_settings().home, version)
+    if all_members:
+        if output is None:
+            raise MuseionError("--all writes a file: add --output recommendations.jsonl")
+        from rich.progress import Progress
+
+        partial = output.with_name(output.name + ".partial")
+        with Progress(console=err_console) as bar, partial.open("w", encoding="utf-8") as out:
+            task = bar.add_task("scoring members", total=service.interactions.n_members)
+            n = service.recommend_all(k, out, progress=lambda done: bar.update(task, completed=done))
+        partial.replace(output)
+        err_console.print(f"wrote top-{k} lists for {n:,} members to {output}")
+        return
+    if member is None:
+        raise MuseionError("name a member (e.g. movielens:1), or use --all --output FILE")
+    served = service.recommend(member, k, kind=kind, personalise=personalise)
     if as_json:
         print_json(served.as_dict())
         return
+    why = " (the member has no usable history)" if personalise else " (personalisation is off)"
     label = f"personalised by model version {served.model_version}" if served.personalised else \
-        f"NOT personalised: {served.rule} works (the member has no usable history)"
+        f"NOT personalised: {served.rule} works{why}"
     table = Table(title=f"{member}: {label}")
     table.add_column("#", justify="right")
     table.add_column("work", overflow="fold")

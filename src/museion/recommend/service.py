@@ -9,9 +9,10 @@ from __future__ import annotations
 import inspect
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -27,8 +28,8 @@ from museion.recommend.artifacts import load_model, save_model
 from museion.recommend.explain import event_verb
 from museion.recommend.interactions import InteractionPolicy, Interactions, build_interactions
 from museion.recommend.models import MODELS, MostPopular
-from museion.recommend.serve import Fallback, MemberRecommendations, recommend_for_member
-from museion.store.models import ModelVersion, Work
+from museion.recommend.serve import Fallback, MemberRecommendations, recommend_all, recommend_for_member
+from museion.store.models import Member, ModelVersion, Work
 
 PROTOCOLS = ("ratio-811", "loo", "time")
 CONTENT_VOCABULARIES = ("genre", "subject", "movement")
@@ -255,6 +256,22 @@ class RecommenderService:
             items.append(ServedItem(rec.work_id, key, work_title, work_kind, rec.score, rec.explanation.model,
                                     rec.explanation.rule, rec.explanation.reason, because))
         return ServedList(member_key, result.personalised, result.rule, self.version.id, items)
+
+
+    def recommend_all(self, k: int, out: IO[str], *, progress: Callable[[int], None] | None = None) -> int:
+        """Top-k for every member the model knows, as JSON Lines (member key, work keys, scores)."""
+        items, scores = recommend_all(self.model, self.interactions, k, progress=progress)
+        keys: dict[int, str] = {}
+        ids = self.interactions.member_ids.tolist()
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 900):
+                keys.update(conn.execute(select(Member.id, Member.key).where(Member.id.in_(ids[start:start + 900]))).all())
+        for row, member_id in enumerate(ids):
+            valid = items[row] >= 0
+            works = [self.works[int(self.interactions.work_ids[i])][0] for i in items[row][valid]]
+            out.write(json.dumps({"member": keys[member_id], "works": works,
+                                  "scores": [round(float(x), 6) for x in scores[row][valid]]}) + "\n")
+        return len(ids)
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
