@@ -37,6 +37,7 @@ from museion.datasets.service import load_dataset
 from museion.evaluation.metrics import ranking_metrics
 from museion.evaluation.run import Holdout, ModelReport, evaluate_models
 from museion.evaluation.splits import ratio_split
+from museion.privacy.consent import current_purpose, record_many
 from museion.recommend.artifacts import load_model, save_model
 from museion.recommend.interactions import InteractionPolicy, Interactions
 from museion.recommend.models import ALS, MostPopular
@@ -44,7 +45,7 @@ from museion.recommend.serve import Fallback, recommend_for_member
 from museion.recommend.service import content_features, load_interactions
 from museion.store.engine import make_engine
 from museion.store.migrate import upgrade
-from museion.store.models import Work
+from museion.store.models import Member, Work
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 2024
@@ -75,7 +76,11 @@ def load_from_store(data_dir: Path, workdir: Path) -> tuple[Interactions, csr_ma
     upgrade(engine)
     load_dataset(engine, get_dataset("movielens-latest-small"), data_dir)
     policy = InteractionPolicy(rating_threshold=3.0, min_member_interactions=5, min_work_interactions=5)
-    interactions, _events = load_interactions(engine, policy, source="movielens")
+    with engine.begin() as conn:  # the benchmark's members take part in personalisation, as in the demo
+        members = list(conn.scalars(select(Member.id)))
+        record_many(conn, members, current_purpose(conn, "personalisation"), granted=True, notice_version="benchmark",
+                    source="benchmark")
+    interactions, _events = load_interactions(engine, policy, source="movielens", actor="benchmark")
     features, genres = content_features(engine, interactions)
     with engine.connect() as conn:
         title_of = dict(conn.execute(select(Work.id, Work.title)).all())

@@ -60,3 +60,14 @@ def drop_pg_schema(schema: str) -> None:
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     admin.dispose()
+
+
+def grant_personalisation(engine: Engine, source: str | None = None) -> int:
+    """Record personalisation consent for every member (of one source), as a test's starting point."""
+    from museion.privacy.consent import current_purpose, record_many
+    from museion.store.models import Member
+
+    with engine.begin() as conn:
+        q = select(Member.id) if source is None else select(Member.id).where(Member.source == source)
+        return record_many(conn, list(conn.scalars(q)), current_purpose(conn, "personalisation"), granted=True,
+                           notice_version="test", source="test")

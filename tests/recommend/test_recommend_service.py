@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from helpers import require_dataset
+from helpers import grant_personalisation, require_dataset
 from museion.api.app import create_app
 from museion.audience.activity import member_id_for
 from museion.cli.main import app as cli
@@ -26,6 +26,7 @@ from museion.store.models import ModelVersion
 @pytest.fixture
 def movielens(engine: Engine) -> Engine:
     load_dataset(engine, get_dataset("movielens-latest-small"), require_dataset("movielens-latest-small"))
+    grant_personalisation(engine)
     return engine
 
 
@@ -33,8 +34,8 @@ def test_train_serve_explain_and_reproduce(movielens: Engine, tmp_path: Path) ->
     home = tmp_path / "home"
     with pytest.raises(NoModel, match="museion train"):
         RecommenderService(movielens, home)
-    first = train(movielens, home, "als", source="movielens", params={"factors": 32, "iterations": 5})
-    second = train(movielens, home, "als", source="movielens", params={"factors": 32, "iterations": 5})
+    first = train(movielens, home, "als", source="movielens", actor="test", params={"factors": 32, "iterations": 5})
+    second = train(movielens, home, "als", source="movielens", actor="test", params={"factors": 32, "iterations": 5})
     assert first.data_fingerprint == second.data_fingerprint and first.id != second.id
     assert (home / first.artifact / "model" / "manifest.json").is_file()
 
@@ -56,7 +57,7 @@ def test_train_serve_explain_and_reproduce(movielens: Engine, tmp_path: Path) ->
 
 def test_member_without_history_gets_a_labelled_popular_list(movielens: Engine, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    train(movielens, home, "ease", source="movielens", params={"l2": 200.0})
+    train(movielens, home, "ease", source="movielens", actor="test", params={"l2": 200.0})
     newcomer = tmp_path / "members.csv"
     newcomer.write_text("key,age\nnewcomer,30\n", encoding="utf-8")
     import_file(movielens, ColumnMapping("members", source="movielens"), newcomer)
@@ -122,7 +123,7 @@ def test_recommendations_page(movielens: Engine, tmp_path: Path) -> None:
     home = tmp_path / "home"
     with TestClient(create_app(movielens, home)) as client:
         assert "no model version has been trained" in client.get("/recommendations", params={"member": "movielens:1"}).text
-    train(movielens, home, "ease", source="movielens", params={"l2": 200.0})
+    train(movielens, home, "ease", source="movielens", actor="test", params={"l2": 200.0})
     with TestClient(create_app(movielens, home)) as client:
         page = client.get("/recommendations", params={"member": "movielens:1", "k": 3}).text
         assert "Personalised for movielens:1" in page and page.count("Because you rated") == 3

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from helpers import PG_SKIP, PG_URL, create_pg_schema, drop_pg_schema
 from museion.store.engine import make_engine
 from museion.store.migrate import current_revision, head_revision, upgrade
-from museion.store.models import Base
+from museion.store.schema import metadata
 
 
 def check_migrated_schema(url: str) -> None:
@@ -23,7 +23,7 @@ def check_migrated_schema(url: str) -> None:
         upgrade(engine)  # idempotent
         assert current_revision(engine) == head_revision(engine)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
         assert diff == []
         assert {"works", "creators", "credits", "work_terms", "members", "events", "import_runs"} <= set(inspect(engine).get_table_names())
     finally:

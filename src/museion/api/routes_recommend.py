@@ -36,6 +36,7 @@ class RecommendationsOut(BaseModel):
     personalised: bool = Field(description="False means a labelled non-personalised list (see rule).")
     rule: str | None
     model_version: int | None
+    not_personalised_because: str | None = Field(examples=["the member has not consented to personalisation"])
     items: list[RecommendedWork]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from museion.errors import NotFound
 from museion.store.models import Event, Member
@@ -29,9 +29,15 @@ class EventArrays:
         return bool(len(self)) and not np.isnan(self.timestamps).any()
 
 
-def event_arrays(conn: Connection, *, source: str | None = None, kinds: frozenset[str] | None = None) -> EventArrays:
-    """Events of one member source (or all), optionally of some kinds only, as parallel arrays."""
+def event_arrays(conn: Connection, *, source: str | None = None, kinds: frozenset[str] | None = None,
+                 members: Select | None = None) -> EventArrays:
+    """Events of one member source (or all), optionally of some kinds and some members only, as arrays.
+
+    Reads personal data: call it through ``museion.privacy.gate``, which supplies ``members``.
+    """
     q = select(Event.member_id, Event.work_id, Event.kind, Event.value, Event.occurred_at)
+    if members is not None:
+        q = q.where(Event.member_id.in_(members))
     if source is not None:
         q = q.join(Member, Member.id == Event.member_id).where(Member.source == source)
     if kinds is not None:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from museion import __version__
 from museion.cli.output import console, err_console, file_progress, friendly_errors, print_json
+from museion.cli.privacy import privacy_app
 from museion.config import get_settings
 from museion.errors import InputRejected, MuseionError, Problem
 
@@ -39,6 +40,8 @@ app.add_typer(datasets_app, name="datasets")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(export_app, name="export")
+app.add_typer(privacy_app, name="privacy")
+CLI_ACTOR = "cli"  # who reads personal data from the command line (until staff accounts arrive)
 
 
 def _engine():  # type: ignore[no-untyped-def]
@@ -329,6 +332,9 @@ def serve(
 
 
 DEMO_DATASETS = ("movielens-latest-small", "tate", "moma")
+# MovieLens members rated films for GroupLens's recommendation research; the demo records that as
+# consent to personalisation, labelled with this source so it is never mistaken for a real decision.
+DEMO_CONSENT_SOURCE = "demo-dataset-terms"
 
 
 @app.command()
@@ -368,6 +374,8 @@ def _demo_model(engine, home: Path) -> None:  # type: ignore[no-untyped-def]
     """Train the default recommender (EASE on MovieLens ratings) once, so the demo serves real lists."""
     from sqlalchemy import select
 
+    from museion.privacy.consent import current_purpose, record_many
+    from museion.privacy.models import Consent
     from museion.recommend.service import holdout_evaluation
     from museion.recommend.service import train as run_training
     from museion.store.models import Member, ModelVersion
@@ -377,10 +385,17 @@ def _demo_model(engine, home: Path) -> None:  # type: ignore[no-untyped-def]
             return
         if conn.scalar(select(Member.id).where(Member.source == "movielens").limit(1)) is None:
             return
+    with engine.begin() as conn:
+        purpose = current_purpose(conn, "personalisation")
+        if not conn.scalar(select(Consent.id).limit(1)):
+            members = list(conn.scalars(select(Member.id).where(Member.source == "movielens")))
+            record_many(conn, members, purpose, granted=True, notice_version="demo", source=DEMO_CONSENT_SOURCE)
+            console.print(f"demo: recorded personalisation consent for {len(members)} MovieLens members "
+                          f"(source {DEMO_CONSENT_SOURCE!r}); withdraw with `museion privacy consent withdraw KEY`")
     console.print("training the default recommender (EASE, l2=200) on MovieLens ratings")
     params = {"l2": 200.0}
-    evaluation = holdout_evaluation(engine, "ease", params, source="movielens")
-    version = run_training(engine, home, "ease", source="movielens", params=params, evaluation=evaluation)
+    evaluation = holdout_evaluation(engine, "ease", params, source="movielens", actor="demo")
+    version = run_training(engine, home, "ease", source="movielens", actor="demo", params=params, evaluation=evaluation)
     console.print(f"model version {version.id}: NDCG@10 {evaluation['metrics']['ndcg@10']:.4f} on held-out ratings")
 
 
@@ -434,7 +449,7 @@ def evaluate(
     from museion.recommend.service import evaluate as run_evaluation
 
     chosen = [m.strip() for m in models.split(",") if m.strip()]
-    result = run_evaluation(_engine(), chosen, source=_dataset_source(dataset, source), protocol=protocol, seed=seed,
+    result = run_evaluation(_engine(), chosen, source=_dataset_source(dataset, source), actor=CLI_ACTOR, protocol=protocol, seed=seed,
                             k=k, policy=_policy(rating_threshold, min_interactions), save_split=save_split)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
@@ -472,8 +487,9 @@ def train(
     src = _dataset_source(dataset, source)
     policy = _policy(rating_threshold, min_interactions)
     engine = _engine()
-    evaluation = holdout_evaluation(engine, model, params, source=src, policy=policy, seed=seed) if evaluate_first else None
-    version = run_training(engine, get_settings().home, model, source=src, params=params, policy=policy,
+    evaluation = (holdout_evaluation(engine, model, params, source=src, actor=CLI_ACTOR, policy=policy, seed=seed)
+                  if evaluate_first else None)
+    version = run_training(engine, get_settings().home, model, source=src, actor=CLI_ACTOR, params=params, policy=policy,
                            evaluation=evaluation, seed=seed)
     console.print(f"model version {version.id}: {model} on {version.n_members:,} members × {version.n_works:,} works; "
                   f"artifact {get_settings().home / version.artifact}")
@@ -516,9 +532,8 @@ def recommend(
     if as_json:
         print_json(served.as_dict())
         return
-    why = " (the member has no usable history)" if personalise else " (personalisation is off)"
     label = f"personalised by model version {served.model_version}" if served.personalised else \
-        f"NOT personalised: {served.rule} works{why}"
+        f"NOT personalised: {served.rule} works, because {served.not_personalised_because}"
     table = Table(title=f"{member}: {label}")
     table.add_column("#", justify="right")
     table.add_column("work", overflow="fold")

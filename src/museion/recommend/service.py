@@ -19,11 +19,12 @@ from scipy.sparse import csr_matrix
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from museion.audience.activity import EventArrays, event_arrays, member_id_for
+from museion.audience.activity import EventArrays, member_id_for
 from museion.catalog.features import term_matrix
 from museion.errors import MuseionError
 from museion.evaluation.run import ModelReport, evaluate_models, write_split_csv
 from museion.evaluation.splits import Split, make_split
+from museion.privacy.gate import may_use, read_activity
 from museion.recommend.artifacts import load_model, save_model
 from museion.recommend.explain import event_verb
 from museion.recommend.interactions import InteractionPolicy, Interactions, build_interactions
@@ -32,6 +33,7 @@ from museion.recommend.serve import Fallback, MemberRecommendations, recommend_a
 from museion.store.models import Member, ModelVersion, Work
 
 PROTOCOLS = ("ratio-811", "loo", "time")
+PURPOSE = "personalisation"
 CONTENT_VOCABULARIES = ("genre", "subject", "movement")
 
 
@@ -47,13 +49,19 @@ def policy_record(policy: InteractionPolicy) -> dict[str, Any]:
     return record
 
 
-def load_interactions(engine: Engine, policy: InteractionPolicy, *, source: str | None) -> tuple[Interactions, EventArrays]:
-    """Events of ``source`` (all when None) → interactions under ``policy``."""
-    with engine.connect() as conn:
-        events = event_arrays(conn, source=source, kinds=policy.kinds)
+def load_interactions(engine: Engine, policy: InteractionPolicy, *, source: str | None,
+                      actor: str) -> tuple[Interactions, EventArrays]:
+    """Events of ``source`` (all when None) → interactions under ``policy``.
+
+    The events come through the privacy gate for the personalisation purpose: members who have not
+    consented never reach a model, and the read is recorded against ``actor``.
+    """
+    with engine.begin() as conn:
+        events = read_activity(conn, purpose=PURPOSE, actor=actor, source=source, kinds=policy.kinds)
     if not len(events):
         where = f" from source {source!r}" if source else ""
-        raise MuseionError(f"no events{where} of kinds {', '.join(sorted(policy.kinds))}: load activity first")
+        raise MuseionError(f"no events{where} of kinds {', '.join(sorted(policy.kinds))} from members who consented "
+                           f"to {PURPOSE}: load activity and consents first")
     interactions = build_interactions(events.member_ids, events.work_ids, events.kinds, events.values,
                                       events.timestamps if events.has_timestamps else None, policy)
     if interactions.matrix.nnz == 0:
@@ -101,15 +109,15 @@ class EvaluationResult:
         }
 
 
-def evaluate(engine: Engine, models: list[str], *, source: str | None, protocol: str = "ratio-811", seed: int = 2024,
-             k: int = 10, policy: InteractionPolicy | None = None, save_split: Path | None = None,
+def evaluate(engine: Engine, models: list[str], *, source: str | None, actor: str, protocol: str = "ratio-811",
+             seed: int = 2024, k: int = 10, policy: InteractionPolicy | None = None, save_split: Path | None = None,
              param_grids: dict[str, dict[str, list[Any]]] | None = None) -> EvaluationResult:
     """Tune each model on the validation part, report it on the test part (see museion.evaluation.run)."""
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise MuseionError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(sorted(MODELS))}")
     policy = policy or InteractionPolicy(min_member_interactions=5, min_work_interactions=5)
-    interactions, _events = load_interactions(engine, policy, source=source)
+    interactions, _events = load_interactions(engine, policy, source=source, actor=actor)
     split = _split(interactions, protocol, seed)
     features, genres = content_features(engine, interactions)
     if save_split is not None:
@@ -121,21 +129,21 @@ def evaluate(engine: Engine, models: list[str], *, source: str | None, protocol:
     return EvaluationResult(source, protocol, seed, k, policy_record(policy), sizes, reports)
 
 
-def holdout_evaluation(engine: Engine, algorithm: str, params: dict[str, Any], *, source: str | None,
+def holdout_evaluation(engine: Engine, algorithm: str, params: dict[str, Any], *, source: str | None, actor: str,
                        policy: InteractionPolicy | None = None, seed: int = 2024) -> dict[str, Any]:
     """Ratio-811 test metrics of exactly these parameters, to record with a model version."""
     grid = {algorithm: {name: [value] for name, value in params.items()}}
-    result = evaluate(engine, [algorithm], source=source, seed=seed, policy=policy, param_grids=grid).as_dict()
+    result = evaluate(engine, [algorithm], source=source, actor=actor, seed=seed, policy=policy, param_grids=grid).as_dict()
     return {"protocol": result["protocol"], "seed": seed, "sizes": result["sizes"], "metrics": result["models"][0]["metrics"]}
 
 
-def train(engine: Engine, home: Path, algorithm: str, *, source: str | None, params: dict[str, Any] | None = None,
+def train(engine: Engine, home: Path, algorithm: str, *, source: str | None, actor: str, params: dict[str, Any] | None = None,
           policy: InteractionPolicy | None = None, evaluation: dict[str, Any] | None = None, seed: int = 2024) -> ModelVersion:
     """Fit ``algorithm`` on all events under ``policy``, save the artifact and record the model version."""
     if algorithm not in MODELS:
         raise MuseionError(f"unknown model {algorithm!r}; choose from {', '.join(sorted(MODELS))}")
     policy = policy or InteractionPolicy(min_member_interactions=5, min_work_interactions=5)
-    interactions, events = load_interactions(engine, policy, source=source)
+    interactions, events = load_interactions(engine, policy, source=source, actor=actor)
     kinds, counts = np.unique(events.kinds, return_counts=True)
     cls = MODELS[algorithm]
     params = dict(params or {})
@@ -198,6 +206,7 @@ class ServedList:
     personalised: bool
     rule: str | None
     model_version: int | None
+    not_personalised_because: str | None
     items: list[ServedItem]
 
     def as_dict(self) -> dict[str, Any]:
@@ -241,9 +250,20 @@ class RecommenderService:
         return np.array([self.works.get(int(w), ("", "", ""))[2] == kind for w in self.interactions.work_ids])
 
     def recommend(self, member_key: str, k: int = 10, *, kind: str | None = None, personalise: bool = True) -> ServedList:
+        """Top-k for a member; without consent (checked now, not at training time) the list is not personalised."""
         with self.engine.connect() as conn:
             member_id = member_id_for(conn, member_key)
+            consented = may_use(conn, member_id, PURPOSE)
         row = self._row.get(member_id)
+        if not personalise:
+            why_not = "personalisation is switched off"
+        elif not consented:
+            why_not = "the member has not consented to personalisation"
+        elif row is None:
+            why_not = "the member has no history the model knows"
+        else:
+            why_not = None
+        personalise = personalise and consented
         title = lambda index: self.works[int(self.interactions.work_ids[index])][1]  # noqa: E731
         result: MemberRecommendations = recommend_for_member(
             self.model, self.interactions, row, k, fallback=self.fallback, candidates=self.candidates(kind),
@@ -255,7 +275,8 @@ class RecommenderService:
                        for i, w in rec.explanation.contributions]
             items.append(ServedItem(rec.work_id, key, work_title, work_kind, rec.score, rec.explanation.model,
                                     rec.explanation.rule, rec.explanation.reason, because))
-        return ServedList(member_key, result.personalised, result.rule, self.version.id, items)
+        return ServedList(member_key, result.personalised, result.rule, self.version.id,
+                          why_not if not result.personalised else None, items)
 
 
     def recommend_all(self, k: int, out: IO[str], *, progress: Callable[[int], None] | None = None) -> int:

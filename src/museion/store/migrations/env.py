@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from museion.store.models import Base
+from museion.store.schema import metadata
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -17,7 +17,7 @@ if engine is None:  # plain `alembic` command line
 with engine.begin() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -1,0 +1,159 @@
+"""`museion privacy …`: purposes and the record of processing, consents, and the access log."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from museion.cli.output import console, friendly_errors, print_json
+from museion.errors import MuseionError
+
+privacy_app = typer.Typer(help="Privacy: purposes and data map, consents, access records.", no_args_is_help=True)
+consent_app = typer.Typer(help="The consent ledger: grant, withdraw, show, import.", no_args_is_help=True)
+privacy_app.add_typer(consent_app, name="consent")
+
+PurposeOpt = Annotated[str, typer.Option(help="Declared purpose code (see `museion privacy purposes`).")]
+NoticeOpt = Annotated[str, typer.Option(help="Version of the privacy notice the member saw.")]
+SourceOpt = Annotated[str, typer.Option(help="Where the decision was made: web, app, support, import…")]
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from museion.cli.main import _engine as engine
+
+    return engine()
+
+
+def _ropa() -> list[dict[str, object]]:
+    """Record of processing activities (GDPR art. 30): each purpose with its data and basis."""
+    from museion.privacy.consent import current_purposes
+    from museion.privacy.datamap import CATEGORIES, is_sensitive
+
+    with _engine().connect() as conn:
+        purposes = current_purposes(conn)
+    return [{
+        "purpose": p.code, "version": p.version, "name": p.name, "description": p.description,
+        "legal_basis": p.legal_basis, "categories": list(p.categories),
+        "fields": [f for c in p.categories for f in CATEGORIES[c].fields],
+        "sensitive": is_sensitive(p.categories), "retention_days": p.retention_days,
+    } for p in purposes]
+
+
+@privacy_app.command("purposes")
+@friendly_errors
+def purposes(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Declared purposes: legal basis, data categories, retention."""
+    rows = _ropa()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="declared purposes (latest versions)")
+    for col in ("purpose", "basis", "categories", "retention", "sensitive"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(f"{r['purpose']} v{r['version']}", str(r["legal_basis"]), ", ".join(r["categories"]),  # type: ignore[arg-type]
+                      f"{r['retention_days']} days" if r["retention_days"] else "-", "yes" if r["sensitive"] else "no")
+    console.print(table)
+
+
+@privacy_app.command("export-ropa")
+@friendly_errors
+def export_ropa(fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json") -> None:
+    """The record of processing activities (GDPR art. 30) in JSON or CSV."""
+    rows = _ropa()
+    if fmt == "json":
+        print_json(rows)
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({k: "|".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows)
+        typer.echo(out.getvalue(), nl=False)
+    else:
+        raise MuseionError(f"unknown format {fmt!r}; use json or csv")
+
+
+def _decide(member: str, purpose: str, granted: bool, notice_version: str, source: str) -> None:
+    from museion.audience.activity import member_id_for
+    from museion.privacy.consent import current_purpose, record
+
+    with _engine().begin() as conn:
+        record(conn, member_id_for(conn, member), current_purpose(conn, purpose), granted=granted,
+               notice_version=notice_version, source=source)
+    console.print(f"{member}: {purpose} {'granted' if granted else 'withdrawn'} (effective now)")
+
+
+@consent_app.command("grant")
+@friendly_errors
+def grant(member: Annotated[str, typer.Argument(help="Member key.")], purpose: PurposeOpt = "personalisation",
+          notice_version: NoticeOpt = "1", source: SourceOpt = "support") -> None:
+    """Record that MEMBER consents to PURPOSE."""
+    _decide(member, purpose, True, notice_version, source)
+
+
+@consent_app.command("withdraw")
+@friendly_errors
+def withdraw(member: Annotated[str, typer.Argument(help="Member key.")], purpose: PurposeOpt = "personalisation",
+             notice_version: NoticeOpt = "1", source: SourceOpt = "support") -> None:
+    """Record that MEMBER withdraws consent to (or objects to) PURPOSE; it takes effect at once."""
+    _decide(member, purpose, False, notice_version, source)
+
+
+@consent_app.command("show")
+@friendly_errors
+def show(member: Annotated[str, typer.Argument(help="Member key.")],
+         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """MEMBER's current decision for each purpose."""
+    from museion.audience.activity import member_id_for
+    from museion.privacy.consent import states
+
+    with _engine().connect() as conn:
+        current = states(conn, member_id_for(conn, member))
+    rows = [{"purpose": s.purpose, "granted": s.granted, "notice_version": s.notice_version, "source": s.source,
+             "recorded_at": s.recorded_at} for s in current]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"consents of {member}")
+    for col in ("purpose", "decision", "notice", "source", "recorded"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["purpose"]), "granted" if r["granted"] else "withdrawn", str(r["notice_version"]),
+                      str(r["source"]), str(r["recorded_at"]))
+    console.print(table)
+
+
+@consent_app.command("import")
+@friendly_errors
+def import_consents(file: Annotated[Path, typer.Argument(help="CSV with member, purpose, granted, notice_version, source.")]) -> None:
+    """Import existing consents; every row is checked first and the import is all or nothing."""
+    from museion.privacy.consent import import_file
+
+    with _engine().begin() as conn:
+        n = import_file(conn, file)
+    console.print(f"imported {n:,} consent decisions from {file}")
+
+
+@privacy_app.command("access-log")
+@friendly_errors
+def access_log(limit: Annotated[int, typer.Option(min=1, max=10_000, help="Most recent entries.")] = 20,
+               as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Recent reads of personal data: who, for which purpose, which categories, how many rows and members."""
+    from museion.privacy.models import AccessRecord
+
+    with _engine().connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(AccessRecord.__table__).order_by(AccessRecord.id.desc()).limit(limit))]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="access to personal data")
+    for col in ("at", "actor", "purpose", "categories", "rows", "members"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["at"]), r["actor"], r["purpose"], ", ".join(r["categories"]), f"{r['rows']:,}", f"{r['members']:,}")
+    console.print(table)

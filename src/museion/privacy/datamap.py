@@ -1,0 +1,56 @@
+"""The data map: which categories of personal data Museion holds, where, and the purposes declared
+for them. Purposes are seeded from here (migration 0003) and versioned in the database afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LEGAL_BASES = ("consent", "contract", "legitimate_interest", "legal_obligation")
+
+
+@dataclass(frozen=True, slots=True)
+class DataCategory:
+    code: str
+    description: str
+    fields: tuple[str, ...]  # table.column
+    sensitive: bool = False  # needs its own, separate consent (e.g. data about minors, precise location)
+
+
+CATEGORIES: dict[str, DataCategory] = {c.code: c for c in (
+    DataCategory("activity", "What a member did with which work: kind, value, time, channel.",
+                 ("events.member_id", "events.work_id", "events.kind", "events.value", "events.occurred_at",
+                  "events.channel")),
+    DataCategory("free_text", "Words members wrote: tags, reviews, comments.", ("events.label",)),
+    DataCategory("demographics", "Age, gender and occupation members declared.",
+                 ("members.age", "members.gender", "members.occupation"), sensitive=True),
+)}
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeSpec:
+    code: str
+    name: str
+    description: str
+    legal_basis: str
+    categories: tuple[str, ...]
+    retention_days: int | None
+
+
+DEFAULT_PURPOSES: tuple[PurposeSpec, ...] = (
+    PurposeSpec("personalisation", "Personalised recommendations",
+                "Suggest works to a member from what they did; every item says why.",
+                "consent", ("activity",), 730),
+    PurposeSpec("analytics", "Audience analytics",
+                "Aggregate trends and statistics for programming decisions; never about one member.",
+                "legitimate_interest", ("activity",), 365),
+    PurposeSpec("research", "Research",
+                "Studies of taste and fairness on pseudonymous data, with the member's consent.",
+                "consent", ("activity", "demographics"), 1095),
+    PurposeSpec("fairness_audit", "Fairness audits",
+                "Check that recommendations serve every group of members and creators fairly.",
+                "legitimate_interest", ("activity", "demographics"), 365),
+)
+
+
+def is_sensitive(categories: tuple[str, ...] | list[str]) -> bool:
+    return any(CATEGORIES[c].sensitive for c in categories)

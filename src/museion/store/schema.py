@@ -1,0 +1,10 @@
+"""Every table of Museion on one metadata: importing this module registers all model modules.
+
+Alembic's environment and the tests import it, so migrations and schema checks see every area's
+tables, while each area keeps its models next to its code.
+"""
+
+import museion.privacy.models  # noqa: F401  (registers the privacy tables)
+from museion.store.models import Base
+
+metadata = Base.metadata
