@@ -143,3 +143,20 @@ def test_privacy_cli(audience: Engine, museion_env: str, tmp_path: Path) -> None
     assert result.exit_code == 1 and "no purpose 'spying'" in result.output
     with audience.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Member)) == 12
+
+
+def test_consent_api(audience: Engine) -> None:
+    from fastapi.testclient import TestClient
+
+    from museion.api.app import create_app
+
+    with TestClient(create_app(audience)) as client:
+        assert client.get("/api/members/t:m1/consents").json() == []
+        body = {"purpose": "personalisation", "granted": True, "notice_version": "3", "source": "web"}
+        created = client.post("/api/members/t:m1/consents", json=body)
+        assert created.status_code == 201 and created.json()[0]["granted"] is True
+        withdrawn = client.post("/api/members/t:m1/consents", json={**body, "granted": False}).json()
+        assert [(c["purpose"], c["granted"]) for c in withdrawn] == [("personalisation", False)]
+        assert client.post("/api/members/t:m1/consents", json={**body, "purpose": "spying"}).status_code == 404
+        assert client.post("/api/members/t:m1/consents", json={**body, "notice_version": ""}).status_code == 422
+        assert client.post("/api/members/t:ghost/consents", json=body).status_code == 404

@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from museion import __version__
 from museion.api import problems
 from museion.api.routes_catalog import router as catalog_router
+from museion.api.routes_privacy import router as privacy_router
 from museion.api.routes_recommend import router as recommend_router
 from museion.api.schemas import HealthOut
 from museion.config import get_settings
@@ -34,6 +35,7 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
         description="Catalogue and audience data for cultural organisations, with responsible AI on top.",
         openapi_tags=[{"name": "catalogue", "description": "Works, creators and statistics."},
                       {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
+                      {"name": "privacy", "description": "Consents to declared purposes."},
                       {"name": "system", "description": "Health."}],
     )
     app.state.engine = engine
@@ -51,6 +53,7 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
 
     app.include_router(catalog_router)
     app.include_router(recommend_router)
+    app.include_router(privacy_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

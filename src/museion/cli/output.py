@@ -17,8 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from museion.errors import InputRejected, MuseionError
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (CI logs, files) gets a wide console so report tables are not cut at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 P = ParamSpec("P")
 R = TypeVar("R")
