@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     )
     max_errors: int = Field(default=20, ge=1, description="Problems collected before an import stops.")
     chunk_rows: int = Field(default=50_000, ge=100, description="Rows validated and written per batch.")
+    request_due_days: int = Field(default=15, ge=1, le=90, description="Days to answer a data-subject request.")
 
     @property
     def resolved_database_url(self) -> str:

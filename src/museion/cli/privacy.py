@@ -157,3 +157,149 @@ def access_log(limit: Annotated[int, typer.Option(min=1, max=10_000, help="Most 
     for r in rows:
         table.add_row(str(r["at"]), r["actor"], r["purpose"], ", ".join(r["categories"]), f"{r['rows']:,}", f"{r['members']:,}")
     console.print(table)
+
+
+request_app = typer.Typer(help="Data-subject requests: open, verify identity, complete or refuse.", no_args_is_help=True)
+vault_app = typer.Typer(help="The encrypted vault of direct identifiers.", no_args_is_help=True)
+privacy_app.add_typer(request_app, name="request")
+privacy_app.add_typer(vault_app, name="vault")
+RequestId = Annotated[int, typer.Argument(help="Request number.")]
+
+
+def _ring():  # type: ignore[no-untyped-def]
+    from museion.config import get_settings
+    from museion.privacy.vault import KeyRing
+
+    return KeyRing.load(get_settings().home)
+
+
+@request_app.command("open")
+@friendly_errors
+def request_open(member: Annotated[str, typer.Argument(help="Member key.")],
+                 kind: Annotated[str, typer.Option(help="access, rectification, erasure, restriction or withdrawal.")],
+                 channel: Annotated[str, typer.Option(help="How it arrived: web, e-mail, letter…")] = "support") -> None:
+    """Open a request; it is due in MUSEION_REQUEST_DUE_DAYS (default 15) days."""
+    from museion.config import get_settings
+    from museion.privacy.requests import open_request
+
+    with _engine().begin() as conn:
+        request_id = open_request(conn, member, kind, channel=channel, due_days=get_settings().request_due_days)
+    console.print(f"request {request_id} ({kind}) opened; verify the requester's identity next")
+
+
+@request_app.command("verify")
+@friendly_errors
+def request_verify(request_id: RequestId, how: Annotated[str, typer.Option(help="How identity was checked.")],
+                   by: Annotated[str, typer.Option(help="Who checked it.")] = "privacy-officer") -> None:
+    """Record the identity check that must precede any disclosure or change."""
+    from museion.privacy.requests import verify
+
+    with _engine().begin() as conn:
+        verify(conn, request_id, by=by, how=how)
+    console.print(f"request {request_id} verified")
+
+
+@request_app.command("refuse")
+@friendly_errors
+def request_refuse(request_id: RequestId, reason: Annotated[str, typer.Option(help="Why (kept and told to the requester).")]) -> None:
+    """Refuse a request, with its reason."""
+    from museion.privacy.requests import refuse
+
+    with _engine().begin() as conn:
+        refuse(conn, request_id, reason=reason)
+    console.print(f"request {request_id} refused")
+
+
+@request_app.command("complete")
+@friendly_errors
+def request_complete(
+    request_id: RequestId,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Access requests: where to write the copy (JSON).")] = None,
+    set_field: Annotated[list[str], typer.Option("--set", help="Rectification: FIELD=VALUE (age, gender, occupation, "
+                                                                 "name, email, phone); repeatable.")] = [],  # noqa: B006
+) -> None:
+    """Carry out a verified request: access (writes the copy), rectification, erasure, restriction, withdrawal."""
+    import json as json_
+
+    from museion.config import get_settings
+    from museion.privacy import requests
+    from museion.privacy.vault import IDENTIFIERS
+
+    engine = _engine()
+    with engine.connect() as conn:
+        kind = requests.get_request(conn, request_id).kind
+    with engine.begin() as conn:
+        if kind == "access":
+            if output is None:
+                raise MuseionError("an access request writes a file: add --output copy.json")
+            copy = requests.complete_access(conn, _ring(), request_id)
+            output.write_text(json_.dumps(copy, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
+            console.print(f"request {request_id}: copy of {len(copy['events'])} events written to {output}")
+        elif kind == "rectification":
+            pairs = dict(item.split("=", 1) for item in set_field if "=" in item)
+            if not pairs or len(pairs) != len(set_field):
+                raise MuseionError("give the corrections as --set FIELD=VALUE")
+            profile = {k: (int(v) if k == "age" else v) for k, v in pairs.items() if k not in IDENTIFIERS}
+            identifiers = {k: v for k, v in pairs.items() if k in IDENTIFIERS}
+            requests.complete_rectification(conn, _ring(), request_id, profile=profile, identifiers=identifiers)
+            console.print(f"request {request_id}: rectified {', '.join(sorted(pairs))}")
+        elif kind == "erasure":
+            outcome = requests.complete_erasure(conn, get_settings().home, request_id)
+            console.print(f"request {request_id}: erased ({outcome})")
+        elif kind == "restriction":
+            requests.complete_restriction(conn, request_id)
+            console.print(f"request {request_id}: processing restricted")
+        else:
+            requests.complete_withdrawal(conn, request_id)
+            console.print(f"request {request_id}: consents withdrawn")
+
+
+@request_app.command("list")
+@friendly_errors
+def request_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """All requests with their status and due dates (open ones first)."""
+    from museion.privacy.models import SubjectRequest
+
+    with _engine().connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(
+            select(SubjectRequest.__table__).order_by(SubjectRequest.closed_at.is_not(None), SubjectRequest.due_at))]
+    for row in rows:
+        row.pop("member_id")
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="data-subject requests")
+    for col in ("#", "kind", "status", "received", "due", "closed", "refusal"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["id"]), r["kind"], r["status"], str(r["received_at"])[:16], str(r["due_at"])[:16],
+                      str(r["closed_at"] or "")[:16], r["refusal_reason"] or "")
+    console.print(table)
+
+
+@vault_app.command("put")
+@friendly_errors
+def vault_put(member: Annotated[str, typer.Argument(help="Member key.")],
+              name: Annotated[str | None, typer.Option(help="Full name.")] = None,
+              email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
+              phone: Annotated[str | None, typer.Option(help="Phone number.")] = None) -> None:
+    """Store a member's direct identifiers, encrypted (nothing else in Museion holds them)."""
+    from museion.audience.activity import member_id_for
+    from museion.privacy.vault import put
+
+    with _engine().begin() as conn:
+        put(conn, _ring(), member_id_for(conn, member), {"name": name or "", "email": email or "", "phone": phone or ""})
+    console.print(f"{member}: identifiers stored in the vault")
+
+
+@vault_app.command("rotate")
+@friendly_errors
+def vault_rotate() -> None:
+    """Re-encrypt every vault entry under a new key, then retire the old keys."""
+    from museion.privacy.vault import rotate
+
+    ring = _ring()
+    with _engine().begin() as conn:
+        n = rotate(conn, ring)
+    ring.retire_all_but_current()
+    console.print(f"re-encrypted {n:,} vault entries under key {ring.current}; old keys retired")

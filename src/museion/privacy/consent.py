@@ -51,12 +51,15 @@ def _latest_entries(purpose: str) -> Select:
 
 
 def participants(purpose: Row) -> Select:
-    """Ids of the members whose data may serve ``purpose`` right now (a subquery for the gate)."""
+    """Ids of the members whose data may serve ``purpose`` right now (a subquery for the gate).
+
+    Members who asked for restriction of processing never take part, whatever their consents."""
     latest = _latest_entries(purpose.code).subquery()
+    unrestricted = select(Member.id).where(Member.restricted_at.is_(None))  # restriction stops all processing
     if purpose.legal_basis == "consent":
-        return select(latest.c.member_id).where(latest.c.granted.is_(True))
+        return select(latest.c.member_id).where(latest.c.granted.is_(True), latest.c.member_id.in_(unrestricted))
     objected = select(latest.c.member_id).where(latest.c.granted.is_(False))
-    return select(Member.id).where(Member.id.not_in(objected))
+    return unrestricted.where(Member.id.not_in(objected))
 
 
 def takes_part(conn: Connection, member_id: int, purpose: Row) -> bool:

@@ -288,11 +288,13 @@ class RecommenderService:
             for start in range(0, len(ids), 900):
                 keys.update(conn.execute(select(Member.id, Member.key).where(Member.id.in_(ids[start:start + 900]))).all())
         for row, member_id in enumerate(ids):
+            if member_id not in keys:  # an erased member's emptied row
+                continue
             valid = items[row] >= 0
             works = [self.works[int(self.interactions.work_ids[i])][0] for i in items[row][valid]]
             out.write(json.dumps({"member": keys[member_id], "works": works,
                                   "scores": [round(float(x), 6) for x in scores[row][valid]]}) + "\n")
-        return len(ids)
+        return len(keys)
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:

@@ -151,6 +151,8 @@ class Member(Base):
     age: Mapped[int | None] = mapped_column(Integer)
     gender: Mapped[str | None] = mapped_column(String(64))
     occupation: Mapped[str | None] = mapped_column(String(128))
+    restricted_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="processing restricted at the member's request: kept, never used")
     content_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -209,4 +211,5 @@ class ModelVersion(Base):
     n_members: Mapped[int] = mapped_column(Integer)
     n_works: Mapped[int] = mapped_column(Integer)
     evaluation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    retrain_reason: Mapped[str | None] = mapped_column(Text, comment="set when data it learned from was erased")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,4 +1,4 @@
-"""privacy: purposes (seeded from the data map), consent ledger, access records
+"""privacy: purposes (seeded from the data map), consent ledger, access records, vault, subject requests
 
 Revision ID: 0003
 Revises: 0002
@@ -84,11 +84,57 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('access_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_access_records_purpose'), ['purpose'], unique=False)
+    op.create_table('vault_entries',
+    sa.Column('id', BigId, nullable=False),
+    sa.Column('member_id', BigId, nullable=False),
+    sa.Column('key_id', sa.String(length=32), nullable=False, comment='which vault key encrypted it (for rotation)'),
+    sa.Column('nonce', sa.LargeBinary(length=12), nullable=False),
+    sa.Column('ciphertext', sa.LargeBinary(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_vault_entries_member_id_members'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vault_entries')),
+    sa.UniqueConstraint('member_id', name=op.f('uq_vault_entries_member_id'))
+    )
+    op.create_table('subject_requests',
+    sa.Column('id', BigId, nullable=False),
+    sa.Column('member_id', BigId, nullable=True),
+    sa.Column('member_ref', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('channel', sa.String(length=64), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('verified_by', sa.String(length=128), nullable=True),
+    sa.Column('verification', sa.Text(), nullable=True, comment='how identity was checked'),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('refusal_reason', sa.Text(), nullable=True),
+    sa.Column('outcome', sa.JSON(), nullable=False, comment='counts only, never personal data'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_subject_requests_member_id_members'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subject_requests'))
+    )
+    with op.batch_alter_table('subject_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_subject_requests_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_subject_requests_member_ref'), ['member_ref'], unique=False)
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('restricted_at', sa.DateTime(timezone=True), nullable=True,
+                                      comment="processing restricted at the member's request: kept, never used"))
+    with op.batch_alter_table('model_versions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retrain_reason', sa.Text(), nullable=True, comment='set when data it learned from was erased'))
     # The data map's purposes as they stood at this revision (frozen here: later changes are new versions).
     op.bulk_insert(purposes, SEED_PURPOSES)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('model_versions', schema=None) as batch_op:
+        batch_op.drop_column('retrain_reason')
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_column('restricted_at')
+    with op.batch_alter_table('subject_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_subject_requests_member_ref'))
+        batch_op.drop_index(batch_op.f('ix_subject_requests_member_id'))
+    op.drop_table('subject_requests')
+    op.drop_table('vault_entries')
     with op.batch_alter_table('access_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_records_purpose'))
     op.drop_table('access_records')

@@ -1,0 +1,202 @@
+"""Data-subject requests: a ledger with identity verification, due dates and reasons for refusals, and
+the work each kind of request does — access (a complete copy), rectification, erasure, restriction.
+
+Erasure removes the member's events, vault entry, consents and profile, takes them out of the
+serving index of every model version that learned from them, and flags those versions for
+retraining. What remains is the request row: a hash of the member key, dates and counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from museion.errors import MuseionError, NotFound
+from museion.privacy import consent, vault
+from museion.privacy.models import Consent, SubjectRequest
+from museion.store.models import Event, Member, ModelVersion, Work, WorkTerm
+
+KINDS = ("access", "rectification", "erasure", "restriction", "withdrawal")
+ERASED = -1  # member id left in a model's serving index where an erased member's row was
+RECTIFIABLE = ("age", "gender", "occupation")
+
+
+class RequestError(MuseionError):
+    """A request cannot move to the state asked for (e.g. completing one whose identity is unverified)."""
+
+
+def member_ref(key: str) -> str:
+    """The hash kept as proof of a request after the member is erased."""
+    return hashlib.sha256(f"museion-member:{key}".encode()).hexdigest()
+
+
+def open_request(conn: Connection, member_key: str, kind: str, *, channel: str, due_days: int = 15) -> int:
+    if kind not in KINDS:
+        raise MuseionError(f"unknown request kind {kind!r}; use one of {', '.join(KINDS)}")
+    member_id = conn.scalar(select(Member.id).where(Member.key == member_key))
+    if member_id is None:
+        raise NotFound(f"no member with key {member_key!r}")
+    due = datetime.now(UTC) + timedelta(days=due_days)
+    return int(conn.execute(insert(SubjectRequest).values(
+        member_id=member_id, member_ref=member_ref(member_key), kind=kind, status="received", channel=channel, due_at=due,
+        outcome={})).inserted_primary_key[0])
+
+
+def get_request(conn: Connection, request_id: int) -> Any:
+    row = conn.execute(select(SubjectRequest.__table__).where(SubjectRequest.id == request_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"no request {request_id}")
+    return row
+
+
+def verify(conn: Connection, request_id: int, *, by: str, how: str) -> None:
+    """Record that the requester's identity was checked (and how) before anything is disclosed or changed."""
+    req = get_request(conn, request_id)
+    if req.status != "received":
+        raise RequestError(f"request {request_id} is {req.status}; only a received request can be verified")
+    if not how.strip():
+        raise RequestError("say how the identity was verified")
+    conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(
+        status="verified", verified_at=datetime.now(UTC), verified_by=by, verification=how))
+
+
+def refuse(conn: Connection, request_id: int, *, reason: str) -> None:
+    """Close a request without acting on it; the reason is required and kept (PIPL art. 50)."""
+    req = get_request(conn, request_id)
+    if req.status in ("completed", "refused"):
+        raise RequestError(f"request {request_id} is already {req.status}")
+    if not reason.strip():
+        raise RequestError("a refusal needs its reason")
+    conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(
+        status="refused", refusal_reason=reason, closed_at=datetime.now(UTC)))
+
+
+def _ready(conn: Connection, request_id: int, kind: str) -> Any:
+    req = get_request(conn, request_id)
+    if req.kind != kind:
+        raise RequestError(f"request {request_id} is a {req.kind} request, not {kind}")
+    if req.status in ("completed", "refused"):
+        raise RequestError(f"request {request_id} is already {req.status}")
+    if req.status != "verified":
+        raise RequestError(f"request {request_id} is {req.status}: verify the requester's identity first")
+    return req
+
+
+def _close(conn: Connection, request_id: int, outcome: dict[str, Any]) -> None:
+    conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(
+        status="completed", closed_at=datetime.now(UTC), outcome=outcome))
+
+
+def export_member(conn: Connection, ring: vault.KeyRing, member_id: int) -> dict[str, Any]:
+    """Everything held about one member, machine-readable: profile, identifiers, consents (full ledger),
+    events, derived interests and requests. (Served lists are not stored, so there are none to give.)"""
+    member = conn.execute(select(Member.__table__).where(Member.id == member_id)).one()
+    events = conn.execute(select(Event.kind, Work.key, Work.title, Event.value, Event.occurred_at, Event.channel, Event.label)
+                          .join(Work, Work.id == Event.work_id).where(Event.member_id == member_id).order_by(Event.id)).all()
+    genres = conn.execute(select(WorkTerm.term, func.count()).join(Event, Event.work_id == WorkTerm.work_id)
+                          .where(Event.member_id == member_id, WorkTerm.vocabulary == "genre")
+                          .group_by(WorkTerm.term).order_by(func.count().desc(), WorkTerm.term).limit(10)).all()
+    total = sum(n for _, n in genres) or 1
+    return {
+        "member": {"key": member.key, "source": member.source, "age": member.age, "gender": member.gender,
+                   "occupation": member.occupation, "created_at": member.created_at, "restricted_at": member.restricted_at},
+        "identifiers": vault.get(conn, ring, member_id),
+        "consents": [{"purpose": c.purpose, "granted": c.granted, "notice_version": c.notice_version, "source": c.source,
+                      "recorded_at": c.recorded_at}
+                     for c in conn.execute(select(Consent).where(Consent.member_id == member_id).order_by(Consent.id))],
+        "events": [{"kind": k, "work": w, "title": t, "value": v, "occurred_at": ts, "channel": ch, "label": lab}
+                   for k, w, t, v, ts, ch, lab in events],
+        "derived_interests": [{"genre": g, "share": round(n / total, 4)} for g, n in genres],
+        "requests": [{"id": r.id, "kind": r.kind, "status": r.status, "received_at": r.received_at, "due_at": r.due_at}
+                     for r in conn.execute(select(SubjectRequest).where(SubjectRequest.member_id == member_id))],
+        "recommendations_shown": [],
+    }
+
+
+def complete_access(conn: Connection, ring: vault.KeyRing, request_id: int) -> dict[str, Any]:
+    req = _ready(conn, request_id, "access")
+    copy = export_member(conn, ring, req.member_id)
+    _close(conn, request_id, {"events": len(copy["events"]), "consents": len(copy["consents"])})
+    return copy
+
+
+def complete_rectification(conn: Connection, ring: vault.KeyRing, request_id: int, *,
+                           profile: dict[str, Any] | None = None, identifiers: dict[str, str] | None = None) -> None:
+    req = _ready(conn, request_id, "rectification")
+    profile = profile or {}
+    unknown = sorted(set(profile) - set(RECTIFIABLE))
+    if unknown:
+        raise RequestError(f"only {', '.join(RECTIFIABLE)} (and identifiers in the vault) can be rectified; not {', '.join(unknown)}")
+    if profile:
+        conn.execute(update(Member).where(Member.id == req.member_id).values(**profile))
+    if identifiers:
+        vault.put(conn, ring, req.member_id, {**vault.get(conn, ring, req.member_id), **identifiers})
+    _close(conn, request_id, {"profile_fields": sorted(profile), "identifier_fields": sorted(identifiers or {})})
+
+
+def complete_restriction(conn: Connection, request_id: int) -> None:
+    req = _ready(conn, request_id, "restriction")
+    conn.execute(update(Member).where(Member.id == req.member_id).values(restricted_at=datetime.now(UTC)))
+    _close(conn, request_id, {"restricted": True})
+
+
+def complete_withdrawal(conn: Connection, request_id: int) -> None:
+    """Withdraw every consent the member has granted (one request, all purposes)."""
+    req = _ready(conn, request_id, "withdrawal")
+    granted = [s.purpose for s in consent.states(conn, req.member_id) if s.granted]
+    for code in granted:
+        consent.record(conn, req.member_id, consent.current_purpose(conn, code), granted=False,
+                       notice_version="request", source=f"request {request_id}")
+    _close(conn, request_id, {"withdrawn": granted})
+
+
+def complete_erasure(conn: Connection, home: Path, request_id: int) -> dict[str, Any]:
+    """Erase the member everywhere; model versions that learned from them are flagged for retraining and
+    their serving index no longer holds the member's history."""
+    req = _ready(conn, request_id, "erasure")
+    member_id = req.member_id
+    flagged = _scrub_models(conn, home, member_id, request_id)
+    outcome = {
+        "events": conn.execute(delete(Event).where(Event.member_id == member_id)).rowcount,
+        "vault_entries": vault.erase(conn, member_id),
+        "consents": conn.execute(delete(Consent).where(Consent.member_id == member_id)).rowcount,
+        "model_versions_flagged": flagged,
+    }
+    conn.execute(update(SubjectRequest).where(SubjectRequest.member_id == member_id).values(member_id=None))
+    conn.execute(delete(Member).where(Member.id == member_id))
+    _close(conn, request_id, outcome)
+    return outcome
+
+
+def _scrub_models(conn: Connection, home: Path, member_id: int, request_id: int) -> list[int]:
+    flagged = []
+    for version_id, artifact in conn.execute(select(ModelVersion.id, ModelVersion.artifact)):
+        index = home / artifact / "interactions.npz"
+        if not index.is_file():
+            continue
+        with np.load(index, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in z.files}
+        rows = np.flatnonzero(arrays["member_ids"] == member_id)
+        if not len(rows):
+            continue
+        row = int(rows[0])
+        start, end = int(arrays["indptr"][row]), int(arrays["indptr"][row + 1])
+        arrays["data"] = np.delete(arrays["data"], np.s_[start:end])
+        arrays["indices"] = np.delete(arrays["indices"], np.s_[start:end])
+        indptr = arrays["indptr"].copy()
+        indptr[row + 1 :] -= end - start
+        arrays["indptr"] = indptr
+        # The row stays (models with per-member factors are indexed by row) but is emptied and unnamed.
+        arrays["member_ids"][row] = ERASED
+        tmp = index.with_name("interactions.tmp.npz")
+        np.savez(tmp, allow_pickle=False, **arrays)
+        tmp.replace(index)
+        conn.execute(update(ModelVersion).where(ModelVersion.id == version_id).values(
+            retrain_reason=f"erasure request {request_id}: a member it learned from was erased"))
+        flagged.append(version_id)
+    return flagged
