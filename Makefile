@@ -15,7 +15,7 @@ $(BIN)/python:
 
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[recommend,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[recommend,privacy,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
