@@ -303,3 +303,49 @@ def vault_rotate() -> None:
         n = rotate(conn, ring)
     ring.retire_all_but_current()
     console.print(f"re-encrypted {n:,} vault entries under key {ring.current}; old keys retired")
+
+
+def _lines(source: str) -> list[str]:
+    import sys
+
+    if source == "-":
+        return sys.stdin.read().splitlines()
+    path = Path(source)
+    if not path.is_file():
+        raise MuseionError(f"file not found: {path}")
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise MuseionError(f"{path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+
+
+Language = Annotated[str, typer.Option(help="en or zh (Simplified Chinese).")]
+Source = Annotated[str, typer.Argument(help="A text file, or - for standard input.")]
+
+
+@privacy_app.command("detect-pii")
+@friendly_errors
+def detect_pii(source: Source = "-", language: Language = "en",
+               as_json: Annotated[bool, typer.Option("--json/--no-json", help="One JSON object per line.")] = True) -> None:
+    """For each input line, the personal data found (start, end, type, score); runs fully offline."""
+    import json as json_
+
+    from museion.privacy.pii import LANGUAGES, detect
+
+    if language not in LANGUAGES:
+        raise MuseionError(f"unsupported language {language!r}; use {' or '.join(LANGUAGES)}")
+    for number, line in enumerate(_lines(source), start=1):
+        spans = [{"start": s.start, "end": s.end, "type": s.type, "score": round(s.score, 3)} for s in detect(line, language)]
+        typer.echo(json_.dumps({"line": number, "spans": spans}) if as_json else f"{number}: {spans}")
+
+
+@privacy_app.command("redact")
+@friendly_errors
+def redact_text(source: Source = "-", language: Language = "en") -> None:
+    """Print the input with each detected entity replaced by <TYPE>."""
+    from museion.privacy.pii import LANGUAGES, redact
+
+    if language not in LANGUAGES:
+        raise MuseionError(f"unsupported language {language!r}; use {' or '.join(LANGUAGES)}")
+    for line in _lines(source):
+        typer.echo(redact(line, language))
