@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHMARKS = {"ingest": "ingest_bench.py", "recommend": "recommend_bench.py", "privacy": "privacy_bench.py"}
+BENCHMARKS = {"ingest": "ingest_bench.py", "recommend": "recommend_bench.py", "privacy": "privacy_bench.py",
+              "gate": "gate_bench.py"}
 
 
 def main(names: list[str]) -> int:

@@ -23,6 +23,8 @@ from museion.ingest.write import WRITERS, Counts
 from museion.store.models import ImportRun, utcnow
 
 RowTransform = Callable[[dict], dict]
+Pseudonymiser = Callable[[str], str]
+MEMBER_KEY_FIELD = {"members": "key", "events": "member"}  # where an entity names a member
 Target = Engine | Connection  # an engine: the import is its own transaction; a connection: the caller's
 
 
@@ -78,10 +80,12 @@ def import_file(
     transform: RowTransform | None = None,
     derived: tuple[str, ...] = (),
     label: str | None = None,
+    pseudonymise: Pseudonymiser | None = None,
 ) -> ImportReport:
     """Import one file with a column mapping; raises InputRejected (and changes nothing) on bad input.
 
     ``transform`` lets an adapter reshape each row first; ``derived`` names the columns it adds.
+    ``pseudonymise`` replaces member identifiers by keyed pseudonyms before anything is stored.
     """
     label = label or path.name
     if not path.is_file():
@@ -91,7 +95,8 @@ def import_file(
         header = [*header, *derived]
     fields = mapping.resolve(header, label)
     chunks = _transformed(iter_chunks(path, mapping.read, label, progress), transform, label)
-    return import_chunks(target, mapping, fields, chunks, label=label, max_errors=max_errors, sha256=file_sha256(path))
+    return import_chunks(target, mapping, fields, chunks, label=label, max_errors=max_errors, sha256=file_sha256(path),
+                         pseudonymise=pseudonymise)
 
 
 def import_rows(
@@ -111,6 +116,7 @@ def import_chunks(
     label: str,
     max_errors: int,
     sha256: str | None,
+    pseudonymise: Pseudonymiser | None = None,
 ) -> ImportReport:
     started = time.perf_counter()
     validator = ChunkValidator(
@@ -131,6 +137,9 @@ def import_chunks(
             problems += row_problems + chunk_problems
             if len(problems) >= max_errors:
                 break
+            if pseudonymise is not None and mapping.entity in MEMBER_KEY_FIELD:
+                field = MEMBER_KEY_FIELD[mapping.entity]
+                chunk.columns[field] = [pseudonymise(value) for value in chunk.columns[field]]
             counts, write_problems = writer.write(conn, chunk, dry=bool(problems))
             problems += write_problems
             totals.add(counts)

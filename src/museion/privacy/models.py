@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from museion.store.models import Base, BigId
@@ -94,3 +94,26 @@ class SubjectRequest(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="counts only, never personal data")
+
+
+class PrivacyBudgetRecord(Base):
+    """The total differential-privacy budget (epsilon) set for one dataset (a member source)."""
+
+    __tablename__ = "dp_budgets"
+
+    dataset: Mapped[str] = mapped_column(String(64), primary_key=True)
+    total_epsilon: Mapped[float] = mapped_column(Float)
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PrivacySpend(Base):
+    """One differentially private release charged against a dataset's budget."""
+
+    __tablename__ = "dp_spends"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dataset: Mapped[str] = mapped_column(ForeignKey("dp_budgets.dataset"), index=True)
+    epsilon: Mapped[float] = mapped_column(Float)
+    query: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

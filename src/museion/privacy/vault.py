@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from museion.errors import MuseionError
 from museion.privacy.models import VaultEntry
+from museion.privacy.pseudonym import write_private
 
 IDENTIFIERS = ("name", "email", "phone")
 ENV_KEY = "MUSEION_VAULT_KEY"
@@ -77,13 +78,8 @@ class KeyRing:
 
     def _save(self) -> None:
         assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = json.dumps({"current": self.current, "keys": {k: base64.b64encode(v).decode() for k, v in self.keys.items()}})
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(body)
-        os.replace(tmp, self.path)
+        write_private(self.path, json.dumps({"current": self.current,
+                                             "keys": {k: base64.b64encode(v).decode() for k, v in self.keys.items()}}))
 
 
 def _aad(member_id: int) -> bytes:

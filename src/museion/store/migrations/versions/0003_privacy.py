@@ -116,6 +116,24 @@ def upgrade() -> None:
     with op.batch_alter_table('subject_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subject_requests_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_subject_requests_member_ref'), ['member_ref'], unique=False)
+    op.create_table('dp_budgets',
+    sa.Column('dataset', sa.String(length=64), nullable=False),
+    sa.Column('total_epsilon', sa.Float(), nullable=False),
+    sa.Column('set_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('dataset', name=op.f('pk_dp_budgets'))
+    )
+    op.create_table('dp_spends',
+    sa.Column('id', BigId, nullable=False),
+    sa.Column('dataset', sa.String(length=64), nullable=False),
+    sa.Column('epsilon', sa.Float(), nullable=False),
+    sa.Column('query', sa.Text(), nullable=False),
+    sa.Column('actor', sa.String(length=128), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['dataset'], ['dp_budgets.dataset'], name=op.f('fk_dp_spends_dataset_dp_budgets')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dp_spends'))
+    )
+    with op.batch_alter_table('dp_spends', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dp_spends_dataset'), ['dataset'], unique=False)
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.add_column(sa.Column('restricted_at', sa.DateTime(timezone=True), nullable=True,
                                       comment="processing restricted at the member's request: kept, never used"))
@@ -130,6 +148,10 @@ def downgrade() -> None:
         batch_op.drop_column('retrain_reason')
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.drop_column('restricted_at')
+    with op.batch_alter_table('dp_spends', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dp_spends_dataset'))
+    op.drop_table('dp_spends')
+    op.drop_table('dp_budgets')
     with op.batch_alter_table('subject_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subject_requests_member_ref'))
         batch_op.drop_index(batch_op.f('ix_subject_requests_member_id'))

@@ -1,0 +1,58 @@
+"""Keyed pseudonyms for members: HMAC-SHA256 of (source, external id) under a secret key.
+
+The same person gets the same pseudonym on every import, nobody without the key can reverse it or
+test a guess, and staff holding the key can still find a member from an external id. The key comes
+from ``MUSEION_PSEUDONYM_KEY`` (base64, at least 32 bytes) or a key file in MUSEION_HOME created on
+first use (owner-only). It never rotates: a new key would give everyone new pseudonyms.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from museion.errors import MuseionError
+
+ENV_KEY = "MUSEION_PSEUDONYM_KEY"
+KEY_FILE = "pseudonym.key"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a secret file readable by its owner only, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def load_key(home: Path) -> bytes:
+    raw = os.environ.get(ENV_KEY)
+    if raw is None:
+        path = home / KEY_FILE
+        if not path.exists():
+            write_private(path, base64.b64encode(secrets.token_bytes(32)).decode())
+        raw = path.read_text(encoding="utf-8").strip()
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except ValueError:
+        raise MuseionError(f"the pseudonym key ({ENV_KEY} or {KEY_FILE}) is not valid base64") from None
+    if len(key) < 32:
+        raise MuseionError(f"the pseudonym key must hold at least 32 bytes, found {len(key)}")
+    return key
+
+
+def pseudonymiser(key: bytes, source: str) -> Callable[[str], str]:
+    """External member id → pseudonymous key part (24 hex digits, 96 bits), for one source."""
+    prefix = source.encode() + b"\x00"
+
+    def pseudonym(external_id: str) -> str:
+        return hmac.new(key, prefix + external_id.encode(), hashlib.sha256).hexdigest()[:24]
+
+    return pseudonym
