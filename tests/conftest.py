@@ -15,6 +15,27 @@ from museion.store.migrate import upgrade
 from museion.store.schema import metadata
 
 
+@pytest.fixture(autouse=True)
+def _audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed audit key, so no test creates a key file in the real MUSEION_HOME."""
+    monkeypatch.setenv("MUSEION_AUDIT_KEY", "museion-test-audit-key-0123456789abcdef")
+
+
+@pytest.fixture
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fast argon2 settings for tests that sign in or set passwords hundreds of times."""
+    from argon2 import PasswordHasher
+
+    from museion.security import auth
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(auth, "PASSWORDS", cheap)
+    monkeypatch.setattr(auth, "TOKENS", cheap)
+    auth._dummy_hash.cache_clear()
+    yield
+    auth._dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (faster than migrating every time)."""

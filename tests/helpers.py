@@ -71,3 +71,24 @@ def grant_personalisation(engine: Engine, source: str | None = None) -> int:
         q = select(Member.id) if source is None else select(Member.id).where(Member.source == source)
         return record_many(conn, list(conn.scalars(q)), current_purpose(conn, "personalisation"), granted=True,
                            notice_version="test", source="test")
+
+
+def auth_headers(engine: Engine, role: str = "admin", *, member: str | None = None) -> dict[str, str]:
+    """Bearer headers for a new account with ``role``, or for ``member``'s self-service token."""
+    from museion.security.auth import create_account, issue_token, member_account
+
+    with engine.begin() as conn:
+        account_id = (member_account(conn, member, actor="test") if member
+                      else create_account(conn, f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}", role, actor="test"))
+        return {"Authorization": f"Bearer {issue_token(conn, account_id, actor='test').token}"}
+
+
+def role_for(app: object, method: str, path: str) -> str:
+    """A staff role that the matrix lets call ``method path`` of ``app`` (admin when it may)."""
+    from museion.api.authz import declarations, route_contexts
+    from museion.security.permissions import MATRIX, Perm, Role
+
+    declared = next(declarations(r) for _, r in route_contexts(app) if getattr(r, "path", None) == path  # type: ignore[arg-type]
+                    and method.upper() in (getattr(r, "methods", None) or ()))
+    needed = {Perm(p) for p in declared if p not in ("public", "signed-in")}
+    return next(r.value for r in (Role.ADMIN, Role.PRIVACY_OFFICER, Role.AUDITOR) if needed <= MATRIX[r])

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from helpers import auth_headers
 from museion.api.app import create_app
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
@@ -16,7 +17,7 @@ from museion.ingest.mapping import ColumnMapping
 
 @pytest.fixture
 def client(sample_catalogue: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(sample_catalogue), raise_server_exceptions=False) as c:
+    with TestClient(create_app(sample_catalogue), raise_server_exceptions=False, headers=auth_headers(sample_catalogue, "curator")) as c:
         yield c
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, select
 from typer.testing import CliRunner
 
-from helpers import grant_personalisation
+from helpers import auth_headers, grant_personalisation
 from museion.audience.activity import member_id_for
 from museion.cli.main import app as cli
 from museion.errors import InputRejected, MuseionError
@@ -150,7 +150,7 @@ def test_consent_api(audience: Engine) -> None:
 
     from museion.api.app import create_app
 
-    with TestClient(create_app(audience)) as client:
+    with TestClient(create_app(audience), headers=auth_headers(audience, "privacy_officer")) as client:
         assert client.get("/api/members/t:m1/consents").json() == []
         body = {"purpose": "personalisation", "granted": True, "notice_version": "3", "source": "web"}
         created = client.post("/api/members/t:m1/consents", json=body)

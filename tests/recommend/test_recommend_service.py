@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from helpers import grant_personalisation, require_dataset
+from helpers import auth_headers, grant_personalisation, require_dataset
 from museion.api.app import create_app
 from museion.audience.activity import member_id_for
 from museion.cli.main import app as cli
@@ -89,7 +89,7 @@ def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> Non
     assert len(rows) == 608 and all(len(r["works"]) == 5 for r in rows)
     assert runner.invoke(cli, ["recommend", "--all"]).exit_code == 1
 
-    with TestClient(create_app(movielens, home)) as client:
+    with TestClient(create_app(movielens, home), headers=auth_headers(movielens, "admin")) as client:
         response = client.get("/api/members/movielens:1/recommendations", params={"k": 5})
         assert response.status_code == 200
         items = response.json()["items"]
@@ -121,10 +121,10 @@ def test_evaluate_command_writes_json_and_split(movielens: Engine, museion_env: 
 
 def test_recommendations_page(movielens: Engine, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    with TestClient(create_app(movielens, home)) as client:
+    with TestClient(create_app(movielens, home), headers=auth_headers(movielens, "admin")) as client:
         assert "no model version has been trained" in client.get("/recommendations", params={"member": "movielens:1"}).text
     train(movielens, home, "ease", source="movielens", actor="test", params={"l2": 200.0})
-    with TestClient(create_app(movielens, home)) as client:
+    with TestClient(create_app(movielens, home), headers=auth_headers(movielens, "admin")) as client:
         page = client.get("/recommendations", params={"member": "movielens:1", "k": 3}).text
         assert "Personalised for movielens:1" in page and page.count("Because you rated") == 3
         assert client.get("/recommendations", params={"member": "movielens:x"}).status_code == 404

@@ -14,16 +14,22 @@ import uvicorn
 from sqlalchemy import Engine
 
 from museion.api.app import create_app
+from museion.security.auth import create_account
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (make test installs it with apt)")
 
 
+CURATOR, PASSWORD = "curator", "a long browser passphrase"
+
+
 @pytest.fixture
 def base_url(sample_catalogue: Engine, db_url: str) -> Iterator[str]:
     if not db_url.startswith("sqlite"):
         pytest.skip("the browser journey runs once, on the embedded database")
+    with sample_catalogue.begin() as conn:
+        create_account(conn, CURATOR, "curator", actor="test", password=PASSWORD)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -48,6 +54,11 @@ def test_search_filter_and_open_a_work(base_url: str) -> None:
             "--disable-component-update", "--no-first-run", "--disable-sync"])
         page = browser.new_page()
         page.goto(base_url + "/")
+        page.wait_for_url("**/login?next=%2F")  # everything but health and sign-in needs an account
+        page.get_by_label("Name").fill(CURATOR)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(base_url + "/")
         assert page.locator("#result-count").inner_text() == "4 works found"
         page.get_by_label("Genre").select_option("Drama")
         page.get_by_label("Title").fill("cléo")

@@ -11,10 +11,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
 
 from museion import __version__
-from museion.api import problems
+from museion.api import hardening, problems
+from museion.api.authz import check_routes, public
 from museion.api.routes_catalog import router as catalog_router
 from museion.api.routes_privacy import router as privacy_router
 from museion.api.routes_recommend import router as recommend_router
+from museion.api.routes_security import pages as security_pages
+from museion.api.routes_security import router as security_router
 from museion.api.schemas import HealthOut
 from museion.config import get_settings
 from museion.store.migrate import current_revision
@@ -36,6 +39,7 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
         openapi_tags=[{"name": "catalogue", "description": "Works, creators and statistics."},
                       {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
                       {"name": "privacy", "description": "Consents to declared purposes."},
+                      {"name": "security", "description": "Sign-in, tokens, accounts and the audit log."},
                       {"name": "system", "description": "Health."}],
     )
     app.state.engine = engine
@@ -43,8 +47,10 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
     app.state.recommender = None  # loaded on first use
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     problems.install(app)
+    hardening.install(app)
 
-    @app.get("/healthz", response_model=HealthOut, tags=["system"], summary="Liveness and database check")
+    @app.get("/healthz", response_model=HealthOut, tags=["system"], summary="Liveness and database check",
+             dependencies=[public()])
     def healthz() -> HealthOut:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -54,6 +60,9 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
     app.include_router(catalog_router)
     app.include_router(recommend_router)
     app.include_router(privacy_router)
+    app.include_router(security_router)
     app.include_router(pages_router)
+    app.include_router(security_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    check_routes(app)
     return app

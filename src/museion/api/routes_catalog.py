@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
+from museion.api.authz import requires
 from museion.api.deps import get_session
 from museion.api.schemas import CreatorOut, PageOut, StatsOut, WorkOut, creator_out
 from museion.catalog import queries
 from museion.catalog.stats import catalogue_stats
 from museion.ingest.schema import WORK_KINDS
+from museion.security.permissions import Perm
 
 router = APIRouter(prefix="/api", tags=["catalogue"])
 WorkKind = StrEnum("WorkKind", {k: k for k in sorted(WORK_KINDS)})  # type: ignore[misc]
@@ -23,7 +25,7 @@ Text = Annotated[str | None, Query(max_length=200)]
 Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
-@router.get("/works", response_model=PageOut[WorkOut], summary="Search and filter works")
+@router.get("/works", response_model=PageOut[WorkOut], summary="Search and filter works", dependencies=[requires(Perm.CATALOG_READ)])
 def list_works(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=200, description="Words in the title.", examples=["heat"])] = None,
@@ -42,12 +44,13 @@ def list_works(
     return PageOut[WorkOut](items=[WorkOut.of(w) for w in page.items], total=page.total, offset=offset, limit=limit)
 
 
-@router.get("/works/{work_id}", response_model=WorkOut, summary="One work with its terms and creators")
+@router.get("/works/{work_id}", response_model=WorkOut, summary="One work with its terms and creators",
+            dependencies=[requires(Perm.CATALOG_READ)])
 def get_work(session: SessionDep, work_id: Id) -> WorkOut:
     return WorkOut.of(queries.get_work(session, work_id))
 
 
-@router.get("/creators", response_model=PageOut[CreatorOut], summary="Search creators")
+@router.get("/creators", response_model=PageOut[CreatorOut], summary="Search creators", dependencies=[requires(Perm.CATALOG_READ)])
 def list_creators(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=200, description="Words in the name.")] = None,
@@ -60,11 +63,11 @@ def list_creators(
     return PageOut[CreatorOut](items=[creator_out(c) for c in page.items], total=page.total, offset=offset, limit=limit)
 
 
-@router.get("/creators/{creator_id}", response_model=CreatorOut, summary="One creator")
+@router.get("/creators/{creator_id}", response_model=CreatorOut, summary="One creator", dependencies=[requires(Perm.CATALOG_READ)])
 def get_creator(session: SessionDep, creator_id: Id) -> CreatorOut:
     return creator_out(queries.get_creator(session, creator_id))
 
 
-@router.get("/stats", response_model=StatsOut, summary="Catalogue and activity counts")
+@router.get("/stats", response_model=StatsOut, summary="Catalogue and activity counts", dependencies=[requires(Perm.STATS_READ)])
 def stats(session: SessionDep) -> StatsOut:
     return StatsOut(**catalogue_stats(session))

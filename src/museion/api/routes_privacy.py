@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
+from museion.api.authz import requires
 from museion.audience.activity import member_id_for
 from museion.privacy import consent
+from museion.security.permissions import Perm
 
 router = APIRouter(prefix="/api", tags=["privacy"])
 MemberKey = Annotated[str, Path(max_length=255, description="The member's pseudonymous key.")]
@@ -30,7 +32,8 @@ class ConsentIn(BaseModel):
     source: str = Field(min_length=1, max_length=64, examples=["web"])
 
 
-@router.get("/members/{member}/consents", response_model=list[ConsentOut], summary="A member's current consent decisions")
+@router.get("/members/{member}/consents", response_model=list[ConsentOut], summary="A member's current consent decisions",
+            dependencies=[requires(Perm.MEMBER_DATA, member="member")])
 def list_consents(request: Request, member: MemberKey) -> list[ConsentOut]:
     with request.app.state.engine.connect() as conn:
         states = consent.states(conn, member_id_for(conn, member))
@@ -39,7 +42,7 @@ def list_consents(request: Request, member: MemberKey) -> list[ConsentOut]:
 
 
 @router.post("/members/{member}/consents", response_model=list[ConsentOut], status_code=201,
-             summary="Grant or withdraw consent to a purpose")
+             summary="Grant or withdraw consent to a purpose", dependencies=[requires(Perm.CONSENT_WRITE, member="member")])
 def decide(request: Request, member: MemberKey, body: ConsentIn) -> list[ConsentOut]:
     with request.app.state.engine.begin() as conn:
         member_id = member_id_for(conn, member)

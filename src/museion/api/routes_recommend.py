@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from museion.api.authz import requires
 from museion.api.deps import get_recommender
 from museion.api.routes_catalog import WorkKind
+from museion.security.permissions import Perm
 
 router = APIRouter(prefix="/api", tags=["recommendations"])
 
@@ -41,7 +43,8 @@ class RecommendationsOut(BaseModel):
 
 
 @router.get("/members/{member}/recommendations", response_model=RecommendationsOut,
-            summary="Top-k works for a member, each with its reason")
+            summary="Top-k works for a member, each with its reason",
+            dependencies=[requires(Perm.MEMBER_RECOMMENDATIONS, member="member")])
 def recommendations(
     request: Request,
     member: Annotated[str, Path(max_length=255, description="The member's pseudonymous key, e.g. movielens:1.")],

@@ -16,8 +16,10 @@ from rich.table import Table
 from museion import __version__
 from museion.cli.output import console, err_console, file_progress, friendly_errors, print_json
 from museion.cli.privacy import privacy_app
+from museion.cli.security import audit_app, demo_admin, tokens_app, users_app
 from museion.config import get_settings
 from museion.errors import InputRejected, MuseionError, Problem
+from museion.security import audit
 
 app = typer.Typer(
     help="Museion: responsible AI for cultural organisations' catalogue and audience data.\n\n"
@@ -41,6 +43,9 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(export_app, name="export")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
 CLI_ACTOR = "cli"  # who reads personal data from the command line (until staff accounts arrive)
 
 
@@ -208,9 +213,11 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
 
 def _ingest(entity: str, file: Path, mapping_file: Path | None, column: list[str], const: list[str], source: str | None,
             kind: str | None, fmt: str | None, delimiter: str | None, encoding: str | None, list_separator: str | None,
-            timestamp_format: str | None, creator_role: str | None, max_errors: int | None, as_json: bool) -> None:
-    from museion.ingest.load import import_file
+            timestamp_format: str | None, creator_role: str | None, max_errors: int | None, as_json: bool,
+            pseudonymise: bool) -> None:
+    from museion.ingest.load import MEMBER_KEY_FIELD, import_file
     from museion.ingest.mapping import ColumnMapping
+    from museion.privacy.pseudonym import load_key, pseudonymiser
 
     base = ColumnMapping.from_file(mapping_file, entity) if mapping_file else ColumnMapping(entity)
     constants = _pairs(const, "--const")
@@ -223,10 +230,12 @@ def _ingest(entity: str, file: Path, mapping_file: Path | None, column: list[str
     mapping.check_fields("command line")
     engine = _engine()
     settings = get_settings()
+    pseudonym = (pseudonymiser(load_key(settings.home), mapping.source)
+                 if pseudonymise and entity in MEMBER_KEY_FIELD else None)
     with file_progress(not as_json and sys.stderr.isatty()) as progress:
         report = import_file(engine, mapping, file, max_errors=max_errors or settings.max_errors,
                              progress=progress(file.name, file.stat().st_size) if progress and file.is_file() else None,
-                             label=str(file))
+                             label=str(file), pseudonymise=pseudonym)
     _print_reports([report], as_json)
 
 
@@ -252,9 +261,13 @@ def _make_ingest_command(entity: str, doc: str) -> None:
         creator_role: Annotated[str | None, typer.Option(help="Role given to creators listed on works.")] = None,
         max_errors: Annotated[int | None, typer.Option(help="Stop after this many problems.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the import report as JSON.")] = False,
+        pseudonymise: Annotated[bool, typer.Option(
+            "--pseudonymise/--keep-member-ids",
+            help="Members and events: store keyed HMAC pseudonyms instead of your member ids (default). "
+                 "Keep ids only when they are already pseudonymous.")] = True,
     ) -> None:
         _ingest(entity, file, mapping, column, const, source, kind, fmt, delimiter, encoding, list_separator,
-                timestamp_format, creator_role, max_errors, as_json)
+                timestamp_format, creator_role, max_errors, as_json, pseudonymise)
 
 
 _make_ingest_command("works", "Import works (films, books, recordings, artworks…). Creators they list must exist.")
@@ -304,11 +317,13 @@ def export_works(
     engine = _engine()
     if output is None:
         with session_scope(engine) as session:
-            writers[fmt](session, sys.stdout)
+            n = writers[fmt](session, sys.stdout)
+            audit.record(session.connection(), actor=CLI_ACTOR, action="export.works", target=f"format:{fmt}", details={"rows": n})
         return
     partial = output.with_name(output.name + ".partial")
     with session_scope(engine) as session, partial.open("w", encoding="utf-8", newline="") as out:
         n = writers[fmt](session, out)
+        audit.record(session.connection(), actor=CLI_ACTOR, action="export.works", target=f"format:{fmt}", details={"rows": n})
     partial.replace(output)  # never leave a half-written export under the real name
     err_console.print(f"wrote {n:,} works to {output}")
 
@@ -343,8 +358,11 @@ def demo(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the app after loading.")] = True,
+    new_admin_token: Annotated[bool, typer.Option("--new-admin-token", help="Print a new token for the demo's admin.")] = False,
 ) -> None:
-    """Initialise the embedded database, load the sample datasets (skipping ones already loaded) and serve."""
+    """Initialise the embedded database, load the sample datasets (skipping ones already loaded) and serve.
+
+    The first run creates the `admin` account and prints its token once; sign in with it on /login."""
     from museion.datasets.registry import get_dataset
     from museion.datasets.service import already_loaded, load_dataset
     from museion.store.migrate import upgrade
@@ -366,6 +384,12 @@ def demo(
         with file_progress(sys.stderr.isatty()) as progress:
             _print_reports(load_dataset(engine, dataset, folder, max_errors=settings.max_errors, progress=progress), False)
     _demo_model(engine, settings.home)
+    token = demo_admin(engine, new_admin_token)
+    if token:
+        console.print(f"admin token (shown once, store it now; sign in at http://{host}:{port}/login):")
+        console.print(token, markup=False, highlight=False, soft_wrap=True)
+    else:
+        console.print("the admin account exists: sign in with its saved token, or run `museion demo --new-admin-token`")
     if serve_app:
         serve(host=host, port=port)
 

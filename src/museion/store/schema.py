@@ -5,6 +5,7 @@ tables, while each area keeps its models next to its code.
 """
 
 import museion.privacy.models  # noqa: F401  (registers the privacy tables)
+import museion.security.models  # noqa: F401  (registers the security tables)
 from museion.store.models import Base
 
 metadata = Base.metadata

@@ -12,12 +12,14 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from museion import __version__
+from museion.api.authz import requires
 from museion.api.deps import get_recommender, get_session
 from museion.catalog import queries
 from museion.catalog.stats import catalogue_stats
 from museion.errors import NotFound
 from museion.ingest.schema import WORK_KINDS
 from museion.recommend.service import NoModel
+from museion.security.permissions import Perm
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -27,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, dependencies=[requires(Perm.CATALOG_READ), requires(Perm.STATS_READ)])
 def catalogue(
     request: Request,
     session: Annotated[Session, Depends(get_session)],
@@ -51,7 +53,7 @@ def catalogue(
     })
 
 
-@router.get("/works/{work_id}", response_class=HTMLResponse)
+@router.get("/works/{work_id}", response_class=HTMLResponse, dependencies=[requires(Perm.CATALOG_READ)])
 def work_page(request: Request, work_id: int, session: Annotated[Session, Depends(get_session)]) -> HTMLResponse:
     try:
         work = queries.get_work(session, work_id)
@@ -60,7 +62,8 @@ def work_page(request: Request, work_id: int, session: Annotated[Session, Depend
     return templates.TemplateResponse(request, "work.html", {"work": work})
 
 
-@router.get("/recommendations", response_class=HTMLResponse)
+@router.get("/recommendations", response_class=HTMLResponse,
+            dependencies=[requires(Perm.MEMBER_RECOMMENDATIONS, member="member")])
 def recommendations_page(
     request: Request,
     member: Annotated[str, Query(max_length=255)] = "",

@@ -1,0 +1,186 @@
+"""The app's outer shell: security headers, a request-size limit, JSON access logs, and problem+json
+answers for refused requests (401, 403, 413, 429) — with sign-in redirects for browser pages.
+
+Log lines carry the route template (``/api/members/{member}/…``), never the concrete path or query, and
+the caller as ``account:<id>``: no member keys, tokens, passwords or free text reach the logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+import traceback
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from museion.api.authz import Forbidden, Guards, RateLimited, Unauthenticated
+from museion.api.problems import problem
+from museion.security.auth import AuthError
+
+MAX_BODY_BYTES = 1 << 20
+access_log = logging.getLogger("museion.access")
+log = logging.getLogger("museion.api")
+
+CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
+# Swagger UI and ReDoc load their scripts from a CDN and start with an inline script.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+            "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
+            "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"),
+           (b"cross-origin-opener-policy", b"same-origin"), (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, f"request bodies are limited to {MAX_BODY_BYTES:,} bytes")
+
+
+class Hardening:
+    """Pure ASGI middleware: refuses oversized bodies, adds security headers, logs one JSON line per request."""
+
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+        path: str = scope["path"]
+        request_id = uuid.uuid4().hex[:16]
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge()
+            return message
+
+        csp = (DOCS_CSP if path in ("/docs", "/redoc") else CSP).encode()
+        https = scope.get("scheme") == "https"
+
+        async def secured_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in HEADERS if name not in names]
+                headers += [(b"content-security-policy", csp), (b"x-request-id", request_id.encode())]
+                if b"cache-control" not in names and not path.startswith("/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                if https:
+                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            declared = dict(scope["headers"]).get(b"content-length")
+            if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+                await problem(413, "Content Too Large", BodyTooLarge().detail, path)(scope, receive, secured_send)
+            elif "\x00" in path or b"%00" in scope.get("query_string", b""):  # no database stores them in text
+                await problem(400, "Bad Request", "NUL characters are not accepted in addresses", path)(scope, receive, secured_send)
+            else:
+                await self.app(scope, limited_receive, secured_send)
+        finally:
+            self._log(scope, status, started, request_id)
+
+    @staticmethod
+    def _log(scope: Scope, status: int, started: float, request_id: str) -> None:
+        route = scope.get("route")
+        principal = scope.get("state", {}).get("principal")
+        access_log.info("request", extra={"fields": {
+            "method": scope["method"], "route": getattr(route, "path", None) or "(unmatched)", "status": status,
+            "ms": round((time.perf_counter() - started) * 1000, 2), "actor": principal.actor if principal else None,
+            "request_id": request_id,
+        }})
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line. Exceptions keep their type and frames but not their message, which
+    may quote the input that caused them."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+                                 "level": record.levelname.lower(), "logger": record.name, "event": record.getMessage()}
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = record.exc_info[0].__name__
+            entry["frames"] = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(record.exc_info[2])]
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+JsonFormatter.converter = time.gmtime  # type: ignore[assignment]
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Send Museion's logs to stderr as JSON lines (once per process, however many apps are built)."""
+    logger = logging.getLogger("museion")
+    if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/healthz", "/openapi.json"))
+
+
+def install(app: FastAPI) -> None:
+    """Add the guards, the middleware and the handlers for refused requests; check every route declares access."""
+    from museion.web.pages import templates
+
+    app.state.guards = Guards()
+    app.add_middleware(Hardening)
+    configure_logging()
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(request: Request, exc: Unauthenticated) -> Response:
+        if _wants_html(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        response = problem(401, "Unauthorized", str(exc), request.url.path)
+        response.headers["www-authenticate"] = 'Bearer realm="museion"'
+        return response
+
+    @app.exception_handler(AuthError)
+    async def refused(request: Request, exc: AuthError) -> JSONResponse:
+        return problem(401, "Unauthorized", str(exc), request.url.path)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if _wants_html(request):
+            return templates.TemplateResponse(request, "forbidden.html", {"message": str(exc)}, status_code=403)
+        return problem(403, "Forbidden", str(exc), request.url.path)
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        response = problem(429, "Too Many Requests", str(exc), request.url.path)
+        response.headers["retry-after"] = str(max(1, round(exc.retry_after)))
+        return response
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> JSONResponse:
+        log.warning("database refused a value on %s %s", request.method, request.url.path)
+        return problem(422, "Invalid request", "a value cannot be stored (out of range, or containing a NUL character)",
+                       request.url.path)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem(413, "Content Too Large", exc.detail, request.url.path)
+

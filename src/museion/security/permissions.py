@@ -1,0 +1,62 @@
+"""Roles, permissions and the one matrix that decides every action.
+
+An explicit table in Python rather than pycasbin with a policy file: seven roles and a few dozen
+permissions fit on one screen, a typo in a permission name fails at import instead of silently
+denying, and reviewers read the whole policy here without learning a policy language. The HTTP edge
+(``museion.api.authz``) consults ``allowed`` and nothing else.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PRIVACY_OFFICER = "privacy_officer"
+    ANALYST = "analyst"
+    CURATOR = "curator"
+    ALGORITHM_REVIEWER = "algorithm_reviewer"
+    AUDITOR = "auditor"
+    MEMBER = "member"
+
+
+class Perm(StrEnum):
+    CATALOG_READ = "catalog:read"
+    STATS_READ = "stats:read"  # pseudonymous aggregates: counts by kind, source, time
+    MEMBER_RECOMMENDATIONS = "member:recommendations"  # one member's list; members hold it for themselves only
+    MEMBER_DATA = "member:data"  # a member's own records (self-service)
+    VAULT_READ = "privacy:vault"  # identifying data behind pseudonyms
+    CONSENT_WRITE = "privacy:consent"
+    REQUESTS_MANAGE = "privacy:requests"  # data-subject requests (access, erasure)
+    MODELS_READ = "models:read"
+    MODELS_APPROVE = "models:approve"
+    AUDIT_READ = "audit:read"
+    ACCOUNTS_MANAGE = "accounts:manage"  # create accounts, change roles, issue tokens for others
+    TOKENS_OWN = "tokens:own"  # create, list and revoke one's own tokens
+
+
+_STAFF = {Perm.CATALOG_READ, Perm.STATS_READ, Perm.TOKENS_OWN}
+
+MATRIX: dict[Role, frozenset[Perm]] = {
+    Role.ADMIN: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MODELS_READ, Perm.AUDIT_READ, Perm.ACCOUNTS_MANAGE}),
+    Role.PRIVACY_OFFICER: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.VAULT_READ,
+                                              Perm.CONSENT_WRITE, Perm.REQUESTS_MANAGE, Perm.AUDIT_READ}),
+    Role.ANALYST: frozenset(_STAFF),
+    Role.CURATOR: frozenset(_STAFF),
+    Role.ALGORITHM_REVIEWER: frozenset(_STAFF | {Perm.MODELS_READ, Perm.MODELS_APPROVE}),
+    Role.AUDITOR: frozenset(_STAFF | {Perm.AUDIT_READ}),
+    Role.MEMBER: frozenset({Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.CONSENT_WRITE}),
+}
+"""Role → what it may do. Members' permissions apply to their own member key only (see ``SELF_ONLY``)."""
+
+SELF_ONLY = frozenset({Role.MEMBER})
+"""Roles whose member-scoped permissions are limited to the member the account belongs to."""
+
+
+def allowed(role: str, permission: Perm) -> bool:
+    """Whether ``role`` holds ``permission`` (unknown roles hold nothing)."""
+    try:
+        return permission in MATRIX[Role(role)]
+    except ValueError:
+        return False

@@ -1,0 +1,267 @@
+"""The audit chain: appends, verification, and detection of every kind of tampering done directly in SQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from typer.testing import CliRunner
+
+from museion.cli.main import app as cli
+from museion.security import audit
+from museion.security.models import AuditCheckpoint, AuditEntry, AuditHead
+
+
+def append(engine: Engine, n: int, start: int = 0) -> None:
+    with engine.begin() as conn:
+        for i in range(start, start + n):
+            audit.record(conn, actor=f"account:{i % 3 + 1}", action="catalog.export", target=f"export:{i}", details={"rows": i})
+
+
+@pytest.fixture
+def chain(engine: Engine) -> Engine:
+    append(engine, 10)
+    return engine
+
+
+def verify(engine: Engine) -> audit.VerifyReport:
+    with engine.connect() as conn:
+        return audit.verify(conn)
+
+
+def sql(engine: Engine, *statements: str) -> None:
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def test_appends_link_each_entry_to_the_previous(chain: Engine) -> None:
+    with chain.connect() as conn:
+        rows = audit.entries(conn, audit.AuditFilter(), limit=100)
+    assert [r["seq"] for r in rows] == list(range(1, 11))
+    assert rows[0]["prev_hash"] == audit.GENESIS
+    assert all(b["prev_hash"] == a["hash"] for a, b in zip(rows, rows[1:]))
+    assert rows[3]["details"] == {"rows": 3} and rows[3]["at"].tzinfo is not None
+    report = verify(chain)
+    assert report.ok and report.entries == 10 and report.first_bad is None
+
+
+def test_an_empty_chain_verifies(engine: Engine) -> None:
+    assert verify(engine).ok and verify(engine).entries == 0
+
+
+def test_filters(chain: Engine) -> None:
+    append(chain, 1)
+    with chain.begin() as conn:
+        audit.record(conn, actor="cli", action="token.create", target="token:9")
+        audit.record(conn, actor="cli", action="token.revoke", target="token:9")
+        by_prefix = audit.entries(conn, audit.AuditFilter(action="token."))
+        assert [e["action"] for e in by_prefix] == ["token.create", "token.revoke"]
+        assert [e["seq"] for e in audit.entries(conn, audit.AuditFilter(actor="account:2"))] == [2, 5, 8]
+        assert audit.entries(conn, audit.AuditFilter(target="token:9", after_seq=12)) == [
+            e for e in by_prefix if e["seq"] > 12]
+        assert len(audit.entries(conn, audit.AuditFilter(), limit=3)) == 3
+
+
+@pytest.mark.parametrize("bad", [
+    {"actor": "Jane Doe"}, {"actor": "jane@example.org"}, {"target": "member:jane doe"}, {"action": "Export Now"},
+    {"details": {"email": "jane@example.org"}}, {"details": {"note": "free text about someone"}},
+    {"details": {"Bad Key": 1}}, {"details": {"nested": {"a": 1}}}, {"details": {"x": float("nan")}},
+])
+def test_personal_data_and_free_text_are_refused(engine: Engine, bad: dict) -> None:
+    fields = {"actor": "cli", "action": "consent.withdraw", "target": "member:42", **bad}
+    with pytest.raises(ValueError), engine.begin() as conn:
+        audit.record(conn, **fields)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_pseudonyms_are_keyed_and_stable() -> None:
+    ref = audit.pseudonym("name", "alice")
+    assert ref == audit.pseudonym("name", "alice") and ref.startswith("name:h") and "alice" not in ref
+    other = audit.AuditKey.from_secret(b"another key of at least thirty-two bytes")
+    assert audit.pseudonym("name", "alice", other) != ref
+
+
+# --- the four kinds of tampering, each named at the first bad entry -----------------------------
+
+def test_modified_entry_is_named(chain: Engine) -> None:
+    sql(chain, "UPDATE audit_log SET target = 'export:999' WHERE seq = 4")
+    report = verify(chain)
+    assert not report.ok and report.first_bad == 4 and report.problems[0].kind == "modified"
+    assert report.entries == 3
+
+
+def test_modified_entry_with_a_recomputed_plain_sha256_is_named(chain: Engine) -> None:
+    """An attacker who recomputes an unkeyed SHA-256 for the edited row (and relinks the next) is still caught."""
+    with chain.connect() as conn:
+        row = conn.execute(select(AuditEntry).where(AuditEntry.seq == 6)).one()
+    at = audit.format_at(row.at)
+    forged = hashlib.sha256(audit.entry_message(row.prev_hash, 6, at, "cli", row.action, row.target, row.details).encode()).hexdigest()
+    sql(chain, f"UPDATE audit_log SET actor = 'cli', hash = '{forged}' WHERE seq = 6",
+        f"UPDATE audit_log SET prev_hash = '{forged}' WHERE seq = 7")
+    report = verify(chain)
+    assert report.first_bad == 6 and report.problems[0].kind == "modified"
+
+
+def test_deleted_entry_is_named(chain: Engine) -> None:
+    sql(chain, "DELETE FROM audit_log WHERE seq = 5")
+    report = verify(chain)
+    assert report.first_bad == 5 and report.problems[0].kind == "deleted" and "missing" in report.problems[0].message
+
+
+def test_deleted_entry_with_renumbering_is_named(chain: Engine) -> None:
+    sql(chain, "DELETE FROM audit_log WHERE seq = 5", "UPDATE audit_log SET seq = seq + 100 WHERE seq > 5",
+        "UPDATE audit_log SET seq = seq - 101 WHERE seq > 100")
+    report = verify(chain)
+    assert report.first_bad == 5 and report.problems[0].kind == "deleted"
+
+
+def test_deleting_the_newest_entries_is_caught_by_the_head(chain: Engine) -> None:
+    sql(chain, "DELETE FROM audit_log WHERE seq > 8")
+    report = verify(chain)
+    assert report.first_bad == 9 and report.problems[0].kind == "deleted" and "9–10" in report.problems[0].message
+
+
+def test_deleting_the_tail_and_resetting_the_head_is_caught_by_a_signed_checkpoint(chain: Engine) -> None:
+    with chain.begin() as conn:
+        assert audit.checkpoint(conn) == 10
+    sql(chain, "DELETE FROM audit_log WHERE seq > 7")
+    with chain.begin() as conn:
+        row = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == 7)).one()
+        conn.execute(text("UPDATE audit_head SET seq = 7, hash = :h"), {"h": row.hash})
+    report = verify(chain)
+    assert report.first_bad == 8 and report.problems[0].kind == "deleted" and "checkpoint" in report.problems[0].message
+
+
+def test_reordered_entries_are_named(chain: Engine) -> None:
+    sql(chain, "UPDATE audit_log SET seq = -1 WHERE seq = 3", "UPDATE audit_log SET seq = 3 WHERE seq = 4",
+        "UPDATE audit_log SET seq = 4 WHERE seq = -1")
+    report = verify(chain)
+    assert report.first_bad == 3 and report.problems[0].kind == "reordered", report.problems
+
+
+def test_inserted_entry_is_named(chain: Engine) -> None:
+    """Make room after entry 6 and insert a row that links to entry 6 and carries a plausible hash."""
+    with chain.connect() as conn:
+        six = conn.execute(select(AuditEntry).where(AuditEntry.seq == 6)).one()
+    fake = audit.Mac(b"a key the attacker made up")(
+        audit.entry_message(six.hash, 7, audit.format_at(six.at), "account:1", "token.revoke", "token:1", "{}"))
+    sql(chain, "UPDATE audit_log SET seq = seq + 100 WHERE seq > 6", "UPDATE audit_log SET seq = seq - 99 WHERE seq > 100",
+        f"INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) SELECT 7, at, 'account:1', "
+        f"'token.revoke', 'token:1', '{{}}', '{six.hash}', '{fake}' FROM audit_log WHERE seq = 6",
+        "UPDATE audit_head SET seq = 11")
+    report = verify(chain)
+    assert report.first_bad == 7 and report.problems[0].kind == "inserted", report.problems
+
+
+def test_appended_forgery_is_named(chain: Engine) -> None:
+    sql(chain, "INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) "
+               "SELECT 11, at, actor, action, target, details, hash, hash FROM audit_log WHERE seq = 10",
+        "UPDATE audit_head SET seq = 11")
+    report = verify(chain)
+    assert report.first_bad == 11 and report.problems[0].kind in {"modified", "inserted"}
+
+
+def test_forged_checkpoint_is_named(engine: Engine) -> None:
+    append(engine, audit.CHECKPOINT_EVERY + 5)
+    with engine.connect() as conn:
+        assert conn.scalar(select(AuditCheckpoint.seq)) == audit.CHECKPOINT_EVERY  # signed automatically
+    sql(engine, f"UPDATE audit_checkpoints SET signature = '{'0' * 64}'")
+    report = verify(engine)
+    assert report.problems[0].kind == "checkpoint" and report.first_bad == audit.CHECKPOINT_EVERY
+
+
+def test_verify_with_another_key_fails_at_the_first_entry(chain: Engine) -> None:
+    with chain.connect() as conn:
+        report = audit.verify(conn, audit.AuditKey.from_secret(b"not the key this chain was made with"))
+    assert report.first_bad == 1
+
+
+def test_cli_verify_names_the_first_bad_entry(chain: Engine, museion_env: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 0 and "audit chain intact: 10 entries" in result.output
+    sql(chain, "UPDATE audit_log SET details = '{}' WHERE seq = 8")
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1 and "first bad entry is 8" in result.output and "modified" in result.output
+    body = json.loads(runner.invoke(cli, ["audit", "verify", "--json"]).output)
+    assert body["ok"] is False and body["first_bad_seq"] == 8 and body["entries"] == 7
+    logged = json.loads(runner.invoke(cli, ["audit", "log", "--actor", "account:2", "--json"]).output)
+    assert [e["seq"] for e in logged] == [2, 5, 8]
+    assert "signed checkpoint at entry 10" in runner.invoke(cli, ["audit", "checkpoint"]).output
+
+
+# --- concurrency -------------------------------------------------------------------------------
+
+def test_parallel_appends_never_fork_the_chain(engine: Engine) -> None:
+    """Writers in separate connections and transactions, at once: one chain, no gaps, no duplicates."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def writer(start: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(25):
+                append(engine, 1, start + i)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k * 100,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    report = verify(engine)
+    assert report.ok and report.entries == 100
+    with engine.connect() as conn:
+        assert conn.execute(select(AuditHead.seq)).scalar_one() == 100
+
+
+def test_an_append_rolls_back_with_its_transaction(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        audit.record(conn, actor="cli", action="consent.withdraw", target="member:1")
+        raise RuntimeError("the caller's work failed")
+    append(engine, 1)
+    assert verify(engine).ok and verify(engine).entries == 1
+
+
+# --- the key -----------------------------------------------------------------------------------
+
+def test_key_file_is_created_private_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from museion.config import get_settings
+
+    monkeypatch.delenv(audit.KEY_ENV)
+    monkeypatch.setenv("MUSEION_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        first = audit.audit_key()
+        path = tmp_path / audit.KEY_FILE
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        audit._load_key.cache_clear()
+        assert audit.audit_key() == first
+        os.chmod(path, 0o644)
+        audit._load_key.cache_clear()
+        with pytest.raises(audit.AuditKeyError, match="chmod 600"):
+            audit.audit_key()
+        monkeypatch.setenv(audit.KEY_ENV, "too short")
+        with pytest.raises(audit.AuditKeyError, match="at least 32"):
+            audit.audit_key()
+    finally:
+        get_settings.cache_clear()
+        audit._load_key.cache_clear()
+
+
+def test_exports_are_audited(sample_catalogue: Engine, museion_env: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["export", "works", "--format", "csv", "--output", str(tmp_path / "works.csv")])
+    assert result.exit_code == 0, result.output
+    with sample_catalogue.connect() as conn:
+        [entry] = audit.entries(conn, audit.AuditFilter(action="export.works"))
+    assert (entry["actor"], entry["target"], entry["details"]) == ("cli", "format:csv", {"rows": 4})
