@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -13,6 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from museion.errors import InputRejected, MuseionError
@@ -32,6 +33,20 @@ def print_json(data: Any) -> None:
         return str(value)
 
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=default) + "\n")
+
+
+def show_rows(rows: list[dict[str, Any]], *, as_json: bool, title: str,
+              columns: Mapping[str, Callable[[dict[str, Any]], object]]) -> None:
+    """Print rows as JSON, or as a table whose cells the ``columns`` functions compute from each row."""
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=title)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(str(cell(row)) for cell in columns.values()))
+    console.print(table)
 
 
 def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from museion.cli.output import console, friendly_errors, print_json
+from museion.cli.output import console, friendly_errors, print_json, show_rows
 from museion.errors import MuseionError
 
 privacy_app = typer.Typer(help="Privacy: purposes and data map, consents, access records.", no_args_is_help=True)
@@ -48,17 +48,13 @@ def _ropa() -> list[dict[str, object]]:
 @friendly_errors
 def purposes(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Declared purposes: legal basis, data categories, retention."""
-    rows = _ropa()
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title="declared purposes (latest versions)")
-    for col in ("purpose", "basis", "categories", "retention", "sensitive"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(f"{r['purpose']} v{r['version']}", str(r["legal_basis"]), ", ".join(r["categories"]),  # type: ignore[arg-type]
-                      f"{r['retention_days']} days" if r["retention_days"] else "-", "yes" if r["sensitive"] else "no")
-    console.print(table)
+    show_rows(_ropa(), as_json=as_json, title="declared purposes (latest versions)", columns={
+        "purpose": lambda r: f"{r['purpose']} v{r['version']}",
+        "basis": lambda r: r["legal_basis"],
+        "categories": lambda r: ", ".join(r["categories"]),
+        "retention": lambda r: f"{r['retention_days']} days" if r["retention_days"] else "-",
+        "sensitive": lambda r: "yes" if r["sensitive"] else "no",
+    })
 
 
 @privacy_app.command("export-ropa")
@@ -116,16 +112,13 @@ def show(member: Annotated[str, typer.Argument(help="Member key.")],
         current = states(conn, member_id_for(conn, member))
     rows = [{"purpose": s.purpose, "granted": s.granted, "notice_version": s.notice_version, "source": s.source,
              "recorded_at": s.recorded_at} for s in current]
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title=f"consents of {member}")
-    for col in ("purpose", "decision", "notice", "source", "recorded"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["purpose"]), "granted" if r["granted"] else "withdrawn", str(r["notice_version"]),
-                      str(r["source"]), str(r["recorded_at"]))
-    console.print(table)
+    show_rows(rows, as_json=as_json, title=f"consents of {member}", columns={
+        "purpose": lambda r: r["purpose"],
+        "decision": lambda r: "granted" if r["granted"] else "withdrawn",
+        "notice": lambda r: r["notice_version"],
+        "source": lambda r: r["source"],
+        "recorded": lambda r: r["recorded_at"],
+    })
 
 
 @consent_app.command("import")
@@ -148,15 +141,14 @@ def access_log(limit: Annotated[int, typer.Option(min=1, max=10_000, help="Most 
 
     with _engine().connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(select(AccessRecord.__table__).order_by(AccessRecord.id.desc()).limit(limit))]
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title="access to personal data")
-    for col in ("at", "actor", "purpose", "categories", "rows", "members"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["at"]), r["actor"], r["purpose"], ", ".join(r["categories"]), f"{r['rows']:,}", f"{r['members']:,}")
-    console.print(table)
+    show_rows(rows, as_json=as_json, title="access to personal data", columns={
+        "at": lambda r: r["at"],
+        "actor": lambda r: r["actor"],
+        "purpose": lambda r: r["purpose"],
+        "categories": lambda r: ", ".join(r["categories"]),
+        "rows": lambda r: f"{r['rows']:,}",
+        "members": lambda r: f"{r['members']:,}",
+    })
 
 
 request_app = typer.Typer(help="Data-subject requests: open, verify identity, complete or refuse.", no_args_is_help=True)
@@ -265,16 +257,15 @@ def request_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
             select(SubjectRequest.__table__).order_by(SubjectRequest.closed_at.is_not(None), SubjectRequest.due_at))]
     for row in rows:
         row.pop("member_id")
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title="data-subject requests")
-    for col in ("#", "kind", "status", "received", "due", "closed", "refusal"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["id"]), r["kind"], r["status"], str(r["received_at"])[:16], str(r["due_at"])[:16],
-                      str(r["closed_at"] or "")[:16], r["refusal_reason"] or "")
-    console.print(table)
+    show_rows(rows, as_json=as_json, title="data-subject requests", columns={
+        "#": lambda r: r["id"],
+        "kind": lambda r: r["kind"],
+        "status": lambda r: r["status"],
+        "received": lambda r: str(r["received_at"])[:16],
+        "due": lambda r: str(r["due_at"])[:16],
+        "closed": lambda r: str(r["closed_at"] or "")[:16],
+        "refusal": lambda r: r["refusal_reason"] or "",
+    })
 
 
 @vault_app.command("put")

@@ -11,10 +11,9 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy import Engine, select
 
-from museion.cli.output import console, err_console, friendly_errors, print_json
+from museion.cli.output import console, err_console, friendly_errors, print_json, show_rows
 from museion.config import get_settings
 from museion.errors import MuseionError
 from museion.security import audit
@@ -87,15 +86,13 @@ def users_list(as_json: JsonOpt = False) -> None:
     """Every account with its role and whether it may sign in."""
     with _engine().connect() as conn:
         rows = list_accounts(conn)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title="accounts")
-    for col in ("id", "name", "role", "active", "password"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["id"]), r["name"], r["role"], "yes" if r["active"] else "no", "yes" if r["has_password"] else "no")
-    console.print(table)
+    show_rows(rows, as_json=as_json, title="accounts", columns={
+        "id": lambda r: r["id"],
+        "name": lambda r: r["name"],
+        "role": lambda r: r["role"],
+        "active": lambda r: "yes" if r["active"] else "no",
+        "password": lambda r: "yes" if r["has_password"] else "no",
+    })
 
 
 @users_app.command("set")
@@ -139,16 +136,13 @@ def tokens_list(user: Annotated[str | None, typer.Option(help="Only this account
     """API tokens (ids, labels, expiry, revocation), never their secrets."""
     with _engine().connect() as conn:
         rows = list_tokens(conn, account_id_for(conn, user) if user else None)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title="API tokens")
-    for col in ("id", "account", "label", "expires", "revoked"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["id"]), str(r["account_id"]), r["label"], f"{r['expires_at']:%Y-%m-%d}",
-                      f"{r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "")
-    console.print(table)
+    show_rows(rows, as_json=as_json, title="API tokens", columns={
+        "id": lambda r: r["id"],
+        "account": lambda r: r["account_id"],
+        "label": lambda r: r["label"],
+        "expires": lambda r: f"{r['expires_at']:%Y-%m-%d}",
+        "revoked": lambda r: f"{r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "",
+    })
 
 
 @tokens_app.command("revoke")
@@ -197,16 +191,14 @@ def audit_log(
     f = audit.AuditFilter(actor=actor, action=action, target=target, since=since, after_seq=after_seq)
     with _engine().connect() as conn:
         rows = audit.entries(conn, f, limit)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title="audit log")
-    for col in ("seq", "at (UTC)", "actor", "action", "target", "details"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(str(r["seq"]), f"{r['at']:%Y-%m-%d %H:%M:%S}", r["actor"], r["action"], r["target"],
-                      json.dumps(r["details"], sort_keys=True) if r["details"] else "")
-    console.print(table)
+    show_rows(rows, as_json=as_json, title="audit log", columns={
+        "seq": lambda r: r["seq"],
+        "at (UTC)": lambda r: f"{r['at']:%Y-%m-%d %H:%M:%S}",
+        "actor": lambda r: r["actor"],
+        "action": lambda r: r["action"],
+        "target": lambda r: r["target"],
+        "details": lambda r: json.dumps(r["details"], sort_keys=True) if r["details"] else "",
+    })
 
 
 @audit_app.command("checkpoint")
