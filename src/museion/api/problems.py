@@ -57,5 +57,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
+        route = getattr(request.scope.get("route"), "path", "?")  # the template: concrete paths can hold member keys
+        log.error("unhandled error on %s %s: %s", request.method, route, type(exc).__name__, exc_info=exc)
         return problem(500, "Internal Server Error", "the server could not complete the request", request.url.path)
