@@ -85,7 +85,7 @@ def init() -> None:
 
 @db_app.command("upgrade")
 @friendly_errors
-def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "heads") -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     from museion.store.migrate import current_revision, upgrade
     from museion.store.session import engine_for
