@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, select
 from typer.testing import CliRunner
 
-from helpers import auth_headers, grant_personalisation
+from helpers import approve_and_deploy, auth_headers, grant_personalisation
 from museion.audience.activity import member_id_for
 from museion.cli.main import app as cli
 from museion.errors import InputRejected, MuseionError
@@ -78,6 +78,26 @@ def test_gate_keeps_consenting_members_only_and_records_the_access(audience: Eng
     assert len(analytics) < total
 
 
+def test_one_members_check_agrees_with_the_gates_participants(audience: Engine) -> None:
+    """``takes_part`` (asked per request) and ``participants`` (used by reads) give the same answer in every
+    ledger state: no entry, granted, withdrawn, re-granted, objected, and restricted."""
+    for purpose in ("personalisation", "analytics"):
+        decide(audience, "t:m1", purpose, True)
+        decide(audience, "t:m2", purpose, False)
+        for granted in (True, False, True):
+            decide(audience, "t:m3", purpose, granted)
+        decide(audience, "t:m4", purpose, True)
+    with audience.begin() as conn:
+        conn.execute(Member.__table__.update().where(Member.id == member_id_for(conn, "t:m4")).values(restricted_at=func.now()))
+        for code in ("personalisation", "analytics"):
+            purpose = consent.current_purpose(conn, code)
+            members = set(conn.scalars(select(Member.id)))
+            inside = set(conn.scalars(consent.participants(purpose)))
+            assert {m for m in members if consent.takes_part(conn, m, purpose)} == inside
+            assert consent.takes_part(conn, 10**9, purpose) is False  # no such member
+        assert len(set(conn.scalars(consent.participants(consent.current_purpose(conn, "analytics"))))) == 10
+
+
 def test_a_member_without_consent_never_influences_a_model(audience: Engine, tmp_path: Path) -> None:
     grant_personalisation(audience)
     decide(audience, "t:m5", "personalisation", False)
@@ -86,14 +106,16 @@ def test_a_member_without_consent_never_influences_a_model(audience: Engine, tmp
         conn.execute(delete(Event).where(Event.member_id == member_id_for(conn, "t:m5")))
     without_events = train(audience, tmp_path / "b", "ease", source="t", actor="t", params={"l2": 10.0})
     assert without_consent.data_fingerprint == without_events.data_fingerprint
+    approve_and_deploy(audience, tmp_path / "a", without_consent.id)  # only the deployed version serves
     a = RecommenderService(audience, tmp_path / "a", without_consent.id)
+    approve_and_deploy(audience, tmp_path / "b", without_events.id)
     b = RecommenderService(audience, tmp_path / "b", without_events.id)
     np.testing.assert_array_equal(a.model.weights_, b.model.weights_)
 
 
 def test_withdrawal_switches_the_feed_at_once_and_leaves_the_next_training(audience: Engine, tmp_path: Path) -> None:
     grant_personalisation(audience)
-    train(audience, tmp_path, "itemknn", source="t", actor="t")
+    approve_and_deploy(audience, tmp_path, train(audience, tmp_path, "itemknn", source="t", actor="t").id)
     service = RecommenderService(audience, tmp_path)
     assert service.recommend("t:m1", 3).personalised
     decide(audience, "t:m1", "personalisation", False)

@@ -56,9 +56,9 @@ def test_budget_is_set_once_charged_persistently_and_refuses_overspending(activi
 def test_k_anonymous_creators_from_the_store(engine: Engine, tmp_path: Path) -> None:
     load_dataset(engine, get_dataset("moma"), require_dataset("moma"))
     out = tmp_path / "moma-k5.csv"
-    with engine.connect() as conn:
-        report = releases.k_anonymous_creators(conn, "moma", k=5, output=out)
+    with engine.begin() as conn:
+        report, table = releases.k_anonymous_creators(conn, "moma", k=5, output=out)
     released = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert len(released) == report["rows"] - report["suppressed"]
+    assert len(released) == report["rows"] - report["suppressed"] == len(table)
     assert released.groupby(list(released.columns)).size().min() >= 5
     assert report["suppressed_pct"] <= 5.0 and 0 < report["information_loss"] < 1

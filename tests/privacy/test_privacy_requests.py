@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, inspect, select, text, update
+from sqlalchemy import Engine, func, inspect, select, text, update
 from typer.testing import CliRunner
 
-from helpers import grant_personalisation
+from helpers import approve_and_deploy, grant_personalisation
+from museion.audience import preferences
 from museion.audience.activity import member_id_for
 from museion.cli.main import app as cli
 from museion.errors import NotFound
@@ -21,7 +22,7 @@ from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
 from museion.privacy import requests, vault
 from museion.privacy.gate import read_activity
-from museion.privacy.models import SubjectRequest, VaultEntry
+from museion.privacy.models import InterestSuppression, MemberPreference, ServedEntry, SubjectRequest, VaultEntry
 from museion.recommend.service import RecommenderService, train
 from museion.store.models import ModelVersion
 
@@ -110,9 +111,14 @@ def test_request_ledger_verification_due_dates_and_refusals(audience: Engine) ->
             requests.open_request(conn, "t:nobody", "access", channel="web")
 
 
-def test_access_copy_is_complete(audience: Engine, ring: vault.KeyRing) -> None:
+def test_access_copy_is_complete(audience: Engine, ring: vault.KeyRing, tmp_path: Path) -> None:
     with audience.begin() as conn:
         vault.put(conn, ring, member(audience), {"email": SECRET_EMAIL})
+    approve_and_deploy(audience, tmp_path, train(audience, tmp_path, "itemknn", source="t", actor="t").id)
+    shown = RecommenderService(audience, tmp_path).recommend("t:m0", 2)
+    with audience.begin() as conn:
+        preferences.suppress(conn, member(audience), "Comedy", actor="t")
+        preferences.set_personalisation(conn, member(audience), False, actor="t")
     request_id = open_verified(audience, "access")
     with audience.begin() as conn:
         copy = requests.complete_access(conn, ring, request_id)
@@ -121,6 +127,9 @@ def test_access_copy_is_complete(audience: Engine, ring: vault.KeyRing) -> None:
     assert copy["consents"][0]["purpose"] == "personalisation"
     assert {i["genre"] for i in copy["derived_interests"]} == {"Drama", "Comedy"}
     assert copy["requests"][0]["kind"] == "access"
+    assert [[w["key"] for w in s["works"]] for s in copy["recommendations_shown"]] == [[i.key for i in shown.items]]
+    assert copy["recommendations_shown"][0]["personalised"] is shown.personalised
+    assert copy["preferences"][0]["personalise"] is False and copy["deleted_interests"][0]["tag"] == "Comedy"
     json.dumps(copy, default=str)  # machine-readable
 
 
@@ -149,10 +158,22 @@ def test_erasure_leaves_no_trace(audience: Engine, ring: vault.KeyRing, tmp_path
     with audience.begin() as conn:
         vault.put(conn, ring, m0, {"name": "Ada Lovelace", "email": SECRET_EMAIL, "phone": SECRET_PHONE})
     version = train(audience, home, "itemknn", source="t", actor="t")
+    approve_and_deploy(audience, home, version.id)
+    service = RecommenderService(audience, home)
+    service.recommend("t:m0", 3)
+    with audience.begin() as conn:  # the member's own controls are theirs to erase too
+        preferences.set_personalisation(conn, m0, False, actor="t")
+        preferences.suppress(conn, m0, "Drama", actor="t")
+    service.recommend("t:m0", 3)
+    with audience.connect() as conn:
+        held = [conn.scalar(select(func.count()).select_from(t).where(t.member_id == m0))
+                for t in (ServedEntry, MemberPreference, InterestSuppression)]
+    assert held == [2, 1, 1]
     request_id = open_verified(audience, "erasure")
     with audience.begin() as conn:
         outcome = requests.complete_erasure(conn, home, request_id)
     assert outcome["events"] == 9 and outcome["vault_entries"] == 1 and outcome["model_versions_flagged"] == [version.id]
+    assert (outcome["served_lists"], outcome["preferences"], outcome["deleted_interests"]) == (2, 1, 1)
 
     needles = ["t:m0", SECRET_EMAIL, "Ada Lovelace", SECRET_PHONE, "ada's favourite"]
     with audience.connect() as conn:  # sweep every table, every column
@@ -189,6 +210,7 @@ def test_requests_from_the_cli(audience: Engine, museion_env: str, tmp_path: Pat
     assert json.loads((tmp_path / "copy.json").read_text())["identifiers"]["email"] == SECRET_EMAIL
     listed = json.loads(runner.invoke(cli, ["privacy", "request", "list", "--json"]).output)
     assert listed[0]["status"] == "completed" and "member_id" not in listed[0]
+    assert json.loads(runner.invoke(cli, ["privacy", "request", "list", "--status", "refused", "--json"]).output) == []
     assert runner.invoke(cli, ["privacy", "vault", "rotate"]).exit_code == 0
     bad = runner.invoke(cli, ["privacy", "request", "open", "t:m3", "--kind", "forget-me"])
     assert bad.exit_code == 1 and "unknown request kind" in bad.output

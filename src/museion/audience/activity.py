@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, bindparam, select
 
 from museion.errors import NotFound
 from museion.store.models import Event, Member
@@ -56,9 +56,12 @@ def event_arrays(conn: Connection, *, source: str | None = None, kinds: frozense
     )
 
 
+_MEMBER_ID = select(Member.id).where(Member.key == bindparam("key"))  # built once: asked on every request
+
+
 def member_id_for(conn: Connection, key: str) -> int:
     """The database id of the member with this pseudonymous key, or NotFound."""
-    member_id = conn.scalar(select(Member.id).where(Member.key == key))
+    member_id = conn.scalar(_MEMBER_ID, {"key": key})
     if member_id is None:
         raise NotFound(f"no member with key {key!r}")
     return int(member_id)

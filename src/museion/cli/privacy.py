@@ -21,6 +21,8 @@ privacy_app.add_typer(consent_app, name="consent")
 PurposeOpt = Annotated[str, typer.Option(help="Declared purpose code (see `museion privacy purposes`).")]
 NoticeOpt = Annotated[str, typer.Option(help="Version of the privacy notice the member saw.")]
 SourceOpt = Annotated[str, typer.Option(help="Where the decision was made: web, app, support, import…")]
+CategoryOpt = Annotated[str | None, typer.Option(help="A sensitive category of the purpose (e.g. demographics): "
+                                                      "its own, separate consent.")]
 
 
 def _engine():  # type: ignore[no-untyped-def]
@@ -74,30 +76,31 @@ def export_ropa(fmt: Annotated[str, typer.Option("--format", help="json or csv."
         raise MuseionError(f"unknown format {fmt!r}; use json or csv")
 
 
-def _decide(member: str, purpose: str, granted: bool, notice_version: str, source: str) -> None:
+def _decide(member: str, purpose: str, granted: bool, notice_version: str, source: str, category: str | None) -> None:
     from museion.audience.activity import member_id_for
-    from museion.privacy.consent import current_purpose, record
+    from museion.cli.main import CLI_ACTOR
+    from museion.privacy.consent import current_purpose, record, scoped
 
     with _engine().begin() as conn:
         record(conn, member_id_for(conn, member), current_purpose(conn, purpose), granted=granted,
-               notice_version=notice_version, source=source)
-    console.print(f"{member}: {purpose} {'granted' if granted else 'withdrawn'} (effective now)")
+               notice_version=notice_version, source=source, category=category, actor=CLI_ACTOR)
+    console.print(f"{member}: {scoped(purpose, category)} {'granted' if granted else 'withdrawn'} (effective now)")
 
 
 @consent_app.command("grant")
 @friendly_errors
 def grant(member: Annotated[str, typer.Argument(help="Member key.")], purpose: PurposeOpt = "personalisation",
-          notice_version: NoticeOpt = "1", source: SourceOpt = "support") -> None:
-    """Record that MEMBER consents to PURPOSE."""
-    _decide(member, purpose, True, notice_version, source)
+          notice_version: NoticeOpt = "1", source: SourceOpt = "support", category: CategoryOpt = None) -> None:
+    """Record that MEMBER consents to PURPOSE (or, with --category, to that sensitive category under it)."""
+    _decide(member, purpose, True, notice_version, source, category)
 
 
 @consent_app.command("withdraw")
 @friendly_errors
 def withdraw(member: Annotated[str, typer.Argument(help="Member key.")], purpose: PurposeOpt = "personalisation",
-             notice_version: NoticeOpt = "1", source: SourceOpt = "support") -> None:
+             notice_version: NoticeOpt = "1", source: SourceOpt = "support", category: CategoryOpt = None) -> None:
     """Record that MEMBER withdraws consent to (or objects to) PURPOSE; it takes effect at once."""
-    _decide(member, purpose, False, notice_version, source)
+    _decide(member, purpose, False, notice_version, source, category)
 
 
 @consent_app.command("show")
@@ -171,11 +174,13 @@ def request_open(member: Annotated[str, typer.Argument(help="Member key.")],
                  kind: Annotated[str, typer.Option(help="access, rectification, erasure, restriction or withdrawal.")],
                  channel: Annotated[str, typer.Option(help="How it arrived: web, e-mail, letter…")] = "support") -> None:
     """Open a request; it is due in MUSEION_REQUEST_DUE_DAYS (default 15) days."""
+    from museion.cli.main import CLI_ACTOR
     from museion.config import get_settings
     from museion.privacy.requests import open_request
 
     with _engine().begin() as conn:
-        request_id = open_request(conn, member, kind, channel=channel, due_days=get_settings().request_due_days)
+        request_id = open_request(conn, member, kind, channel=channel, due_days=get_settings().request_due_days,
+                                  actor=CLI_ACTOR)
     console.print(f"request {request_id} ({kind}) opened; verify the requester's identity next")
 
 
@@ -184,10 +189,11 @@ def request_open(member: Annotated[str, typer.Argument(help="Member key.")],
 def request_verify(request_id: RequestId, how: Annotated[str, typer.Option(help="How identity was checked.")],
                    by: Annotated[str, typer.Option(help="Who checked it.")] = "privacy-officer") -> None:
     """Record the identity check that must precede any disclosure or change."""
+    from museion.cli.main import CLI_ACTOR
     from museion.privacy.requests import verify
 
     with _engine().begin() as conn:
-        verify(conn, request_id, by=by, how=how)
+        verify(conn, request_id, by=by, how=how, actor=CLI_ACTOR)
     console.print(f"request {request_id} verified")
 
 
@@ -195,10 +201,11 @@ def request_verify(request_id: RequestId, how: Annotated[str, typer.Option(help=
 @friendly_errors
 def request_refuse(request_id: RequestId, reason: Annotated[str, typer.Option(help="Why (kept and told to the requester).")]) -> None:
     """Refuse a request, with its reason."""
+    from museion.cli.main import CLI_ACTOR
     from museion.privacy.requests import refuse
 
     with _engine().begin() as conn:
-        refuse(conn, request_id, reason=reason)
+        refuse(conn, request_id, reason=reason, actor=CLI_ACTOR)
     console.print(f"request {request_id} refused")
 
 
@@ -213,6 +220,7 @@ def request_complete(
     """Carry out a verified request: access (writes the copy), rectification, erasure, restriction, withdrawal."""
     import json as json_
 
+    from museion.cli.main import CLI_ACTOR as actor
     from museion.config import get_settings
     from museion.privacy import requests
     from museion.privacy.vault import IDENTIFIERS
@@ -224,7 +232,7 @@ def request_complete(
         if kind == "access":
             if output is None:
                 raise MuseionError("an access request writes a file: add --output copy.json")
-            copy = requests.complete_access(conn, _ring(), request_id)
+            copy = requests.complete_access(conn, _ring(), request_id, actor=actor)
             output.write_text(json_.dumps(copy, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
             console.print(f"request {request_id}: copy of {len(copy['events'])} events written to {output}")
         elif kind == "rectification":
@@ -233,28 +241,32 @@ def request_complete(
                 raise MuseionError("give the corrections as --set FIELD=VALUE")
             profile = {k: (int(v) if k == "age" else v) for k, v in pairs.items() if k not in IDENTIFIERS}
             identifiers = {k: v for k, v in pairs.items() if k in IDENTIFIERS}
-            requests.complete_rectification(conn, _ring(), request_id, profile=profile, identifiers=identifiers)
+            requests.complete_rectification(conn, _ring(), request_id, profile=profile, identifiers=identifiers, actor=actor)
             console.print(f"request {request_id}: rectified {', '.join(sorted(pairs))}")
         elif kind == "erasure":
-            outcome = requests.complete_erasure(conn, get_settings().home, request_id)
+            outcome = requests.complete_erasure(conn, get_settings().home, request_id, actor=actor)
             console.print(f"request {request_id}: erased ({outcome})")
         elif kind == "restriction":
-            requests.complete_restriction(conn, request_id)
+            requests.complete_restriction(conn, request_id, actor=actor)
             console.print(f"request {request_id}: processing restricted")
         else:
-            requests.complete_withdrawal(conn, request_id)
+            requests.complete_withdrawal(conn, request_id, actor=actor)
             console.print(f"request {request_id}: consents withdrawn")
 
 
 @request_app.command("list")
 @friendly_errors
-def request_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def request_list(status: Annotated[str | None, typer.Option(help="Only requests in this state: received, verified, "
+                                                                   "completed or refused.")] = None,
+                 as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """All requests with their status and due dates (open ones first)."""
     from museion.privacy.models import SubjectRequest
 
+    q = select(SubjectRequest.__table__).order_by(SubjectRequest.closed_at.is_not(None), SubjectRequest.due_at)
+    if status is not None:
+        q = q.where(SubjectRequest.status == status)
     with _engine().connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(
-            select(SubjectRequest.__table__).order_by(SubjectRequest.closed_at.is_not(None), SubjectRequest.due_at))]
+        rows = [dict(r._mapping) for r in conn.execute(q)]
     for row in rows:
         row.pop("member_id")
     show_rows(rows, as_json=as_json, title="data-subject requests", columns={
@@ -409,10 +421,99 @@ def release_kanon(source: Annotated[str, typer.Argument(help="Creator source, e.
                   output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write.")] = Path("creators-k5.csv"),
                   ) -> None:
     """Release creators' nationality, gender and birth year generalised until every group has ≥ k people."""
+    from museion.cli.main import CLI_ACTOR
     from museion.privacy import releases
 
-    with _engine().connect() as conn:
-        report = releases.k_anonymous_creators(conn, source, k=k, output=output)
+    with _engine().begin() as conn:
+        report, _table = releases.k_anonymous_creators(conn, source, k=k, output=output, actor=CLI_ACTOR)
     console.print(f"wrote {report['rows'] - report['suppressed']:,} rows to {output}: k={report['k']}, "
                   f"{report['suppressed']:,} suppressed ({report['suppressed_pct']:.2f}%), information loss "
                   f"{report['information_loss']:.4f}, levels {report['levels']}")
+
+
+member_app = typer.Typer(help="A member's own controls: personalisation on/off, derived interest tags, lists shown.",
+                         no_args_is_help=True)
+privacy_app.add_typer(member_app, name="member")
+MemberArg = Annotated[str, typer.Argument(help="Member key.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@member_app.command("personalisation")
+@friendly_errors
+def member_personalisation(member: MemberArg,
+                           on: Annotated[bool | None, typer.Option("--on/--off", help="Switch it on or off; "
+                                                                    "without either, show the setting.")] = None) -> None:
+    """Show or switch MEMBER's personalisation; a change counts from their next list."""
+    from museion.audience import preferences
+    from museion.audience.activity import member_id_for
+    from museion.cli.main import CLI_ACTOR
+    from museion.privacy.gate import may_use
+
+    with _engine().begin() as conn:
+        member_id = member_id_for(conn, member)
+        if on is not None:
+            preferences.set_personalisation(conn, member_id, on, actor=CLI_ACTOR)
+        setting = preferences.controls(conn, member_id).personalise
+        consented = may_use(conn, member_id, preferences.PURPOSE)
+    console.print(f"{member}: personalisation {'on' if setting else 'off'}"
+                  f"{'' if consented else ' (but no consent to personalisation: the feed is not personalised)'}")
+
+
+@member_app.command("interests")
+@friendly_errors
+def member_interests(member: MemberArg, limit: Annotated[int, typer.Option(min=1, max=100)] = 20,
+                     as_json: JsonOpt = False) -> None:
+    """The interest tags derived from MEMBER's history (read through the gate), strongest first."""
+    from museion.audience import preferences
+    from museion.audience.activity import member_id_for
+    from museion.cli.main import CLI_ACTOR
+
+    with _engine().begin() as conn:
+        found = preferences.interests(conn, member_id_for(conn, member), actor=CLI_ACTOR, limit=limit)
+    show_rows([{"tag": i.tag, "vocabulary": i.vocabulary, "weight": i.weight} for i in found], as_json=as_json,
+              title=f"interests of {member}", columns={
+                  "tag": lambda r: r["tag"], "vocabulary": lambda r: r["vocabulary"],
+                  "weight": lambda r: f"{r['weight']:.1%}"})
+
+
+@member_app.command("delete-interest")
+@friendly_errors
+def member_delete_interest(member: MemberArg, tag: Annotated[str, typer.Argument(help="The tag, as listed.")]) -> None:
+    """Delete an interest tag: works carrying it leave MEMBER's recommendations from the next list."""
+    from museion.audience import preferences
+    from museion.audience.activity import member_id_for
+    from museion.cli.main import CLI_ACTOR
+
+    with _engine().begin() as conn:
+        preferences.suppress(conn, member_id_for(conn, member), tag, actor=CLI_ACTOR)
+    console.print(f"{member}: interest {tag!r} deleted")
+
+
+@member_app.command("restore-interest")
+@friendly_errors
+def member_restore_interest(member: MemberArg, tag: Annotated[str, typer.Argument(help="A deleted tag.")]) -> None:
+    """Undo a deletion: the tag may shape MEMBER's recommendations again."""
+    from museion.audience import preferences
+    from museion.audience.activity import member_id_for
+    from museion.cli.main import CLI_ACTOR
+
+    with _engine().begin() as conn:
+        preferences.restore(conn, member_id_for(conn, member), tag, actor=CLI_ACTOR)
+    console.print(f"{member}: interest {tag!r} restored")
+
+
+@member_app.command("shown")
+@friendly_errors
+def member_shown(member: MemberArg, limit: Annotated[int, typer.Option(min=1, max=1000)] = 20, as_json: JsonOpt = False) -> None:
+    """The lists of recommendations shown to MEMBER, newest first."""
+    from museion.audience.activity import member_id_for
+    from museion.privacy.requests import served_lists
+
+    with _engine().connect() as conn:
+        rows = served_lists(conn, member_id_for(conn, member), limit)
+    show_rows(rows, as_json=as_json, title=f"lists shown to {member}", columns={
+        "served": lambda r: str(r["served_at"])[:19],
+        "model": lambda r: r["model_version"] or "-",
+        "personalised": lambda r: "yes" if r["personalised"] else f"no: {r['not_personalised_because']}",
+        "works": lambda r: ", ".join(w["title"] for w in r["works"]),
+    })

@@ -3,6 +3,10 @@
 For a purpose whose legal basis is consent, only members whose latest entry grants it take part;
 for other bases, everyone takes part except members whose latest entry withdraws (objects).
 Withdrawal is one call, like granting, and counts from the moment it is recorded.
+
+A sensitive data category (e.g. demographics) needs its own, separate consent under each purpose that
+uses it: those decisions are ledger entries for ``purpose/category`` and never follow from the purpose's.
+Every decision also enters the audit chain, with the member pseudonymised.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Row, Select, and_, func, insert, select
+from sqlalchemy import Connection, Row, Select, and_, bindparam, func, insert, select
 
 from museion.errors import InputRejected, MuseionError, NotFound, Problem
 from museion.ingest.readers import ReadOptions, iter_rows, read_header
 from museion.ingest.write import rows_by_key
+from museion.privacy.datamap import CATEGORIES
 from museion.privacy.models import Consent, Purpose
+from museion.security import audit
 from museion.store.models import Member
 
 
@@ -37,12 +43,29 @@ def current_purposes(conn: Connection) -> list[Row]:
     return list(conn.execute(q))
 
 
+# Built once: both run on every recommendation request, where building the statement costs more than running it.
+_LATEST_VERSION = select(Purpose.__table__).where(Purpose.code == bindparam("code")).order_by(Purpose.version.desc()).limit(1)
+_TAKES_PART = select(
+    Member.restricted_at,
+    select(Consent.granted).where(Consent.member_id == bindparam("member"), Consent.purpose == bindparam("purpose"))
+    .order_by(Consent.id.desc()).limit(1).scalar_subquery(),
+).where(Member.id == bindparam("member"))
+
+
 def current_purpose(conn: Connection, code: str) -> Row:
-    purposes = current_purposes(conn)
-    for purpose in purposes:
-        if purpose.code == code:
-            return purpose
-    raise NotFound(f"no purpose {code!r}; declared purposes: {', '.join(p.code for p in purposes)}")
+    """The latest version of one purpose, or NotFound naming the declared ones."""
+    purpose = conn.execute(_LATEST_VERSION, {"code": code}).one_or_none()
+    if purpose is None:
+        raise NotFound(f"no purpose {code!r}; declared purposes: {', '.join(p.code for p in current_purposes(conn))}")
+    return purpose
+
+
+SCOPE = "/"  # separates a purpose from the sensitive category a separate consent covers
+
+
+def scoped(purpose: str, category: str | None = None) -> str:
+    """The ledger code of a decision: the purpose, or ``purpose/category`` for a separate consent."""
+    return purpose if category is None else f"{purpose}{SCOPE}{category}"
 
 
 def _latest_entries(purpose: str) -> Select:
@@ -62,17 +85,38 @@ def participants(purpose: Row) -> Select:
     return unrestricted.where(Member.id.not_in(objected))
 
 
+def separately_consented(purpose: Row, category: str) -> Select:
+    """Ids of members whose latest separate decision for ``category`` under ``purpose`` grants it."""
+    latest = _latest_entries(scoped(purpose.code, category)).subquery()
+    return select(latest.c.member_id).where(latest.c.granted.is_(True))
+
+
 def takes_part(conn: Connection, member_id: int, purpose: Row) -> bool:
-    """Whether this member's data may serve ``purpose`` now."""
-    return bool(conn.scalar(select(func.count()).where(Member.id == member_id, Member.id.in_(participants(purpose)))))
+    """Whether this member's data may serve ``purpose`` now: the rule of ``participants`` for one member,
+    asked of that member's own ledger entries only (it runs on every recommendation request)."""
+    found = conn.execute(_TAKES_PART, {"member": member_id, "purpose": purpose.code}).one_or_none()
+    if found is None or found[0] is not None:
+        return False
+    granted = found[1]
+    return granted is True if purpose.legal_basis == "consent" else granted is not False
 
 
-def record(conn: Connection, member_id: int, purpose: Row, *, granted: bool, notice_version: str, source: str) -> None:
-    """Append one decision to the ledger (grants and withdrawals alike)."""
+def record(conn: Connection, member_id: int, purpose: Row, *, granted: bool, notice_version: str, source: str,
+           category: str | None = None, actor: str = "system") -> None:
+    """Append one decision to the ledger (grants and withdrawals alike); with ``category``, the separate
+    decision for a sensitive category the purpose uses."""
     if not notice_version or not source:
         raise MuseionError("a consent decision needs the notice version the member saw and where it was made")
-    conn.execute(insert(Consent).values(member_id=member_id, purpose=purpose.code, granted=granted,
+    if category is not None and (category not in purpose.categories or not CATEGORIES[category].sensitive):
+        sensitive = [c for c in purpose.categories if CATEGORIES[c].sensitive]
+        raise MuseionError(f"a separate consent is for a sensitive category the purpose uses; {purpose.code!r} uses "
+                           f"{', '.join(sensitive) or 'none'}, not {category!r}")
+    code = scoped(purpose.code, category)
+    conn.execute(insert(Consent).values(member_id=member_id, purpose=code, granted=granted,
                                         notice_version=notice_version, source=source))
+    key = conn.scalar(select(Member.key).where(Member.id == member_id))
+    audit.record(conn, actor=actor, action="consent.grant" if granted else "consent.withdraw",
+                 target=audit.pseudonym("member", str(key)), details={"purpose": code, "granted": granted})
 
 
 def states(conn: Connection, member_id: int) -> list[ConsentState]:
@@ -90,6 +134,8 @@ def record_many(conn: Connection, member_ids: list[int], purpose: Row, *, grante
              "source": source} for m in member_ids]
     if rows:
         conn.execute(insert(Consent), rows)
+        audit.record(conn, actor="system", action="consent.bulk", target=f"purpose:{purpose.code}",
+                     details={"granted": granted, "members": len(rows)})
     return len(rows)
 
 
@@ -134,4 +180,6 @@ def import_file(conn: Connection, path: Path, *, max_errors: int = 20) -> int:
         problems.sort(key=lambda p: p.line or 0)
         raise InputRejected(problems[:max_errors], truncated=len(problems) >= max_errors)
     conn.execute(insert(Consent), [{"member_id": ids[key], **values} for _, key, values in decisions])
+    audit.record(conn, actor="system", action="consent.import", target="consents",
+                 details={"rows": len(decisions), "members": len({key for _, key, _ in decisions})})
     return len(decisions)

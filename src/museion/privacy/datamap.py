@@ -23,6 +23,8 @@ CATEGORIES: dict[str, DataCategory] = {c.code: c for c in (
     DataCategory("free_text", "Words members wrote: tags, reviews, comments.", ("events.label",)),
     DataCategory("demographics", "Age, gender and occupation members declared.",
                  ("members.age", "members.gender", "members.occupation"), sensitive=True),
+    DataCategory("membership", "Where a member's record came from and since when.",
+                 ("members.source", "members.created_at")),
 )}
 
 
@@ -54,3 +56,12 @@ DEFAULT_PURPOSES: tuple[PurposeSpec, ...] = (
 
 def is_sensitive(categories: tuple[str, ...] | list[str]) -> bool:
     return any(CATEGORIES[c].sensitive for c in categories)
+
+
+def category_of(field: str) -> str:
+    """The category holding ``field`` (``table.column``), or ValueError naming the fields the map knows."""
+    for category in CATEGORIES.values():
+        if field in category.fields:
+            return category.code
+    known = ", ".join(f for c in CATEGORIES.values() for f in c.fields)
+    raise ValueError(f"{field!r} is not in the data map (it knows: {known})")

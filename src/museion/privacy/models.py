@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from museion.store.models import Base, BigId
@@ -117,3 +117,41 @@ class PrivacySpend(Base):
     query: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ServedEntry(Base):
+    """One list served to a known member: which works, in rank order, from which model version, and
+    whether it was personalised (and if not, why). What fairness audits of "what was actually served"
+    read, and what a member's access copy shows as "recommendations shown"."""
+
+    __tablename__ = "served_lists"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id", ondelete="SET NULL"))
+    served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    personalised: Mapped[bool] = mapped_column(Boolean)
+    not_personalised_because: Mapped[str | None] = mapped_column(Text)
+    work_ids: Mapped[list[int]] = mapped_column(JSON, comment="work ids in rank order")
+
+
+class MemberPreference(Base):
+    """A member's own controls over processing: whether their feed is personalised at all."""
+
+    __tablename__ = "member_preferences"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    personalise: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class InterestSuppression(Base):
+    """An interest tag the member deleted: works carrying it are no longer recommended to them."""
+
+    __tablename__ = "interest_suppressions"
+    __table_args__ = (UniqueConstraint("member_id", "term"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    term: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

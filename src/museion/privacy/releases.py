@@ -1,20 +1,32 @@
 """De-identified releases wired to the store: differentially private activity histograms charged to a
-persisted per-dataset budget, and k-anonymous creator tables."""
+persisted per-dataset budget, and k-anonymous creator tables. Each release enters the audit chain."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
-from museion.errors import MuseionError
+from museion.errors import MuseionError, NotFound
 from museion.privacy.dp import BudgetExceeded, PrivacyBudget, Release, Spend, dp_histogram
 from museion.privacy.gate import read_activity
 from museion.privacy.models import PrivacyBudgetRecord, PrivacySpend
+from museion.security import audit
 from museion.store.models import Creator, Work, WorkTerm
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 GROUPINGS = ("genre", "kind")
+
+
+class NoBudget(NotFound):
+    """The dataset has no differential-privacy budget yet."""
+
+
+class BudgetRefused(MuseionError):
+    """A release would spend more epsilon than the dataset's budget has left; nothing was released."""
 
 
 def set_budget(conn: Connection, dataset: str, total_epsilon: float) -> None:
@@ -29,7 +41,7 @@ def set_budget(conn: Connection, dataset: str, total_epsilon: float) -> None:
 def budget(conn: Connection, dataset: str) -> PrivacyBudget:
     total = conn.scalar(select(PrivacyBudgetRecord.total_epsilon).where(PrivacyBudgetRecord.dataset == dataset))
     if total is None:
-        raise MuseionError(f"{dataset} has no privacy budget: set one with `museion privacy release budget {dataset} --total EPS`")
+        raise NoBudget(f"{dataset} has no privacy budget: set one with `museion privacy release budget {dataset} --total EPS`")
     spends = [Spend(e, q) for e, q in conn.execute(select(PrivacySpend.epsilon, PrivacySpend.query)
                                                    .where(PrivacySpend.dataset == dataset).order_by(PrivacySpend.id))]
     return PrivacyBudget(total, spends)
@@ -49,7 +61,7 @@ def activity_histogram(conn: Connection, dataset: str, by: str, *, epsilon: floa
     try:
         ledger.charge(epsilon, query)
     except BudgetExceeded as exc:
-        raise MuseionError(f"refused: {exc}") from None
+        raise BudgetRefused(f"refused: {exc}") from None
     events = read_activity(conn, purpose="analytics", actor=actor, source=dataset)
     if by == "genre":
         categories = sorted(set(conn.scalars(select(WorkTerm.term).where(WorkTerm.vocabulary == "genre"))))
@@ -64,12 +76,15 @@ def activity_histogram(conn: Connection, dataset: str, by: str, *, epsilon: floa
         keys, members = [kind_of[w] for w in events.work_ids.tolist()], events.member_ids.tolist()
     release = dp_histogram(keys, members, categories, epsilon=epsilon, max_contributions=max_contributions)
     conn.execute(insert(PrivacySpend).values(dataset=dataset, epsilon=epsilon, query=query, actor=actor))
+    audit.record(conn, actor=actor, action="release.dp_histogram", target=audit.ref("dataset", dataset),
+                 details={"by": by, "epsilon": epsilon, "max_contributions": max_contributions,
+                          "remaining": ledger.remaining})
     return release
 
 
 def k_anonymous_creators(conn: Connection, source: str, *, k: int, l: int = 1, max_suppression: float = 0.05,  # noqa: E741
-                         output: Path | None = None) -> dict[str, Any]:
-    """Release a source's creators (nationality, gender, birth year) k-anonymised; returns the report."""
+                         output: Path | None = None, actor: str = "system") -> tuple[dict[str, Any], pd.DataFrame]:
+    """Release a source's creators (nationality, gender, birth year) k-anonymised: (report, released table)."""
     import pandas as pd
 
     from museion.privacy.deidentify import anonymise, moma_artist_hierarchies
@@ -82,6 +97,8 @@ def k_anonymous_creators(conn: Connection, source: str, *, k: int, l: int = 1, m
     result = anonymise(frame, moma_artist_hierarchies(), k=k, l=l, max_suppression=max_suppression)
     if output is not None:
         result.frame.to_csv(output, index=False)
+    audit.record(conn, actor=actor, action="release.k_anonymous", target=audit.ref("source", source),
+                 details={"k": result.k, "l": l, "rows": result.rows, "suppressed": result.suppressed})
     return {"rows": result.rows, "suppressed": result.suppressed, "suppressed_pct": result.suppressed_pct,
             "information_loss": result.information_loss, "levels": result.level_names,
-            "classes": len(result.class_sizes), "k": result.k}
+            "classes": len(result.class_sizes), "k": result.k}, result.frame

@@ -1,9 +1,10 @@
 """Data-subject requests: a ledger with identity verification, due dates and reasons for refusals, and
 the work each kind of request does — access (a complete copy), rectification, erasure, restriction.
 
-Erasure removes the member's events, vault entry, consents and profile, takes them out of the
-serving index of every model version that learned from them, and flags those versions for
-retraining. What remains is the request row: a hash of the member key, dates and counts.
+Erasure removes the member's events, vault entry, consents, served lists, preferences and profile,
+takes them out of the serving index of every model version that learned from them, and flags those
+versions for retraining. What remains is the request row: a hash of the member key, dates and counts.
+Every transition of a request enters the audit chain (request id, kind, status).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from museion.errors import MuseionError, NotFound
 from museion.privacy import consent, vault
-from museion.privacy.models import Consent, SubjectRequest
+from museion.privacy.models import Consent, InterestSuppression, MemberPreference, ServedEntry, SubjectRequest
+from museion.security import audit
 from museion.store.models import Event, Member, ModelVersion, Work, WorkTerm
 
 KINDS = ("access", "rectification", "erasure", "restriction", "withdrawal")
@@ -35,16 +37,24 @@ def member_ref(key: str) -> str:
     return hashlib.sha256(f"museion-member:{key}".encode()).hexdigest()
 
 
-def open_request(conn: Connection, member_key: str, kind: str, *, channel: str, due_days: int = 15) -> int:
+def _transition(conn: Connection, actor: str, request_id: int, kind: str, status: str) -> None:
+    audit.record(conn, actor=actor, action=f"request.{status}", target=f"request:{request_id}",
+                 details={"kind": kind, "status": status})
+
+
+def open_request(conn: Connection, member_key: str, kind: str, *, channel: str, due_days: int = 15,
+                 actor: str = "system") -> int:
     if kind not in KINDS:
         raise MuseionError(f"unknown request kind {kind!r}; use one of {', '.join(KINDS)}")
     member_id = conn.scalar(select(Member.id).where(Member.key == member_key))
     if member_id is None:
         raise NotFound(f"no member with key {member_key!r}")
     due = datetime.now(UTC) + timedelta(days=due_days)
-    return int(conn.execute(insert(SubjectRequest).values(
+    request_id = int(conn.execute(insert(SubjectRequest).values(
         member_id=member_id, member_ref=member_ref(member_key), kind=kind, status="received", channel=channel, due_at=due,
         outcome={})).inserted_primary_key[0])
+    _transition(conn, actor, request_id, kind, "received")
+    return request_id
 
 
 def get_request(conn: Connection, request_id: int) -> Any:
@@ -54,7 +64,7 @@ def get_request(conn: Connection, request_id: int) -> Any:
     return row
 
 
-def verify(conn: Connection, request_id: int, *, by: str, how: str) -> None:
+def verify(conn: Connection, request_id: int, *, by: str, how: str, actor: str = "system") -> None:
     """Record that the requester's identity was checked (and how) before anything is disclosed or changed."""
     req = get_request(conn, request_id)
     if req.status != "received":
@@ -63,9 +73,10 @@ def verify(conn: Connection, request_id: int, *, by: str, how: str) -> None:
         raise RequestError("say how the identity was verified")
     conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(
         status="verified", verified_at=datetime.now(UTC), verified_by=by, verification=how))
+    _transition(conn, actor, request_id, req.kind, "verified")
 
 
-def refuse(conn: Connection, request_id: int, *, reason: str) -> None:
+def refuse(conn: Connection, request_id: int, *, reason: str, actor: str = "system") -> None:
     """Close a request without acting on it; the reason is required and kept (PIPL art. 50)."""
     req = get_request(conn, request_id)
     if req.status in ("completed", "refused"):
@@ -74,6 +85,7 @@ def refuse(conn: Connection, request_id: int, *, reason: str) -> None:
         raise RequestError("a refusal needs its reason")
     conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(
         status="refused", refusal_reason=reason, closed_at=datetime.now(UTC)))
+    _transition(conn, actor, request_id, req.kind, "refused")
 
 
 def _ready(conn: Connection, request_id: int, kind: str) -> Any:
@@ -87,14 +99,16 @@ def _ready(conn: Connection, request_id: int, kind: str) -> Any:
     return req
 
 
-def _close(conn: Connection, request_id: int, outcome: dict[str, Any]) -> None:
+def _close(conn: Connection, request_id: int, kind: str, outcome: dict[str, Any], actor: str) -> None:
     conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(
         status="completed", closed_at=datetime.now(UTC), outcome=outcome))
+    _transition(conn, actor, request_id, kind, "completed")
 
 
 def export_member(conn: Connection, ring: vault.KeyRing, member_id: int) -> dict[str, Any]:
     """Everything held about one member, machine-readable: profile, identifiers, consents (full ledger),
-    events, derived interests and requests. (Served lists are not stored, so there are none to give.)"""
+    events, derived interests and the member's own controls over them, requests, and every list of
+    recommendations shown to them."""
     member = conn.execute(select(Member.__table__).where(Member.id == member_id)).one()
     events = conn.execute(select(Event.kind, Work.key, Work.title, Event.value, Event.occurred_at, Event.channel, Event.label)
                           .join(Work, Work.id == Event.work_id).where(Event.member_id == member_id).order_by(Event.id)).all()
@@ -114,19 +128,36 @@ def export_member(conn: Connection, ring: vault.KeyRing, member_id: int) -> dict
         "derived_interests": [{"genre": g, "share": round(n / total, 4)} for g, n in genres],
         "requests": [{"id": r.id, "kind": r.kind, "status": r.status, "received_at": r.received_at, "due_at": r.due_at}
                      for r in conn.execute(select(SubjectRequest).where(SubjectRequest.member_id == member_id))],
-        "recommendations_shown": [],
+        "preferences": [{"personalise": p.personalise, "updated_at": p.updated_at}
+                        for p in conn.execute(select(MemberPreference).where(MemberPreference.member_id == member_id))],
+        "deleted_interests": [{"tag": t.term, "deleted_at": t.created_at} for t in conn.execute(
+            select(InterestSuppression).where(InterestSuppression.member_id == member_id).order_by(InterestSuppression.id))],
+        "recommendations_shown": served_lists(conn, member_id),
     }
 
 
-def complete_access(conn: Connection, ring: vault.KeyRing, request_id: int) -> dict[str, Any]:
+def served_lists(conn: Connection, member_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+    """The lists served to the member (all, or the latest ``limit``), newest first, works in rank order."""
+    entries = conn.execute(select(ServedEntry).where(ServedEntry.member_id == member_id)
+                           .order_by(ServedEntry.id.desc()).limit(limit)).all()
+    ids = sorted({w for e in entries for w in e.work_ids})
+    works = {i: (k, t) for i, k, t in conn.execute(select(Work.id, Work.key, Work.title).where(Work.id.in_(ids)))} if ids else {}
+    return [{"served_at": e.served_at, "model_version": e.model_version_id, "personalised": e.personalised,
+             "not_personalised_because": e.not_personalised_because,
+             "works": [{"key": works[w][0], "title": works[w][1]} for w in e.work_ids if w in works]} for e in entries]
+
+
+def complete_access(conn: Connection, ring: vault.KeyRing, request_id: int, *, actor: str = "system") -> dict[str, Any]:
     req = _ready(conn, request_id, "access")
     copy = export_member(conn, ring, req.member_id)
-    _close(conn, request_id, {"events": len(copy["events"]), "consents": len(copy["consents"])})
+    _close(conn, request_id, "access", {"events": len(copy["events"]), "consents": len(copy["consents"]),
+                                        "lists_shown": len(copy["recommendations_shown"])}, actor)
     return copy
 
 
 def complete_rectification(conn: Connection, ring: vault.KeyRing, request_id: int, *,
-                           profile: dict[str, Any] | None = None, identifiers: dict[str, str] | None = None) -> None:
+                           profile: dict[str, Any] | None = None, identifiers: dict[str, str] | None = None,
+                           actor: str = "system") -> None:
     req = _ready(conn, request_id, "rectification")
     profile = profile or {}
     unknown = sorted(set(profile) - set(RECTIFIABLE))
@@ -136,26 +167,28 @@ def complete_rectification(conn: Connection, ring: vault.KeyRing, request_id: in
         conn.execute(update(Member).where(Member.id == req.member_id).values(**profile))
     if identifiers:
         vault.put(conn, ring, req.member_id, {**vault.get(conn, ring, req.member_id), **identifiers})
-    _close(conn, request_id, {"profile_fields": sorted(profile), "identifier_fields": sorted(identifiers or {})})
+    _close(conn, request_id, "rectification",
+           {"profile_fields": sorted(profile), "identifier_fields": sorted(identifiers or {})}, actor)
 
 
-def complete_restriction(conn: Connection, request_id: int) -> None:
+def complete_restriction(conn: Connection, request_id: int, *, actor: str = "system") -> None:
     req = _ready(conn, request_id, "restriction")
     conn.execute(update(Member).where(Member.id == req.member_id).values(restricted_at=datetime.now(UTC)))
-    _close(conn, request_id, {"restricted": True})
+    _close(conn, request_id, "restriction", {"restricted": True}, actor)
 
 
-def complete_withdrawal(conn: Connection, request_id: int) -> None:
-    """Withdraw every consent the member has granted (one request, all purposes)."""
+def complete_withdrawal(conn: Connection, request_id: int, *, actor: str = "system") -> None:
+    """Withdraw every consent the member has granted (one request, all purposes and separate consents)."""
     req = _ready(conn, request_id, "withdrawal")
     granted = [s.purpose for s in consent.states(conn, req.member_id) if s.granted]
     for code in granted:
-        consent.record(conn, req.member_id, consent.current_purpose(conn, code), granted=False,
-                       notice_version="request", source=f"request {request_id}")
-    _close(conn, request_id, {"withdrawn": granted})
+        purpose, _, category = code.partition(consent.SCOPE)
+        consent.record(conn, req.member_id, consent.current_purpose(conn, purpose), granted=False,
+                       notice_version="request", source=f"request {request_id}", category=category or None, actor=actor)
+    _close(conn, request_id, "withdrawal", {"withdrawn": granted}, actor)
 
 
-def complete_erasure(conn: Connection, home: Path, request_id: int) -> dict[str, Any]:
+def complete_erasure(conn: Connection, home: Path, request_id: int, *, actor: str = "system") -> dict[str, Any]:
     """Erase the member everywhere; model versions that learned from them are flagged for retraining and
     their serving index no longer holds the member's history."""
     req = _ready(conn, request_id, "erasure")
@@ -165,11 +198,15 @@ def complete_erasure(conn: Connection, home: Path, request_id: int) -> dict[str,
         "events": conn.execute(delete(Event).where(Event.member_id == member_id)).rowcount,
         "vault_entries": vault.erase(conn, member_id),
         "consents": conn.execute(delete(Consent).where(Consent.member_id == member_id)).rowcount,
+        "served_lists": conn.execute(delete(ServedEntry).where(ServedEntry.member_id == member_id)).rowcount,
+        "preferences": conn.execute(delete(MemberPreference).where(MemberPreference.member_id == member_id)).rowcount,
+        "deleted_interests": conn.execute(
+            delete(InterestSuppression).where(InterestSuppression.member_id == member_id)).rowcount,
         "model_versions_flagged": flagged,
     }
     conn.execute(update(SubjectRequest).where(SubjectRequest.member_id == member_id).values(member_id=None))
     conn.execute(delete(Member).where(Member.id == member_id))
-    _close(conn, request_id, outcome)
+    _close(conn, request_id, "erasure", outcome, actor)
     return outcome
 
 

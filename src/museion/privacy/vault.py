@@ -22,6 +22,7 @@ from sqlalchemy import Connection, delete, select, update
 from museion.errors import MuseionError
 from museion.privacy.models import VaultEntry
 from museion.privacy.pseudonym import write_private
+from museion.security import audit
 
 IDENTIFIERS = ("name", "email", "phone")
 ENV_KEY = "MUSEION_VAULT_KEY"
@@ -124,7 +125,7 @@ def erase(conn: Connection, member_id: int) -> int:
     return conn.execute(delete(VaultEntry).where(VaultEntry.member_id == member_id)).rowcount
 
 
-def rotate(conn: Connection, ring: KeyRing) -> int:
+def rotate(conn: Connection, ring: KeyRing, *, actor: str = "cli") -> int:
     """Re-encrypt every entry under a new key, then retire the old keys; returns entries re-encrypted.
 
     The new key is saved before any entry uses it; the caller retires the old keys
@@ -137,4 +138,6 @@ def rotate(conn: Connection, ring: KeyRing) -> int:
     for member_id, key_id, nonce, ciphertext in rows:
         plain = _decrypt(KeyRing(old, key_id), member_id, key_id, nonce, ciphertext)
         conn.execute(update(VaultEntry).where(VaultEntry.member_id == member_id).values(**_encrypt(ring, member_id, plain)))
+    audit.record(conn, actor=actor, action="vault.rotate", target=f"vault_key:{ring.current}",
+                 details={"entries": len(rows), "retired_keys": len(old)})
     return len(rows)
