@@ -1,0 +1,152 @@
+"""Fairness audits of stored model versions on real MovieLens data: evaluation and served scopes, records,
+the audit chain, re-ranked versions at serving, and the API and CLI around them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete, insert, select
+from typer.testing import CliRunner
+
+from helpers import approve_and_deploy, auth_headers, grant_personalisation, require_dataset
+from museion.api.app import create_app
+from museion.audience.activity import member_id_for
+from museion.cli.main import app as cli
+from museion.datasets.registry import get_dataset
+from museion.datasets.service import load_dataset
+from museion.errors import NotFound
+from museion.fairness.groups import popularity_tiers
+from museion.fairness.rerank import RerankSpec
+from museion.fairness.service import AuditError, get_audit, list_audits, reranked_version, run_version_audit
+from museion.privacy.models import ServedEntry
+from museion.recommend.service import RecommenderService, train
+from museion.security.models import AuditEntry
+
+
+@pytest.fixture
+def movielens(engine: Engine) -> Engine:
+    load_dataset(engine, get_dataset("movielens-latest-small"), require_dataset("movielens-latest-small"))
+    grant_personalisation(engine)
+    return engine
+
+
+def test_audits_of_a_version_and_its_reranked_twin(movielens: Engine, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    base = train(movielens, home, "ease", source="movielens", actor="test", params={"l2": 200.0})
+    record = run_version_audit(movielens, home, base.id, scope="evaluation", actor="test")
+    metrics, summary = record["metrics"], record["summary"]
+    assert summary["members"] > 500 and 0.1 < summary["ndcg@10"] < 0.5
+    assert record["groups"] == {"item": ["popularity_tier", "era"], "member": ["activity_level"]}
+    tiers = metrics["provider"]["groups"]["popularity_tier"]
+    assert tiers["head"]["exposure_share"] > tiers["head"]["catalogue_share"] and tiers["head"]["exposure_vs_merit"] > 1
+    assert sum(g["exposure_share"] for g in metrics["provider"]["groups"]["era"].values()) == pytest.approx(1.0)
+    gap = metrics["member"]["activity_level"]["largest_gap"]["ndcg@10"]
+    groups = metrics["member"]["activity_level"]["groups"]["ndcg@10"]
+    assert gap["gap"] == pytest.approx(groups[gap["highest"]]["mean"] - groups[gap["lowest"]]["mean"])
+    assert all(g["ci_low"] <= g["mean"] <= g["ci_high"] for g in groups.values())
+    assert metrics["data"]["popularity_tier"]["head"]["ratio"] > 1 > metrics["data"]["popularity_tier"]["tail"]["ratio"]
+    with movielens.connect() as conn:
+        entry = conn.execute(select(AuditEntry.action, AuditEntry.target).where(AuditEntry.action == "fairness.audit")).one()
+    assert entry.target == f"model_version:{base.id}"
+
+    # the provider-fairness re-ranker, stored as a version of its own, changes what is served and what is audited
+    fair = reranked_version(movielens, base.id, RerankSpec("xquad", 0.9), actor="test")
+    approve_and_deploy(movielens, home, base.id)
+    plain = RecommenderService(movielens, home, base.id)
+    first = plain.recommend("movielens:1", 10)
+    lists = {m: [i.work_id for i in plain.recommend(f"movielens:{m}", 10).items] for m in (1, 2, 3)}
+    approve_and_deploy(movielens, home, fair.id)
+    second = RecommenderService(movielens, home, fair.id).recommend("movielens:1", 10)
+    tier = popularity_tiers(plain.interactions.matrix.getnnz(axis=0))
+    column = {int(w): i for i, w in enumerate(plain.interactions.work_ids)}
+    tail_items = lambda served: sum(tier[column[i.work_id]] != "head" for i in served.items)  # noqa: E731
+    assert second.personalised and tail_items(second) > tail_items(first)
+    assert all(item.reason.startswith("Because you") for item in second.items)  # explanations still come from the model
+    fair_record = run_version_audit(movielens, home, fair.id, scope="evaluation", actor="test")
+    assert fair_record["metrics"]["rerank"]["name"] == "xquad"
+    assert fair_record["summary"]["head_tail_exposure_gap"] < 0.8 * summary["head_tail_exposure_gap"]
+
+    # what was actually served: rows in the served-list log (written here with plain inserts)
+    with movielens.begin() as conn:
+        conn.execute(delete(ServedEntry))
+    with pytest.raises(AuditError, match="nothing has been served"):
+        run_version_audit(movielens, home, base.id, scope="served", actor="test")
+    with movielens.begin() as conn:
+        rows = [{"member_id": member_id_for(conn, f"movielens:{m}"), "model_version_id": base.id, "personalised": True,
+                 "not_personalised_because": None, "work_ids": lists[m]}
+                for m in (1, 2, 3)]
+        conn.execute(delete(ServedEntry))
+        conn.execute(insert(ServedEntry), rows)
+    served = run_version_audit(movielens, home, base.id, scope="served", actor="test")
+    assert served["scope"] == "served" and served["summary"]["members"] == 3 and "ndcg@10" not in served["summary"]
+    assert served["metrics"]["provider"]["groups"]["popularity_tier"]["head"]["exposure_share"] > 0
+
+    assert [a["id"] for a in list_audits(movielens, base.id)] == [served["id"], record["id"]]
+    assert get_audit(movielens, base.id, record["id"])["metrics"] == metrics
+    with pytest.raises(NotFound):
+        get_audit(movielens, fair.id, record["id"])
+    with pytest.raises(AuditError, match="scope"):
+        run_version_audit(movielens, home, base.id, scope="everything", actor="test")
+
+
+def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    version = train(movielens, home, "itemknn", source="movielens", actor="test")
+    client = TestClient(create_app(movielens, home))
+    reviewer, curator = auth_headers(movielens, "algorithm_reviewer"), auth_headers(movielens, "curator")
+    url = f"/api/models/{version.id}/fairness-audits"
+    assert client.post(url, json={"scope": "evaluation"}, headers=curator).status_code == 403
+    created = client.post(url, json={"scope": "evaluation", "k": 5}, headers=reviewer)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["summary"]["k"] == 5 and "recall@5" in body["metrics"]["overall"]
+    listed = client.get(url, headers=reviewer).json()
+    assert [a["id"] for a in listed] == [body["id"]] and "metrics" not in listed[0]
+    assert client.get(f"{url}/{body['id']}", headers=reviewer).json()["metrics"] == body["metrics"]
+    page = client.get(f"{url}/{body['id']}/report", headers=reviewer)
+    assert page.status_code == 200 and "data-chart" in page.text and "head_tail_exposure_gap" in page.text
+    assert client.get("/api/models/999999/fairness-audits", headers=reviewer).status_code == 404
+    problem = client.post(url, json={"scope": "served"}, headers=reviewer)
+    assert problem.status_code == 400 and "nothing has been served" in problem.json()["detail"]
+
+    runner = CliRunner()
+    out_json, out_html = tmp_path / "audit.json", tmp_path / "audit.html"
+    result = runner.invoke(cli, ["audit", "fairness", str(version.id), "--json", str(out_json), "--html", str(out_html)])
+    assert result.exit_code == 0, result.output
+    assert "head_tail_exposure_gap" in result.output
+    assert json.loads(out_json.read_text())["model_version_id"] == version.id
+    html = out_html.read_text()
+    assert "Plotly.newPlot" in html and "plotly.js v" in html and "<script src" not in html  # plotly.js inlined: opens offline
+    result = runner.invoke(cli, ["audit", "fairness", "999999"])
+    assert result.exit_code == 1 and "no model version 999999" in result.output
+    result = runner.invoke(cli, ["rerank-version", str(version.id), "--reranker", "longtail", "--strength", "0.5"])
+    assert result.exit_code == 0 and f"model version {version.id + 1}: version {version.id}'s itemknn model + longtail" in result.output
+    result = runner.invoke(cli, ["rerank-version", str(version.id), "--reranker", "fair"])
+    assert result.exit_code == 1 and "unknown re-ranker 'fair'" in result.output
+
+    curve_json, curve_html = tmp_path / "curve.json", tmp_path / "curve.html"
+    result = runner.invoke(cli, ["rerank-curve", "--source", "movielens", "--model", "pop", "--reranker", "longtail",
+                                 "--strengths", "0,0.5,1", "--json", str(curve_json), "--html", str(curve_html)])
+    assert result.exit_code == 0, result.output
+    curve = json.loads(curve_json.read_text())
+    assert [p["strength"] for p in curve["points"]] == [0.0, 0.5, 1.0]
+    assert curve["points"][2]["long_tail_share"] > curve["points"][0]["long_tail_share"]
+    assert "Plotly.newPlot" in curve_html.read_text()
+    result = runner.invoke(cli, ["rerank-curve", "--source", "movielens", "--strengths", "0.5,1"])
+    assert result.exit_code == 1 and "must start at 0" in result.output
+
+
+def test_provider_groups_come_from_the_catalogue(sample_catalogue: Engine) -> None:
+    from museion.fairness.service import item_groups
+    from museion.store.models import Work
+
+    with sample_catalogue.connect() as conn:
+        ids = {key: i for i, key in conn.execute(select(Work.id, Work.key))}
+        order = [ids["demo:1"], ids["demo:2"], ids["demo:3"]]
+        groups = item_groups(conn, order)
+    assert groups["era"].tolist() == ["1990s", "1960s", "1920s"]
+    assert groups["creator_gender"].tolist() == ["Male", "Female", "unknown"]
+    assert "creator_region" not in groups  # no creator has a region: the attribute is left out
