@@ -1,0 +1,271 @@
+"""Model cards: what a version does, in plain language (English and Simplified Chinese), built from its record.
+
+``build_card`` is pure (facts in, card dict out); ``card_for`` gathers the facts from the store. A card is
+editable (purpose notes, limitations, contact) while its version is a draft and frozen, with its sha256,
+once the version is submitted: reviewers, the disclosure page and the filing pack all read the frozen card.
+
+Service functions for other interfaces (web pages, API, CLI):
+
+- ``card_for(conn, home, version_id) -> dict``: the frozen card if submitted, else the current draft card.
+- ``edit_card(conn, version_id, actor=, purpose_notes=, limitations=, contact=) -> dict``: drafts only.
+- ``render_markdown(card, lang) -> str``: the card as Markdown, ``lang`` in ``texts.LANGS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.engine import Row
+
+from museion.errors import Conflict, MuseionError, NotFound
+from museion.privacy.consent import current_purpose
+from museion.recommend.artifacts import MANIFEST
+from museion.registry import texts
+from museion.registry.models import ModelCard
+from museion.security import audit
+from museion.store.models import ModelVersion
+
+CARD_FORMAT = 1
+PURPOSE = "personalisation"
+EDITABLE = ("purpose_notes", "limitations", "contact")
+DEMO_MARK = "automatic demo approval"
+"""Findings of reviews recorded by ``museion demo`` start with this, and the card and disclosure say so."""
+
+
+class CardFrozen(Conflict):
+    """The card (or the version behind it) may no longer change: it was submitted for review."""
+
+
+def canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def card_hash(card: dict[str, Any]) -> str:
+    """sha256 of the card's canonical JSON: what reviews and transitions cite."""
+    return hashlib.sha256(canonical(card).encode()).hexdigest()
+
+
+def artifact_sha256(home: Path, artifact: str) -> str | None:
+    """sha256 of the model folder's manifest, which itself pins the sha256 of the learned arrays.
+
+    The serving index beside it (``interactions.npz``) is left out on purpose: erasure requests must be
+    able to remove a member's history from a deployed version's index.
+    """
+    path = home / artifact / "model" / MANIFEST
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def version_facts(version: ModelVersion | Row, home: Path) -> dict[str, Any]:
+    """The facts a card is sealed on; serving compares them again before it loads a version."""
+    return {"id": int(version.id), "algorithm": version.algorithm, "params": version.params, "policy": version.policy,
+            "source": version.source, "data_fingerprint": version.data_fingerprint, "evaluation": version.evaluation,
+            "artifact_sha256": artifact_sha256(home, version.artifact), "n_members": int(version.n_members),
+            "n_works": int(version.n_works)}
+
+
+POLICY_PARAMETERS = ("rating_threshold", "min_member_interactions", "min_work_interactions")
+"""Interaction-policy settings a card explains beside the model's own parameters."""
+RERANK_KEY = "rerank"
+"""The key of a version's ``params`` holding its re-ranker (``museion.fairness.serving.RERANK_KEY``)."""
+
+
+def reranker_of(facts: dict[str, Any]) -> dict[str, Any] | None:
+    """The re-ranking step recorded in the version's parameters (name, strength, params), if any."""
+    found = (facts.get("params") or {}).get(RERANK_KEY)
+    return found if isinstance(found, dict) and found.get("name") else None
+
+
+def _reranker_text(reranker: dict[str, Any] | None, lang: str) -> str:
+    if reranker is None:
+        return texts.text(texts.STANDARD, "no_reranker", lang)
+    what = texts.RERANKERS.get(reranker["name"], {}).get(lang, reranker["name"])
+    settings = {"strength": reranker.get("strength"), **(reranker.get("params") or {})}
+    return (f"{texts.text(texts.STANDARD, 'reranker', lang)}: {what} "
+            f"({', '.join(f'{k}={v}' for k, v in settings.items() if v is not None)})")
+
+
+def _evaluation_summary(evaluation: dict[str, Any], lang: str) -> str:
+    metrics = evaluation.get("metrics") or {}
+    if not metrics:
+        return texts.text(texts.STANDARD, "no_evaluation", lang)
+    shown = ", ".join(f"{name} {value:.4f}" for name, value in sorted(metrics.items())
+                      if isinstance(value, int | float) and name.split("@")[0] in ("ndcg", "recall", "coverage", "aplt"))
+    protocol = evaluation.get("protocol", "?")
+    return f"{texts.text(texts.STANDARD, 'evaluation', lang)} ({protocol}): {shown}"
+
+
+def _audit_summary(fairness: dict[str, Any] | None, lang: str) -> str:
+    if not fairness:
+        return texts.text(texts.STANDARD, "no_audit", lang)
+    label = {"en": "Fairness audit", "zh-Hans": "公平性审计"}[lang]
+    figures = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                        for k, v in sorted((fairness.get("summary") or {}).items()) if isinstance(v, int | float | str))
+    return f"{label} #{fairness['id']} ({fairness.get('created_at', '')}): {figures}".rstrip(": ")
+
+
+def build_card(facts: dict[str, Any], *, editable: dict[str, str | None], categories: list[str],
+               fairness: dict[str, Any] | None, trained_at: str | None = None) -> dict[str, Any]:
+    """The full card of one version in both languages (pure: facts in, card out)."""
+    algorithm = facts["algorithm"]
+    if algorithm not in texts.ALGORITHMS:
+        raise MuseionError(f"no plain-language description of algorithm {algorithm!r} yet: add it to museion.registry.texts")
+    reranker = reranker_of(facts)
+    policy = {k: v for k, v in (facts.get("policy") or {}).items() if k in POLICY_PARAMETERS}
+    parameters = {**{k: v for k, v in (facts.get("params") or {}).items() if k != RERANK_KEY}, **policy}
+    limitations = [line.strip() for line in (editable.get("limitations") or "").splitlines() if line.strip()]
+    localised: dict[str, Any] = {}
+    for lang in texts.LANGS:
+        about = texts.ALGORITHMS[algorithm][lang]
+        standard_limits = [texts.text(texts.STANDARD, "cold_start", lang)]
+        if algorithm not in ("pop", "trending", "content"):
+            standard_limits.append(texts.text(texts.STANDARD, "popularity_bias", lang))
+        localised[lang] = {
+            "title": texts.text(texts.HEADINGS, "card", lang),
+            "name": about["name"],
+            "purpose": texts.text(texts.STANDARD, "purpose", lang),
+            "principle": about["principle"],
+            "mechanism": about["mechanism"],
+            "reranker": _reranker_text(reranker, lang),
+            "consent": texts.text(texts.STANDARD, "consent", lang),
+            "data_categories": [texts.text(texts.CATEGORIES, c, lang) if c in texts.CATEGORIES else c for c in categories],
+            "parameters": [{"name": name, "value": value,
+                            "why": texts.text(texts.PARAMETERS, name, lang) if name in texts.PARAMETERS else ""}
+                           for name, value in sorted(parameters.items())],
+            "evaluation": _evaluation_summary(facts.get("evaluation") or {}, lang),
+            "audit": _audit_summary(fairness, lang),
+            "limitations": standard_limits + limitations,
+            "contact": editable.get("contact") or texts.text(texts.STANDARD, "no_contact", lang),
+        }
+    return {
+        "card_format": CARD_FORMAT,
+        "version": facts,
+        "trained_at": trained_at,
+        "reranker": reranker,
+        "purpose_code": PURPOSE,
+        "purpose_notes": editable.get("purpose_notes"),
+        "data_categories": categories,
+        "fairness_audit": fairness,
+        "limitations": limitations,
+        "contact": editable.get("contact"),
+        "text": localised,
+    }
+
+
+def render_markdown(card: dict[str, Any], lang: str = "en") -> str:
+    """The card as Markdown in ``lang``."""
+    texts.text(texts.HEADINGS, "card", lang)  # refuses an unknown language
+    t = card["text"][lang]
+    h = lambda key: texts.text(texts.HEADINGS, key, lang)  # noqa: E731
+    v = card["version"]
+    lines = [f"# {t['title']}: {t['name']}", "", f"{h('version')} {v['id']} · `{v['algorithm']}` · "
+             f"{h('trained_on')} {v['data_fingerprint'][:12]} · {h('artifact')} {(v['artifact_sha256'] or '?')[:12]}", "",
+             f"## {h('purpose')}", "", t["purpose"]]
+    if card.get("purpose_notes"):
+        lines += ["", card["purpose_notes"]]
+    lines += ["", t["consent"], "", f"## {h('principle')}", "", t["principle"], "", f"## {h('mechanism')}", "",
+              t["mechanism"], "", f"## {h('reranker')}", "", t["reranker"], "", f"## {h('data')}", ""]
+    lines += [f"- {c}" for c in t["data_categories"]]
+    lines += ["", f"## {h('parameters')}", "", f"| {h('parameter')} | {h('value')} | {h('why')} |", "| --- | --- | --- |"]
+    lines += [f"| `{p['name']}` | {p['value']} | {p['why']} |" for p in t["parameters"]]
+    lines += ["", f"## {h('evaluation')}", "", f"- {t['evaluation']}", f"- {t['audit']}", "", f"## {h('limitations')}", ""]
+    lines += [f"- {line}" for line in t["limitations"]]
+    lines += ["", f"## {h('contact')}", "", t["contact"], ""]
+    if card.get("review", {}).get("notice"):
+        lines += [f"## {h('review')}", "", card["review"]["notice"], ""]
+    return "\n".join(lines)
+
+
+# --- the store edge ----------------------------------------------------------------------------
+
+def get_version(conn: Connection, version_id: int) -> Row:
+    row = conn.execute(select(ModelVersion.__table__).where(ModelVersion.id == version_id)).first()
+    if row is None:
+        raise NotFound(f"no model version {version_id} (see `museion registry list`)")
+    return row
+
+
+def card_row(conn: Connection, version_id: int) -> Row | None:
+    return conn.execute(select(ModelCard.__table__).where(ModelCard.version_id == version_id)).first()
+
+
+def latest_fairness_audit(conn: Connection, version_id: int) -> dict[str, Any] | None:
+    """The latest record of the fairness-audit area for this version, when that area's table exists.
+
+    Looked up on the shared metadata rather than imported, so the registry works with or without it.
+    """
+    from museion.store.schema import metadata
+
+    table = metadata.tables.get("fairness_audits")
+    column = next((c for c in ("version_id", "model_version_id") if table is not None and c in table.c), None)
+    if table is None or column is None:
+        return None
+    row = conn.execute(select(table).where(table.c[column] == version_id).order_by(table.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    data = row._asdict()
+    summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
+    return {"id": int(data["id"]), "scope": data.get("scope"), "created_at": str(data.get("created_at") or ""),
+            "summary": summary}
+
+
+def draft_card(conn: Connection, home: Path, version_id: int) -> dict[str, Any]:
+    """The card as it would be frozen now, from the version record, its edits, the data map and the latest audit."""
+    version = get_version(conn, version_id)
+    row = card_row(conn, version_id)
+    editable = {name: getattr(row, name) if row is not None else None for name in EDITABLE}
+    categories = list(current_purpose(conn, PURPOSE).categories)
+    return build_card(version_facts(version, home), editable=editable, categories=categories,
+                      fairness=latest_fairness_audit(conn, version_id),
+                      trained_at=version.created_at.isoformat() if version.created_at else None)
+
+
+def card_for(conn: Connection, home: Path, version_id: int) -> dict[str, Any]:
+    """The frozen card of a submitted version (with its hash), or the current draft card."""
+    row = card_row(conn, version_id)
+    if row is not None and row.frozen is not None:
+        return {**row.frozen, "card_hash": row.card_hash, "frozen": True}
+    card = draft_card(conn, home, version_id)
+    return {**card, "card_hash": card_hash(card), "frozen": False}
+
+
+def edit_card(conn: Connection, version_id: int, *, actor: str, purpose_notes: str | None = None,
+              limitations: str | None = None, contact: str | None = None) -> dict[str, str | None]:
+    """Change a draft's editable fields (None leaves a field as it is); refused once the version left draft."""
+    version = get_version(conn, version_id)
+    if version.status != "draft":
+        raise CardFrozen(f"model version {version_id} is {version.status}: its card was frozen when it was submitted; "
+                         "train a new version to change it")
+    changes = {k: v for k, v in (("purpose_notes", purpose_notes), ("limitations", limitations), ("contact", contact))
+               if v is not None}
+    for name, value in changes.items():
+        if len(value) > 20_000:
+            raise MuseionError(f"{name} is {len(value)} characters; keep it under 20,000")
+    if card_row(conn, version_id) is None:
+        conn.execute(insert(ModelCard).values(version_id=version_id, **changes))
+    elif changes:
+        conn.execute(update(ModelCard).where(ModelCard.version_id == version_id).values(**changes, updated_at=func.now()))
+    audit.record(conn, actor=actor, action="model.card.edit", target=f"model_version:{version_id}",
+                 details={"fields": sorted(changes)})
+    current = card_row(conn, version_id)
+    return {name: getattr(current, name) for name in EDITABLE}
+
+
+def freeze_card(conn: Connection, home: Path, version_id: int, author_account_id: int | None) -> str:
+    """Store the card as it is now, with its hash, and return the hash (called on submission)."""
+    card = draft_card(conn, home, version_id)
+    if card["version"]["artifact_sha256"] is None:
+        raise MuseionError(f"model version {version_id}: its artifact folder is missing under {home}; it cannot be submitted")
+    digest = card_hash(card)
+    values = {"frozen": card, "card_hash": digest, "author_account_id": author_account_id}
+    if card_row(conn, version_id) is None:
+        conn.execute(insert(ModelCard).values(version_id=version_id, **values))
+    else:
+        conn.execute(update(ModelCard).where(ModelCard.version_id == version_id).values(**values, updated_at=func.now()))
+    return digest

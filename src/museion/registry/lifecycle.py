@@ -1,0 +1,219 @@
+"""The lifecycle of a model version: draft → submitted → under_review → approved | rejected → deployed → retired.
+
+Every step is a conditional update (it applies only from the expected state, so two people cannot both
+move a version), stored as a ``version_transitions`` row and appended to the audit chain in the same
+transaction. At most one version is deployed (a partial unique index enforces it); deploying retires
+the one before. ``servable`` is what serving asks before it loads a version: deployed, and unchanged
+since its card was frozen (the same parameters, evaluation, data fingerprint and artifact sha256).
+
+Service functions: ``submit``, ``start_review``, ``deploy``, ``retire``, ``transitions(conn, version_id)``,
+``versions(conn, status=None, limit=, offset=)``, ``deployed_version_id(conn)``, ``servable(conn, home, version_id)``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Select, func, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+
+from museion.errors import Conflict, MuseionError
+from museion.registry import cards
+from museion.registry.models import ModelCard, VersionTransition
+from museion.security import audit
+from museion.store.models import ModelVersion
+
+DRAFT, SUBMITTED, UNDER_REVIEW, APPROVED, REJECTED, DEPLOYED, RETIRED = (
+    "draft", "submitted", "under_review", "approved", "rejected", "deployed", "retired")
+STATUSES = (DRAFT, SUBMITTED, UNDER_REVIEW, APPROVED, REJECTED, DEPLOYED, RETIRED)
+ALLOWED: dict[str, tuple[str, ...]] = {
+    DRAFT: (SUBMITTED,),
+    SUBMITTED: (UNDER_REVIEW,),
+    UNDER_REVIEW: (APPROVED, REJECTED),
+    APPROVED: (DEPLOYED, RETIRED),
+    REJECTED: (),
+    DEPLOYED: (DEPLOYED, RETIRED),  # deployed → deployed records a periodic re-review opening or passing
+    RETIRED: (),
+}
+NEXT_STEP = {DRAFT: "submit it for review (`museion registry submit`)",
+             SUBMITTED: "a reviewer starts the review (`museion review start`)",
+             UNDER_REVIEW: "reviewers record their decisions (`museion review record`)",
+             APPROVED: "deploy it (`museion registry deploy`)",
+             REJECTED: "train a new version", RETIRED: "train a new version or deploy another approved one"}
+
+
+class NotServable(Conflict):
+    """A version that is not deployed, or that changed since it was reviewed, was asked to serve."""
+
+
+class NoModel(MuseionError):
+    """Personalised serving was asked for but no version is deployed (or none has been trained).
+
+    Also importable from ``museion.recommend.service``, where serving raises it."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def transition(conn: Connection, version_id: int, to: str, *, actor: str, reason: str,
+               expected: str | None = None, **values: Any) -> None:
+    """Move ``version_id`` to ``to`` if that step is allowed from its current state; record and audit it."""
+    version = cards.get_version(conn, version_id)
+    current = expected or version.status
+    if to not in ALLOWED.get(current, ()) or version.status != current:
+        raise Conflict(f"model version {version_id} is {version.status}; it cannot become {to} "
+                       f"(next step: {NEXT_STEP.get(version.status, 'none')})")
+    try:
+        done = conn.execute(update(ModelVersion).where(ModelVersion.id == version_id, ModelVersion.status == current)
+                            .values(status=to, **values)).rowcount
+    except IntegrityError:
+        raise Conflict("another version was deployed at the same moment; retry") from None
+    if done != 1:
+        raise Conflict(f"model version {version_id} changed while this step was being made; retry")
+    conn.execute(insert(VersionTransition).values(version_id=version_id, from_status=current, to_status=to,
+                                                  actor=actor, reason=reason, at=_now()))
+    row = cards.card_row(conn, version_id)
+    details: dict[str, Any] = {"from": current, "to": to}
+    if row is not None and row.card_hash:
+        details["card_hash"] = row.card_hash
+    audit.record(conn, actor=actor, action="model.transition", target=f"model_version:{version_id}", details=details)
+
+
+def submit(conn: Connection, home: Path, version_id: int, *, author_account_id: int, actor: str,
+           reason: str = "submitted for review") -> str:
+    """Freeze the card (its hash is returned) and submit the version; its author can never review it."""
+    version = cards.get_version(conn, version_id)
+    if version.status != DRAFT:
+        raise Conflict(f"model version {version_id} is {version.status}: only drafts can be submitted")
+    if version.retrain_reason:
+        raise Conflict(f"model version {version_id} must be retrained before review: {version.retrain_reason}")
+    digest = cards.freeze_card(conn, home, version_id, author_account_id)
+    transition(conn, version_id, SUBMITTED, actor=actor, reason=reason, expected=DRAFT)
+    return digest
+
+
+def start_review(conn: Connection, version_id: int, *, actor: str, reason: str = "review started") -> int:
+    """Open a review round (the first one, or a periodic re-review of the deployed version); returns its number."""
+    version = cards.get_version(conn, version_id)
+    if version.review_open:
+        raise Conflict(f"model version {version_id} already has review round {version.review_round} open")
+    round_ = int(version.review_round) + 1
+    if version.status == SUBMITTED:
+        transition(conn, version_id, UNDER_REVIEW, actor=actor, reason=reason, expected=SUBMITTED,
+                   review_round=round_, review_open=True)
+    elif version.status == DEPLOYED:
+        transition(conn, version_id, DEPLOYED, actor=actor, reason=f"re-review round {round_} opened: {reason}",
+                   expected=DEPLOYED, review_round=round_, review_open=True)
+    else:
+        raise Conflict(f"model version {version_id} is {version.status}: reviews start on submitted versions "
+                       "(or, for a periodic re-review, on the deployed one)")
+    return round_
+
+
+def deploy(conn: Connection, home: Path, version_id: int, *, actor: str, reason: str = "deployed") -> int | None:
+    """Deploy an approved version, retiring the one deployed before (whose id is returned)."""
+    version = cards.get_version(conn, version_id)
+    if version.status != APPROVED:
+        raise Conflict(f"model version {version_id} is {version.status}: only an approved version can be deployed "
+                       f"(next step: {NEXT_STEP.get(version.status, 'none')})")
+    check_sealed(conn, home, version)
+    previous = deployed_version_id(conn)
+    if previous is not None:
+        transition(conn, previous, RETIRED, actor=actor, reason=f"replaced by version {version_id}", expected=DEPLOYED,
+                   review_open=False)
+    transition(conn, version_id, DEPLOYED, actor=actor, reason=reason, expected=APPROVED)
+    return previous
+
+
+def retire(conn: Connection, version_id: int, *, actor: str, reason: str) -> None:
+    """Stop a deployed (or approved, never deployed) version for good."""
+    if not reason.strip():
+        raise MuseionError("say why the version is retired (--reason)")
+    transition(conn, version_id, RETIRED, actor=actor, reason=reason, review_open=False)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+_DEPLOYED = select(ModelVersion.id).where(ModelVersion.status == DEPLOYED)  # built once: asked on every served request
+
+
+def deployed_version_id(conn: Connection) -> int | None:
+    found = conn.scalar(_DEPLOYED)
+    return int(found) if found is not None else None
+
+
+def transitions(conn: Connection, version_id: int) -> list[dict[str, Any]]:
+    """Every step of one version, oldest first."""
+    cards.get_version(conn, version_id)
+    q = select(VersionTransition.__table__).where(VersionTransition.version_id == version_id).order_by(VersionTransition.id)
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def versions(conn: Connection, status: str | None = None, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """Model versions, newest first, with their status, review round and card hash."""
+    if status is not None and status not in STATUSES:
+        raise MuseionError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    q = _summaries().order_by(ModelVersion.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        q = q.where(ModelVersion.status == status)
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def version_summary(conn: Connection, version_id: int) -> dict[str, Any]:
+    """One version as ``versions`` lists it."""
+    row = conn.execute(_summaries().where(ModelVersion.id == version_id)).first()
+    if row is None:
+        cards.get_version(conn, version_id)  # raises NotFound with the usual message
+    return dict(row._mapping)  # type: ignore[union-attr]
+
+
+def _summaries() -> Select[Any]:
+    return (select(ModelVersion.id, ModelVersion.algorithm, ModelVersion.status, ModelVersion.source, ModelVersion.params,
+                   ModelVersion.review_round, ModelVersion.review_open, ModelVersion.reviewed_at, ModelVersion.created_at,
+                   ModelVersion.retrain_reason, ModelCard.card_hash)
+            .outerjoin(ModelCard, ModelCard.version_id == ModelVersion.id))
+
+
+def count_versions(conn: Connection) -> int:
+    return int(conn.scalar(select(func.count()).select_from(ModelVersion)) or 0)
+
+
+# --- serving -----------------------------------------------------------------------------------
+
+def check_sealed(conn: Connection, home: Path, version: Row) -> None:
+    """Refuse a version whose record, card or artifact changed since its card was frozen."""
+    row = cards.card_row(conn, version.id)
+    if row is None or row.frozen is None or row.card_hash is None:
+        raise NotServable(f"model version {version.id} has no frozen card: it was never submitted for review")
+    if cards.card_hash(row.frozen) != row.card_hash:
+        raise NotServable(f"model version {version.id}: its card was changed after it was frozen; it cannot be served")
+    now = cards.version_facts(version, home)
+    sealed = row.frozen["version"]
+    changed = sorted(k for k in set(now) | set(sealed) if cards.canonical(now.get(k)) != cards.canonical(sealed.get(k)))
+    if changed:
+        raise NotServable(f"model version {version.id} changed since it was reviewed ({', '.join(changed)} differ"
+                          f"{'; the artifact folder was modified or is missing' if 'artifact_sha256' in changed else ''}); "
+                          "it cannot be served")
+
+
+def servable(conn: Connection, home: Path, version_id: int | None = None) -> Row:
+    """The version to serve: the deployed one (or ``version_id`` if it is the deployed one), checked unchanged."""
+    if version_id is None:
+        found = deployed_version_id(conn)
+        if found is None:
+            if count_versions(conn) == 0:
+                raise NoModel("no model version has been trained: run `museion train`, then have it "
+                                        "reviewed and deployed (`museion registry --help`)")
+            raise NoModel("no model version is deployed: only a reviewed, approved and deployed version "
+                                    "is served (see `museion registry list` and `museion review --help`)")
+        version_id = found
+    version = cards.get_version(conn, version_id)
+    if version.status != DEPLOYED:
+        raise NotServable(f"model version {version_id} is {version.status}, not deployed: only the deployed version is "
+                          f"served (next step: {NEXT_STEP.get(version.status, 'none')})")
+    check_sealed(conn, home, version)
+    return version
