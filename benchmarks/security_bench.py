@@ -83,6 +83,7 @@ def write_chain(engine: Engine, n: int) -> float:
             digest = conn.execute(text("SELECT hash FROM audit_log WHERE seq = :s"), {"s": seq}).scalar_one()
             conn.execute(text("INSERT INTO audit_checkpoints (seq, hash, key_id, signature) VALUES (:s, :h, :k, :g)"),
                          {"s": seq, "h": digest, "k": key.key_id, "g": audit.checkpoint_signature(key, seq, digest)})
+        audit.checkpoint(conn)  # signs the head and arms the witness, which verify then compares
     return time.perf_counter() - started
 
 
@@ -167,7 +168,7 @@ def run(name: str, url: str, entries: int, requests: int, workdir: Path) -> dict
         conn.execute(text("DELETE FROM audit_checkpoints"))
     written = write_chain(engine, entries)
     wall, report = cli_verify(url, workdir / "home")
-    assert report["ok"] and report["entries"] == entries, report
+    assert report["ok"] and report["entries"] == entries and report["witness_seq"] == entries, report
     engine.dispose()
     return {"backend": name, "entries": entries, "write_s": written, "verify_cli_s": wall, "verify_core_s": report["seconds"],
             "appends_per_s": rate, **overhead}
@@ -191,6 +192,7 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        os.environ["MUSEION_AUDIT_WITNESS"] = str(work / "witness")
         results.append(run("SQLite", f"sqlite:///{work / 'bench.db'}", args.entries, args.requests, work))
         if args.postgres:
             schema, url = postgres_schema(args.postgres)

@@ -129,15 +129,70 @@ def test_deleting_the_newest_entries_is_caught_by_the_head(chain: Engine) -> Non
     assert report.first_bad == 9 and report.problems[0].kind == "deleted" and "9–10" in report.problems[0].message
 
 
-def test_deleting_the_tail_and_resetting_the_head_is_caught_by_a_signed_checkpoint(chain: Engine) -> None:
+def test_deleting_the_tail_and_resetting_the_head_is_caught_by_a_signed_checkpoint(chain: Engine, witness_dir: Path) -> None:
+    """The database's own anchor, even with the witness gone."""
     with chain.begin() as conn:
         assert audit.checkpoint(conn) == 10
+    for path in witness_dir.iterdir():
+        path.unlink()
     sql(chain, "DELETE FROM audit_log WHERE seq > 7")
     with chain.begin() as conn:
         row = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == 7)).one()
         conn.execute(text("UPDATE audit_head SET seq = 7, hash = :h"), {"h": row.hash})
     report = verify(chain)
     assert report.first_bad == 8 and report.problems[0].kind == "deleted" and "checkpoint" in report.problems[0].message
+
+
+def _cut_tail(engine: Engine, keep: int) -> None:
+    """Delete every entry after ``keep`` and rewrite the head row to match: a valid, shorter chain."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq > :k"), {"k": keep})
+        last = conn.execute(select(AuditEntry.hash).where(AuditEntry.seq == keep)).scalar_one()
+        conn.execute(text("UPDATE audit_head SET seq = :k, hash = :h"), {"k": keep, "h": last})
+
+
+def test_deleting_the_tail_after_the_last_checkpoint_is_caught_by_the_witness(engine: Engine, witness_dir: Path) -> None:
+    """No checkpoint covers entries 1001–1010; the witness, outside the database, still vouches for 1010."""
+    append(engine, audit.CHECKPOINT_EVERY + 10)
+    assert verify(engine).witness_seq == audit.CHECKPOINT_EVERY + 10
+    _cut_tail(engine, audit.CHECKPOINT_EVERY + 4)
+    report = verify(engine)
+    assert report.first_bad == audit.CHECKPOINT_EVERY + 5 and report.problems[0].kind == "deleted"
+    assert "witness" in report.problems[0].message and "1005–1010" in report.problems[0].message
+
+
+def test_rewriting_the_tail_after_the_last_checkpoint_is_caught_by_the_witness(chain: Engine) -> None:
+    """Cut entries 9–10 (no checkpoint covers them) and rewrite the head row to match: the witness catches it."""
+    _cut_tail(chain, 8)
+    report = verify(chain)
+    assert report.first_bad == 9 and report.problems[0].kind == "deleted"
+
+
+def test_the_witness_follows_commits_not_rollbacks(engine: Engine, witness_dir: Path) -> None:
+    append(engine, 3)
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        audit.record(conn, actor="cli", action="consent.withdraw", target="member:1")
+        raise RuntimeError("the caller's work failed")
+    report = verify(engine)
+    assert report.ok and report.witness_seq == 3
+    lines = [json.loads(line) for f in witness_dir.iterdir() for line in f.read_text().splitlines()]
+    assert [line["seq"] for line in lines] == [3]  # one line per committed transaction, none for the rollback
+
+
+def test_a_forged_witness_line_is_named(chain: Engine, witness_dir: Path) -> None:
+    (path,) = witness_dir.iterdir()
+    line = json.loads(path.read_text().splitlines()[-1])
+    with path.open("a") as out:
+        out.write(json.dumps({**line, "seq": 50}) + "\n")
+    report = verify(chain)
+    assert not report.ok and report.problems[0].kind == "witness" and report.problems[0].seq == 50
+
+
+def test_without_a_witness_verify_still_checks_the_database_anchors(chain: Engine, witness_dir: Path) -> None:
+    for path in witness_dir.iterdir():
+        path.unlink()
+    report = verify(chain)
+    assert report.ok and report.witness_seq is None
 
 
 def test_reordered_entries_are_named(chain: Engine) -> None:
@@ -188,6 +243,7 @@ def test_cli_verify_names_the_first_bad_entry(chain: Engine, museion_env: str) -
     runner = CliRunner()
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 0 and "audit chain intact: 10 entries" in result.output
+    assert "the witness vouches for entry 10" in result.output
     sql(chain, "UPDATE audit_log SET details = '{}' WHERE seq = 8")
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1 and "first bad entry is 8" in result.output and "modified" in result.output

@@ -183,13 +183,14 @@ def test_erasing_a_member_removes_its_account_and_keeps_the_chain_valid(sample_c
     with sample_catalogue.begin() as conn:
         from museion.security.auth import member_account
 
+        before = conn.scalar(select(func.count()).select_from(AuditEntry))  # the sample's imports are audited too
         account_id = member_account(conn, "demo:m1", actor="test")
         issue_token(conn, account_id, actor="test")
         conn.execute(delete(Member).where(Member.key == "demo:m1"))
     with sample_catalogue.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Account).where(Account.id == account_id)) == 0
         assert conn.scalar(select(func.count()).select_from(Token).where(Token.account_id == account_id)) == 0
-        assert conn.scalar(select(func.count()).select_from(AuditEntry)) == 2 and audit.verify(conn).ok
+        assert conn.scalar(select(func.count()).select_from(AuditEntry)) == before + 2 and audit.verify(conn).ok
 
 
 # --- the command line and the demo -------------------------------------------------------------
@@ -214,7 +215,7 @@ def test_users_and_tokens_commands(museion_env: str, sample_catalogue: Engine) -
     assert runner.invoke(cli, ["tokens", "create"]).exit_code == 1
     assert runner.invoke(cli, ["users", "set", "carol", "--disable"]).exit_code == 0
     assert '"active": false' in runner.invoke(cli, ["users", "list", "--json"]).output
-    assert [a for _, a, _ in actions(sample_catalogue)] == [
+    assert [a for _, a, _ in actions(sample_catalogue) if a != "data.import"] == [
         "account.create", "token.create", "token.revoke", "account.create", "token.create", "account.update"]
 
 

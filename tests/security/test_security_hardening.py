@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import logging
+import typing
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +22,7 @@ from museion.api.app import create_app
 from museion.api.hardening import MAX_BODY_BYTES, JsonFormatter
 from museion.api.ratelimit import TokenBucket
 from museion.security import audit
-from museion.security.auth import create_account
+from museion.security.auth import SESSION, TOKEN_RE, create_account, csrf_for, issue_token
 from museion.security.permissions import Role
 
 PAYLOADS = [
@@ -48,15 +49,60 @@ def client(app: FastAPI, sample_catalogue: Engine) -> Iterator[TestClient]:
 
 # --- headers, limits, errors -------------------------------------------------------------------
 
+def _assert_secured(response: Any) -> None:
+    headers, where = response.headers, (response.request.method, str(response.request.url), response.status_code)
+    assert headers.get("x-content-type-options") == "nosniff" and headers.get("referrer-policy") == "no-referrer", where
+    csp = headers.get("content-security-policy", "")
+    assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "cdn" not in csp, where
+    assert headers.get("x-frame-options") == "DENY" and headers.get("cache-control") == "no-store", where
+    assert headers.get("x-request-id"), where
+
+
 def test_security_headers_on_every_kind_of_response(client: TestClient) -> None:
     for path in ("/api/works", "/", "/healthz", "/no/such/page", "/login"):
-        headers = client.get(path).headers
-        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
-        assert "frame-ancestors 'none'" in headers["content-security-policy"]
-        assert "default-src 'self'" in headers["content-security-policy"] and "cdn" not in headers["content-security-policy"]
-        assert headers["x-frame-options"] == "DENY" and headers["cache-control"] == "no-store"
+        _assert_secured(client.get(path))
     assert "cdn.jsdelivr.net" in client.get("/docs").headers["content-security-policy"]  # Swagger UI's scripts only
     assert "strict-transport-security" in client.get("https://testserver/healthz").headers
+
+
+def test_security_headers_on_every_error_path(app: FastAPI, client: TestClient, sample_catalogue: Engine,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every refusal and failure, as problem+json for the API and as HTML for pages, carries the headers."""
+    from museion.catalog import queries
+
+    member = auth_headers(sample_catalogue, member="demo:m1")
+    cases = [
+        ("GET", "/api/works/999999", None, 404, "application/problem+json"),
+        ("GET", "/works/999999", None, 404, "text/html"),
+        ("POST", "/healthz", None, 405, "application/problem+json"),
+        ("GET", "/api/works?limit=-1", None, 422, "application/problem+json"),
+        ("GET", "/api/works?q=%00", None, 400, "application/problem+json"),
+        ("GET", "/api/works", {"Authorization": ""}, 401, "application/problem+json"),
+        ("GET", "/", {"Authorization": ""}, 303, None),
+        ("GET", "/api/works", member, 403, "application/problem+json"),
+        ("GET", "/catalogue", member, 403, "text/html"),
+        ("POST", "/api/auth/tokens", {"content-length": str(MAX_BODY_BYTES + 1)}, 413, "application/problem+json"),
+    ]
+    for method, url, headers, status, kind in cases:
+        response = client.request(method, url, headers=headers, follow_redirects=False)
+        assert response.status_code == status, (method, url, response.status_code, response.text[:200])
+        assert kind is None or response.headers["content-type"].startswith(kind), (method, url)
+        _assert_secured(response)
+    app.state.guards.failures = TokenBucket(capacity=1, period=60.0)
+    bad = {"Authorization": "Bearer mus_000000000000_" + "x" * 43}
+    responses = [client.get("/api/works", headers=bad) for _ in range(2)]
+    assert [r.status_code for r in responses] == [401, 429]
+    for response in responses:
+        _assert_secured(response)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(queries, "list_works", broken)
+    for url in ("/api/works", "/catalogue"):
+        response = client.get(url)
+        assert response.status_code == 500 and response.headers["content-type"].startswith("application/problem+json")
+        _assert_secured(response)
 
 
 def test_request_bodies_are_limited(client: TestClient) -> None:
@@ -97,18 +143,27 @@ def test_json_logs_carry_no_secrets_or_personal_data(app: FastAPI, sample_catalo
     password, member = "a very private passphrase", "demo:m1"
     with sample_catalogue.begin() as conn:
         create_account(conn, "logger-test", "privacy_officer", actor="test", password=password)
+    email, guessed = "jane.doe@example.org", "mus_0123456789ab_" + "G" * 43
     member_token = auth_headers(sample_catalogue, member=member)
-    with caplog.at_level(logging.INFO, logger="museion"), TestClient(app, raise_server_exceptions=False) as client:
+    with caplog.at_level(logging.DEBUG), TestClient(app, raise_server_exceptions=False) as client:
         session = client.post("/api/auth/login", json={"name": "logger-test", "password": password})
         cookie = session.cookies.get("museion_session")
         client.post("/api/auth/login", json={"name": "logger-test", "password": "wrong " + password})
+        client.post("/api/auth/login", json={"name": email, "password": password})
         client.get(f"/api/members/{member}/consents")
         client.get(f"/api/members/{member}/recommendations", headers=member_token, params={"k": 3})
+        client.get(f"/api/members/{email}/recommendations", headers=member_token)
+        client.get("/api/works", params={"q": email}, headers=member_token)
+        client.get("/api/works", headers={"Authorization": f"Bearer {guessed}"})
         client.get("/recommendations", params={"member": member})
-    lines = [JsonFormatter().format(r) for r in caplog.records]
-    assert len(lines) >= 5 and all(json.loads(line)["logger"].startswith("museion") for line in lines)
+        client.get("/catalogue", params={"q": email})
+    # every logger of the server side (the test client's own httpx lines are the caller's, not Museion's)
+    records = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    lines = [JsonFormatter().format(r) for r in records]
+    assert sum(json.loads(line)["logger"] == "museion.access" for line in lines) == 10  # one per request
     text = "\n".join(lines)
-    secrets = [password, cookie, member_token["Authorization"].split()[1], member, "logger-test"]
+    secrets = [password, cookie, member_token["Authorization"].split()[1], member, "logger-test", email, "example.org",
+               guessed, guessed[4:16]]
     assert not [s for s in secrets if s and s in text]
     assert '"route": "/api/members/{member}/consents"' in text and '"actor": "account:' in text
 
@@ -162,13 +217,65 @@ def injection_requests(app: FastAPI) -> Iterator[tuple[str, str, dict[str, Any],
                     yield method.upper(), url, {"params": query, "json": json_body}, role
 
 
-PAGE_INPUTS = [("/", "q"), ("/", "kind"), ("/", "genre"), ("/recommendations", "member"), ("/login", "next")]
+PATH_VALUES = {"work_id": "1", "creator_id": "1", "member": "demo:m1", "token_id": "1", "account_id": "1", "version_id": "1"}
+
+
+def _text(annotation: Any) -> bool:
+    return annotation is str or str in typing.get_args(annotation)
+
+
+def _valid(annotation: Any) -> str:
+    """A valid form or query value for a non-text parameter (an enum's first choice, a boolean, a number)."""
+    choices = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Literal:
+        return str(choices[0])
+    return "true" if bool in (annotation, *choices) else "1"
+
+
+def page_injection_requests(app: FastAPI) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    """(method, path, request kwargs, role) for every text input of the pages (routes outside the OpenAPI
+    document): query, path and form parameters read from each route's dependency tree, not hand-listed."""
+    from fastapi.routing import APIRoute
+
+    from museion.api.authz import route_contexts
+
+    for original, route in route_contexts(app):
+        if not isinstance(original, APIRoute) or original.include_in_schema:
+            continue
+        fields, stack = [], [route.dependant]
+        while stack:
+            dependant = stack.pop()
+            fields += [(where, f) for where, group in (("query", dependant.query_params), ("path", dependant.path_params),
+                                                       ("form", dependant.body_params)) for f in group]
+            stack.extend(dependant.dependencies)
+        method = sorted(route.methods)[0]
+        role = role_for(app, method, route.path)
+        for target in [f for _, f in fields if _text(f.field_info.annotation)]:
+            for payload in PAYLOADS:
+                url, query, form = route.path, {}, {}
+                for w, f in fields:
+                    value = payload if f is target else PATH_VALUES.get(f.alias, "x" * 12 if _text(f.field_info.annotation)
+                                                                        else _valid(f.field_info.annotation))
+                    if w == "path":
+                        url = url.replace("{" + f.alias + "}", quote(value, safe=":"))
+                    elif w == "query":
+                        query[f.alias] = value
+                    elif f.alias != "csrf_token":
+                        form[f.alias] = value
+                yield method, url, {"params": query, "data": form or None}, role
 
 
 @pytest.mark.usefixtures("cheap_argon2")
 def test_injection_attempts_against_every_text_input(app: FastAPI, sample_catalogue: Engine) -> None:
     before = counts(sample_catalogue)
-    tokens = {r.value: auth_headers(sample_catalogue, r.value) for r in (Role.ADMIN, Role.PRIVACY_OFFICER, Role.AUDITOR)}
+    roles = (Role.ADMIN, Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ALGORITHM_REVIEWER)
+    tokens = {r.value: auth_headers(sample_catalogue, r.value) for r in roles}
+    sessions = {}  # role -> (session cookie, its CSRF token): the pages' forms are posted from a signed-in browser
+    with sample_catalogue.begin() as conn:
+        for r in roles:
+            account = create_account(conn, f"pages-{r.value.replace('_', '-')}", r.value, actor="test")
+            cookie = issue_token(conn, account, actor="test", kind=SESSION).token
+            sessions[r.value] = (cookie, csrf_for(TOKEN_RE.fullmatch(cookie).group(2)))  # type: ignore[union-attr]
     tried = 0
     with TestClient(app, raise_server_exceptions=False) as client:
         for method, url, kwargs, role in injection_requests(app):
@@ -176,13 +283,19 @@ def test_injection_attempts_against_every_text_input(app: FastAPI, sample_catalo
             assert response.status_code != 500, (method, url, kwargs, response.text)
             assert "root:x:0:0" not in response.text
             tried += 1
-        for path, field in PAGE_INPUTS:
-            for payload in PAYLOADS:
-                response = client.get(path, params={field: payload}, headers=tokens["admin"])
-                assert response.status_code != 500, (path, field, payload, response.text)
-                assert "<script>alert(1)</script>" not in response.text and "root:x:0:0" not in response.text
-        page = client.get("/", params={"q": "{{7*7}}"}, headers=tokens["admin"]).text
-        assert 'value="{{7*7}}"' in page  # echoed as text, never evaluated
+        pages = 0
+        for method, url, kwargs, role in page_injection_requests(app):
+            data = kwargs["data"] and {**kwargs["data"], "csrf_token": sessions[role][1]}
+            response = client.request(method, url, params=kwargs["params"], data=data, follow_redirects=False,
+                                      headers={"cookie": f"museion_session={sessions[role][0]}"})
+            assert response.status_code != 500, (method, url, kwargs, response.text[:300])
+            assert "root:x:0:0" not in response.text
+            if response.headers.get("content-type", "").startswith("text/html"):  # JSON bodies may quote it; nosniff
+                assert "<script>alert(1)</script>" not in response.text, (method, url, kwargs)
+            pages += 1
+        assert pages > 100
+        page = client.get("/catalogue", params={"q": "{{7*7}}"}, headers=tokens["admin"]).text
+        assert 'value="{{7*7}}"' in page and "49" not in page  # echoed as text, never evaluated
         for payload in PAYLOADS:  # the sign-in form's text fields
             response = client.post("/login", data={"csrf_token": "t", "name": payload, "password": payload, "next": payload},
                                    headers={"cookie": "museion_login=t"}, follow_redirects=False)

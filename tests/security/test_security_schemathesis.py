@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from sqlalchemy import Engine
 
-from helpers import auth_headers, grant_personalisation, role_for
+from helpers import approve_and_deploy, auth_headers, grant_personalisation, role_for
 from museion.api.app import create_app
 from museion.api.ratelimit import TokenBucket
 from museion.recommend.interactions import InteractionPolicy
@@ -30,7 +30,8 @@ EXAMPLES = 25  # per operation and backend: about a minute for both backends on 
 def api_schema(sample_catalogue: Engine, tmp_path: Path, cheap_argon2: None) -> schemathesis.BaseSchema:
     grant_personalisation(sample_catalogue)
     home = tmp_path / "home"  # a model, so recommendation requests are answered rather than 503 "no model"
-    train(sample_catalogue, home, "pop", source=None, actor="test", policy=InteractionPolicy(rating_threshold=0.0))
+    version = train(sample_catalogue, home, "pop", source=None, actor="test", policy=InteractionPolicy(rating_threshold=0.0))
+    approve_and_deploy(sample_catalogue, home, version.id)  # only a reviewed, deployed version serves
     app = create_app(sample_catalogue, home)
     app.state.guards.logins = app.state.guards.failures = TokenBucket(capacity=1_000_000, period=1.0)
     return schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -1,5 +1,6 @@
 """The app's outer shell: security headers, a request-size limit, JSON access logs, and problem+json
-answers for refused requests (401, 403, 413, 429) — with sign-in redirects for browser pages.
+answers for refused requests (401, 403, 413, 429) and unexpected errors (500, answered here so they
+carry the security headers too) — with sign-in redirects for browser pages.
 
 Log lines carry the route template (``/api/members/{member}/…``), never the concrete path or query, and
 the caller as ``account:<id>``: no member keys, tokens, passwords or free text reach the logs.
@@ -23,7 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from museion.api.authz import Forbidden, Guards, RateLimited, Unauthenticated
-from museion.api.problems import problem
+from museion.api.problems import problem, unexpected
 from museion.security.auth import AuthError
 
 MAX_BODY_BYTES = 1 << 20
@@ -59,7 +60,7 @@ class Hardening:
         started, status = time.perf_counter(), 500
         path: str = scope["path"]
         request_id = uuid.uuid4().hex[:16]
-        received = 0
+        received, responded = 0, False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -74,9 +75,9 @@ class Hardening:
         https = scope.get("scheme") == "https"
 
         async def secured_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
                 headers += [(name, value) for name, value in HEADERS if name not in names]
@@ -96,6 +97,10 @@ class Hardening:
                 await problem(400, "Bad Request", "NUL characters are not accepted in addresses", path)(scope, receive, secured_send)
             else:
                 await self.app(scope, limited_receive, secured_send)
+        except Exception as exc:
+            if responded:  # too late for a 500: the server closes the connection
+                raise
+            await unexpected(scope, exc)(scope, receive, secured_send)
         finally:
             self._log(scope, status, started, request_id)
 

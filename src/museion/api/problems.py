@@ -8,8 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
-from museion.errors import InputRejected, MuseionError, NotFound
+from museion.errors import Conflict, InputRejected, MuseionError, NotFound
 from museion.recommend.service import NoModel
 
 log = logging.getLogger("museion.api")
@@ -47,6 +48,10 @@ def install(app: FastAPI) -> None:
         return problem(422, "Input rejected", f"{len(exc.problems)} problem(s); nothing was changed", request.url.path,
                        problems=[p.as_dict() for p in exc.problems])
 
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return problem(409, "Conflict", str(exc), request.url.path)
+
     @app.exception_handler(NoModel)
     async def no_model(request: Request, exc: NoModel) -> JSONResponse:
         return problem(503, "No model", str(exc), request.url.path)
@@ -56,7 +61,16 @@ def install(app: FastAPI) -> None:
         return problem(400, "Bad Request", str(exc), request.url.path)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        route = getattr(request.scope.get("route"), "path", "?")  # the template: concrete paths can hold member keys
-        log.error("unhandled error on %s %s: %s", request.method, route, type(exc).__name__, exc_info=exc)
-        return problem(500, "Internal Server Error", "the server could not complete the request", request.url.path)
+    async def outside_hardening(request: Request, exc: Exception) -> JSONResponse:  # a middleware outside it failed
+        return unexpected(request.scope, exc)
+
+
+def unexpected(scope: Scope, exc: BaseException) -> JSONResponse:
+    """The 500 answer to an unhandled error: logged by type and frames, answered without either.
+
+    Sent by ``hardening.Hardening`` (not an app exception handler, which Starlette runs outside every
+    middleware) so that 500s carry the same security headers as every other response.
+    """
+    route = getattr(scope.get("route"), "path", "?")  # the template: concrete paths can hold member keys
+    log.error("unhandled error on %s %s: %s", scope.get("method"), route, type(exc).__name__, exc_info=exc)
+    return problem(500, "Internal Server Error", "the server could not complete the request", scope.get("path"))

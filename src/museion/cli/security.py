@@ -13,10 +13,11 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine, select
 
+from museion.cli.fairness import audit_fairness
 from museion.cli.output import console, err_console, friendly_errors, print_json, show_rows
 from museion.config import get_settings
 from museion.errors import MuseionError
-from museion.security import audit
+from museion.security import audit, witness
 from museion.security.auth import (
     DEFAULT_TOKEN_DAYS,
     account_id_for,
@@ -37,6 +38,7 @@ DEMO_ADMIN = "admin"
 users_app = typer.Typer(help="Staff accounts and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens: shown once, stored as argon2 hashes, with expiry and revocation.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit chain: verify it, read it, checkpoint it.", no_args_is_help=True)
+audit_app.command("fairness")(audit_fairness)
 RoleOpt = Annotated[str, typer.Option(help=f"One of: {', '.join(r.value for r in Role if r is not Role.MEMBER)}.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -159,7 +161,8 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (
 @audit_app.command("verify")
 @friendly_errors
 def audit_verify(as_json: JsonOpt = False) -> None:
-    """Check every entry's hash and link, the signed checkpoints and the head; name the first bad entry."""
+    """Check every entry's hash and link, the signed checkpoints, the head and the witness (the signed head kept
+    outside the database, MUSEION_AUDIT_WITNESS); name the first bad entry."""
     with _engine().connect() as conn:
         report = audit.verify(conn)
     if as_json:
@@ -167,6 +170,11 @@ def audit_verify(as_json: JsonOpt = False) -> None:
     elif report.ok:
         console.print(f"audit chain intact: {report.entries:,} entries, {report.checkpoints:,} signed checkpoints "
                       f"({report.seconds:.2f} s)")
+        if report.witness_seq is not None:
+            console.print(f"the witness vouches for entry {report.witness_seq:,} ({report.witness_path})", markup=False)
+        elif report.entries:
+            err_console.print(f"warning: no witness for this database in {witness.witness_dir()}: deletion of the newest "
+                              "entries after the last checkpoint cannot be ruled out", markup=False)
     else:
         err_console.print(f"[bold red]audit chain broken: first bad entry is {report.first_bad}[/]")
         for problem in report.problems:

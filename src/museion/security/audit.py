@@ -7,9 +7,21 @@ edited, inserted or reordered row cannot carry a valid hash, so ``verify`` names
 rather than the place where a rewrite happened to stop. BLAKE2b rather than HMAC-SHA256 because its
 keyed state can be copied per entry: verifying a million entries is bound by this one call.
 
-Signed checkpoints (HMAC-SHA256) every ``CHECKPOINT_EVERY`` entries anchor the chain against deletion
-of its tail. Only ids, hashes, action names and counts enter the chain — never personal data — so
-erasing a member never touches it.
+Deleting the newest entries leaves a valid, shorter chain, and the head row can be rewritten to match.
+Two anchors catch it: signed checkpoints (HMAC-SHA256) every ``CHECKPOINT_EVERY`` entries, in the
+database, and the witness (``museion.security.witness``): the signed head, appended to a file outside
+the database whenever an audited transaction commits. ``verify`` requires the chain to reach the
+witness's latest seq with its hash. Checkpointing every append in the database instead would cost a
+row per entry and would not help: whoever can delete entries can delete those rows too.
+
+Residual risk, honestly: the chain proves integrity against someone who can write the database but
+holds neither the audit key nor write access to the witness. Someone with the key can forge anything;
+someone who can also truncate the witness file can still cut the tail unnoticed — keep the witness on
+storage the database's writers cannot change (append-only attribute, another host). A missing witness
+(new ``MUSEION_HOME``, moved database) is reported, not failed, so tail deletion cannot then be ruled
+out. A crash between the witness write and the database commit gives a false alarm, never a miss.
+Only ids, hashes, action names and counts enter the chain — never personal data — so erasing a member
+never touches it.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ from sqlalchemy import Connection, Select, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from museion.errors import MuseionError
+from museion.security import witness
 from museion.security.models import AuditCheckpoint, AuditEntry, AuditHead
 
 KEY_ENV = "MUSEION_AUDIT_KEY"
@@ -125,6 +138,13 @@ def pseudonym(kind: str, value: str, key: AuditKey | None = None) -> str:
     return f"{kind}:h{hmac.digest(key.names, f'{kind}:{value}'.encode(), 'sha256').hex()[:24]}"
 
 
+def ref(kind: str, name: str) -> str:
+    """``kind:name`` for a name that is already an identifier (a source, a dataset), else ``kind:sha256:…``
+    of it, so a free-text name supplied by a user never enters the chain as is."""
+    text = f"{kind}:{name}"
+    return text if len(text) <= 128 and DETAIL_STR_RE.fullmatch(text) else f"{kind}:sha256:{hashlib.sha256(name.encode()).hexdigest()[:24]}"
+
+
 # --- appending ---------------------------------------------------------------------------------
 
 def canonical_details(details: Mapping[str, Any] | None) -> str:
@@ -195,6 +215,7 @@ def record(conn: Connection, *, actor: str, action: str, target: str, details: d
     conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
     if seq % CHECKPOINT_EVERY == 0:
         _write_checkpoint(conn, key, seq, digest)
+    witness.arm(conn, seq, digest)
     return seq
 
 
@@ -209,6 +230,7 @@ def checkpoint(conn: Connection) -> int:
     seq, chain_hash = _lock_head(conn)
     if seq:
         _write_checkpoint(conn, audit_key(), seq, chain_hash)
+        witness.arm(conn, seq, chain_hash)
     return seq
 
 
@@ -219,7 +241,7 @@ class AuditProblem:
     """What is wrong, and the first entry (seq) where it shows."""
 
     seq: int
-    kind: str  # modified, deleted, reordered, inserted, checkpoint, head
+    kind: str  # modified, deleted, reordered, inserted, checkpoint, head, witness
     message: str
 
     def as_dict(self) -> dict[str, object]:
@@ -231,6 +253,8 @@ class VerifyReport:
     entries: int = 0
     last_seq: int = 0
     checkpoints: int = 0
+    witness_seq: int | None = None  # the seq the witness vouches for; None: no witness found
+    witness_path: str | None = None
     seconds: float = 0.0
     problems: list[AuditProblem] = field(default_factory=list)
 
@@ -244,7 +268,8 @@ class VerifyReport:
 
     def as_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "entries": self.entries, "last_seq": self.last_seq, "checkpoints": self.checkpoints,
-                "first_bad_seq": self.first_bad, "seconds": round(self.seconds, 3),
+                "first_bad_seq": self.first_bad, "witness_seq": self.witness_seq, "witness_path": self.witness_path,
+                "seconds": round(self.seconds, 3),
                 "problems": [p.as_dict() for p in self.problems]}
 
 
@@ -310,6 +335,15 @@ def verify(conn: Connection, key: AuditKey | None = None) -> VerifyReport:
         if cp.key_id != key.key_id or not hmac.compare_digest(checkpoint_signature(key, cp.seq, cp.hash), cp.signature):
             report.problems.append(AuditProblem(cp.seq, "checkpoint", f"the checkpoint at entry {cp.seq} is not signed by this audit key"))
     signed = {seq: cp.hash for seq, cp in checkpoints.items()}
+    mark = witness.latest(conn.engine, key.checkpoint)
+    if mark is not None:
+        report.witness_path = str(mark.path)
+        if not mark.signed:
+            report.problems.append(AuditProblem(mark.seq, "witness", f"the witness's latest line ({mark.path}) is not signed by "
+                                                "this audit key for this database"))
+        else:
+            report.witness_seq = mark.seq
+            signed[mark.seq] = mark.hash
 
     mac, prev, expected = key.mac(), GENESIS, 1
     rows = _rows(conn)
@@ -322,8 +356,8 @@ def verify(conn: Connection, key: AuditKey | None = None) -> VerifyReport:
             report.problems.append(_classify(mac, expected, row, next(rows, None)))
             break
         if seq in signed and signed[seq] != digest:
-            report.problems.append(AuditProblem(seq, "checkpoint",
-                                                f"entry {seq} differs from the signed checkpoint: entries up to {seq} were rewritten"))
+            report.problems.append(AuditProblem(seq, "checkpoint", f"entry {seq} differs from the signed "
+                                                f"{_anchor(report, seq)}: entries up to {seq} were rewritten"))
             break
         prev, expected = digest, expected + 1
     rows.close()
@@ -335,12 +369,16 @@ def verify(conn: Connection, key: AuditKey | None = None) -> VerifyReport:
     return report
 
 
+def _anchor(report: VerifyReport, seq: int) -> str:
+    return "head recorded in the witness" if seq == report.witness_seq else "checkpoint"
+
+
 def _check_tail(conn: Connection, report: VerifyReport, last_hash: str, last_checkpoint: int) -> None:
     """Deleting the newest entries leaves a valid shorter chain: the head row and checkpoints catch it."""
     last = report.last_seq
     if last_checkpoint > last:
-        report.problems.append(AuditProblem(last + 1, "deleted",
-                                            f"entries after {last} are missing: a checkpoint was signed at entry {last_checkpoint}"))
+        report.problems.append(AuditProblem(last + 1, "deleted", f"entries {last + 1}–{last_checkpoint} are missing: "
+                                            f"the {_anchor(report, last_checkpoint)} vouches for entry {last_checkpoint}"))
         return
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     if head is None:

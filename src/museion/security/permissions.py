@@ -29,8 +29,12 @@ class Perm(StrEnum):
     VAULT_READ = "privacy:vault"  # identifying data behind pseudonyms
     CONSENT_WRITE = "privacy:consent"
     REQUESTS_MANAGE = "privacy:requests"  # data-subject requests (access, erasure)
+    RELEASES_RUN = "privacy:releases"  # de-identified releases: DP aggregates under a budget, k-anonymous tables
     MODELS_READ = "models:read"
-    MODELS_APPROVE = "models:approve"
+    MODELS_APPROVE = "models:approve"  # review a model version (never one's own submission)
+    MODELS_WRITE = "models:write"  # edit a draft model card, submit a version for review
+    MODELS_DEPLOY = "models:deploy"  # deploy an approved version, retire one
+    FAIRNESS_AUDIT = "fairness:audit"  # run a fairness audit of a model version (reading audits needs MODELS_READ)
     AUDIT_READ = "audit:read"
     ACCOUNTS_MANAGE = "accounts:manage"  # create accounts, change roles, issue tokens for others
     TOKENS_OWN = "tokens:own"  # create, list and revoke one's own tokens
@@ -39,13 +43,15 @@ class Perm(StrEnum):
 _STAFF = {Perm.CATALOG_READ, Perm.STATS_READ, Perm.TOKENS_OWN}
 
 MATRIX: dict[Role, frozenset[Perm]] = {
-    Role.ADMIN: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MODELS_READ, Perm.AUDIT_READ, Perm.ACCOUNTS_MANAGE}),
+    Role.ADMIN: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MODELS_READ, Perm.AUDIT_READ, Perm.ACCOUNTS_MANAGE,
+                                    Perm.MODELS_WRITE, Perm.MODELS_DEPLOY}),
     Role.PRIVACY_OFFICER: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.VAULT_READ,
-                                              Perm.CONSENT_WRITE, Perm.REQUESTS_MANAGE, Perm.AUDIT_READ}),
-    Role.ANALYST: frozenset(_STAFF),
+                                              Perm.CONSENT_WRITE, Perm.REQUESTS_MANAGE, Perm.AUDIT_READ,
+                                              Perm.RELEASES_RUN}),
+    Role.ANALYST: frozenset(_STAFF | {Perm.RELEASES_RUN, Perm.MODELS_READ, Perm.MODELS_WRITE, Perm.FAIRNESS_AUDIT}),
     Role.CURATOR: frozenset(_STAFF),
-    Role.ALGORITHM_REVIEWER: frozenset(_STAFF | {Perm.MODELS_READ, Perm.MODELS_APPROVE}),
-    Role.AUDITOR: frozenset(_STAFF | {Perm.AUDIT_READ}),
+    Role.ALGORITHM_REVIEWER: frozenset(_STAFF | {Perm.MODELS_READ, Perm.MODELS_APPROVE, Perm.FAIRNESS_AUDIT}),
+    Role.AUDITOR: frozenset(_STAFF | {Perm.AUDIT_READ, Perm.MODELS_READ, Perm.FAIRNESS_AUDIT}),
     Role.MEMBER: frozenset({Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.CONSENT_WRITE}),
 }
 """Role → what it may do. Members' permissions apply to their own member key only (see ``SELF_ONLY``)."""
