@@ -1,4 +1,4 @@
-"""Pages people use in a browser: the catalogue browser and work pages (the dashboard's first shell)."""
+"""Pages people use in a browser: the start page, the catalogue browser, work pages and the member lookup."""
 
 from __future__ import annotations
 
@@ -7,29 +7,35 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from museion import __version__
-from museion.api.authz import requires
-from museion.api.deps import get_recommender, get_session
+from museion.api.authz import requires, signed_in
+from museion.api.deps import get_session
 from museion.catalog import queries
 from museion.catalog.stats import catalogue_stats
 from museion.errors import NotFound
 from museion.ingest.schema import WORK_KINDS
-from museion.recommend.service import NoModel
+from museion.security.auth import Principal
 from museion.security.permissions import Perm
+from museion.web.member_pages import reason, served_list
+from museion.web.navigation import home_for
+from museion.web.templating import templates
 
-HERE = Path(__file__).parent
-STATIC_DIR = HERE / "static"
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals["version"] = __version__
+__all__ = ["STATIC_DIR", "router", "templates"]
+STATIC_DIR = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
 
 
-@router.get("/", response_class=HTMLResponse, dependencies=[requires(Perm.CATALOG_READ), requires(Perm.STATS_READ)])
+@router.get("/")
+def start(request: Request, principal: Annotated[Principal, signed_in()]) -> RedirectResponse:
+    """Everyone's start page is the first page of their menu: the dashboard for staff, their list for members."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(home_for(principal) + query, status_code=303)
+
+
+@router.get("/catalogue", response_class=HTMLResponse, dependencies=[requires(Perm.CATALOG_READ), requires(Perm.STATS_READ)])
 def catalogue(
     request: Request,
     session: Annotated[Session, Depends(get_session)],
@@ -44,7 +50,7 @@ def catalogue(
         offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
     )
     pages = max(1, -(-result.total // PAGE_SIZE))
-    link = lambda p: "/?" + urlencode({k: v for k, v in {"q": q, "kind": kind, "genre": genre, "page": p}.items() if v})  # noqa: E731
+    link = lambda p: "/catalogue?" + urlencode({k: v for k, v in {"q": q, "kind": kind, "genre": genre, "page": p}.items() if v})  # noqa: E731
     return templates.TemplateResponse(request, "catalogue.html", {
         "works": result.items, "total": result.total, "q": q, "kind": kind, "genre": genre, "page": page,
         "pages": pages, "prev_link": link(page - 1) if page > 1 else None, "next_link": link(page + 1) if page < pages else None,
@@ -69,14 +75,8 @@ def recommendations_page(
     member: Annotated[str, Query(max_length=255)] = "",
     k: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> HTMLResponse:
-    """A member's list with the reason for every item (the seed of member self-service)."""
-    context: dict[str, object] = {"member": member, "served": None, "message": None}
-    status = 200
-    if member:
-        try:
-            context["served"] = get_recommender(request).recommend(member, k)
-        except NotFound as exc:
-            context["message"], status = str(exc), 404
-        except NoModel as exc:
-            context["message"], status = str(exc), 503
-    return templates.TemplateResponse(request, "recommendations.html", context, status_code=status)
+    """Staff look up one member's list, with the reason for every item (members use their own page)."""
+    served, message, status = served_list(request, member, k, preview=True) if member else (None, None, 200)
+    return templates.TemplateResponse(request, "recommendations.html", {
+        "member": member, "served": served, "message": message,
+        "reasons": [reason(item, request) for item in served.items] if served else []}, status_code=status)

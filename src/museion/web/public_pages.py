@@ -1,0 +1,37 @@
+"""The public page "How our recommendations work": the deployed version's disclosure, from its frozen card,
+in the visitor's language. Open to everyone (DSA art. 27; Algorithmic Recommendation Provisions art. 16)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import Connection
+
+from museion.api.authz import SESSION_COOKIE, public
+from museion.errors import NotFound
+from museion.registry.disclosure import public_disclosure
+from museion.security.auth import SESSION
+from museion.web.i18n import language_of
+from museion.web.review_pages import headings
+from museion.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+def _recognise_visitor(request: Request, conn: Connection) -> None:
+    """Show a signed-in visitor their menu on this public page; nobody needs to be signed in to read it."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token and (principal := request.app.state.guards.verifier.resolve(conn, token, SESSION)) is not None:
+        request.state.principal = principal
+
+
+@router.get("/about/recommendations", response_class=HTMLResponse, dependencies=[public()])
+def how_recommendations_work(request: Request) -> HTMLResponse:
+    lang = language_of(request)
+    with request.app.state.engine.connect() as conn:
+        _recognise_visitor(request, conn)
+        try:
+            disclosure, message = public_disclosure(conn, lang, request.app.state.home), None
+        except NotFound as exc:
+            disclosure, message = None, str(exc)
+    return templates.TemplateResponse(request, "disclosure.html", {"d": disclosure, "message": message, "h": headings(lang)})

@@ -1,0 +1,87 @@
+"""The review board in the browser: versions awaiting review, each with its frozen card and fairness audit,
+and the reviewer's decision (approve or reject, with findings) recorded through museion.registry."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from museion.api.authz import requires
+from museion.errors import Conflict, MuseionError, NotFound
+from museion.registry import cards, lifecycle, review, texts
+from museion.registry.policy import load_policy
+from museion.security.auth import Principal
+from museion.security.permissions import Perm
+from museion.web.i18n import language_of
+from museion.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+VersionId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def headings(lang: str) -> dict[str, str]:
+    """The card's section headings in ``lang`` (the registry's own, so card and page say the same)."""
+    return {key: texts.text(texts.HEADINGS, key, lang) for key in texts.HEADINGS}
+
+
+@router.get("/review", response_class=HTMLResponse, dependencies=[requires(Perm.MODELS_APPROVE)])
+def board(request: Request) -> HTMLResponse:
+    """Versions awaiting the board, and deployed versions due for their periodic re-review."""
+    home = request.app.state.home
+    with request.app.state.engine.connect() as conn:
+        waiting, due = review.board(conn, home), review.due(conn, home)
+    return templates.TemplateResponse(request, "review_board.html", {"waiting": waiting, "due": due, "policy": load_policy(home)})
+
+
+def _version_page(request: Request, version_id: int, principal: Principal, message: str | None = None,
+                  status_code: int = 200) -> HTMLResponse:
+    home, lang = request.app.state.home, language_of(request)
+    with request.app.state.engine.connect() as conn:
+        card = cards.card_for(conn, home, version_id)
+        state = review.round_status(conn, home, version_id)
+        reviews = review.reviews_of(conn, version_id)
+        fairness = cards.latest_fairness_audit(conn, version_id)
+    reviewed = any(r["reviewer_account_id"] == principal.account_id and r["round"] == state["round"] for r in reviews)
+    return templates.TemplateResponse(request, "review_version.html", {
+        "version_id": version_id, "card": card, "text": card["text"][lang], "h": headings(lang), "state": state,
+        "reviews": reviews, "fairness": fairness, "policy": load_policy(home), "message": message,
+        "is_author": state["author_account_id"] == principal.account_id, "already_reviewed": reviewed}, status_code=status_code)
+
+
+@router.get("/review/{version_id}", response_class=HTMLResponse)
+def version(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.MODELS_APPROVE)]) -> Response:
+    try:
+        return _version_page(request, version_id, principal)
+    except NotFound as exc:
+        return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
+
+
+@router.post("/review/{version_id}/start", response_class=RedirectResponse)
+def start(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.MODELS_APPROVE)]) -> Response:
+    """Open a review round on a submitted version (or a re-review of the deployed one)."""
+    try:
+        with request.app.state.engine.begin() as conn:
+            lifecycle.start_review(conn, version_id, actor=principal.actor)
+    except NotFound as exc:
+        return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
+    except Conflict as exc:
+        return _version_page(request, version_id, principal, str(exc), 409)
+    return RedirectResponse(f"/review/{version_id}", status_code=303)
+
+
+@router.post("/review/{version_id}/decision", response_class=RedirectResponse)
+def decide(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.MODELS_APPROVE)],
+           decision: Annotated[Literal["approve", "reject"], Form()], capacity: Annotated[str, Form(max_length=64)],
+           findings: Annotated[str, Form(max_length=20_000)]) -> Response:
+    """Record this reviewer's decision; the registry closes the round when the policy is decided."""
+    try:
+        with request.app.state.engine.begin() as conn:
+            review.record_review(conn, request.app.state.home, version_id, reviewer_account_id=principal.account_id,
+                                 capacity=capacity, decision=decision, findings=findings, actor=principal.actor)
+    except NotFound as exc:
+        return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
+    except MuseionError as exc:  # out of order, the author, a second review, missing findings: the page says why
+        return _version_page(request, version_id, principal, str(exc), 409 if isinstance(exc, Conflict) else 422)
+    return RedirectResponse(f"/review/{version_id}?recorded={decision}", status_code=303)

@@ -1,0 +1,17 @@
+"""Everything the web app adds to the FastAPI app: its page routers, the language middleware and static files."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from museion.web import assets, dashboard, fairness_pages, member_pages, pages, public_pages, review_pages, staff_pages
+from museion.web.i18n import LanguageMiddleware
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages (each declares its access) and pick every request's language."""
+    for module in (pages, dashboard, staff_pages, fairness_pages, review_pages, member_pages, public_pages, assets):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.add_middleware(LanguageMiddleware)
