@@ -24,8 +24,10 @@ run: install
 	$(BIN)/museion demo
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); without it they skip with a reason.
+# A CJK font lets the Simplified Chinese screenshots show characters rather than boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-wqy-microhei >/dev/null 2>&1; } \
+	  || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } \
 	  || echo "chromium could not be installed: browser tests will be skipped"
 
 test: install browser

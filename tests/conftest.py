@@ -16,9 +16,10 @@ from museion.store.schema import metadata
 
 
 @pytest.fixture(autouse=True)
-def _audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fixed audit key, so no test creates a key file in the real MUSEION_HOME."""
+def _audit_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A fixed audit key and a per-test witness file, so no test writes either into the real MUSEION_HOME."""
     monkeypatch.setenv("MUSEION_AUDIT_KEY", "museion-test-audit-key-0123456789abcdef")
+    monkeypatch.setenv("MUSEION_AUDIT_WITNESS", str(tmp_path / "audit-witness"))
 
 
 @pytest.fixture

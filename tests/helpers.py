@@ -73,6 +73,23 @@ def grant_personalisation(engine: Engine, source: str | None = None) -> int:
                            notice_version="test", source="test")
 
 
+def import_views(engine: Engine, folder: Path, *, genres: tuple[str, ...], works: int, members: int, skip_every: int) -> None:
+    """Films w0…w{works-1} cycling through ``genres``, and members m0… who viewed every work w with
+    (m + w) % skip_every != 0; everyone consents to personalisation."""
+    from museion.ingest.load import import_file
+    from museion.ingest.mapping import ColumnMapping
+
+    catalogue = folder / "works.csv"
+    catalogue.write_text("key,kind,title,genres\n" + "".join(f"w{i},film,Film {i},{genres[i % len(genres)]}\n" for i in range(works)),
+                         encoding="utf-8")
+    import_file(engine, ColumnMapping("works", source="t"), catalogue)
+    views = folder / "views.csv"
+    views.write_text("member,work,kind\n" + "".join(f"m{m},w{w},view\n" for m in range(members) for w in range(works)
+                                                     if (m + w) % skip_every), encoding="utf-8")
+    import_file(engine, ColumnMapping("events", source="t"), views)
+    grant_personalisation(engine)
+
+
 def auth_headers(engine: Engine, role: str = "admin", *, member: str | None = None) -> dict[str, str]:
     """Bearer headers for a new account with ``role``, or for ``member``'s self-service token."""
     from museion.security.auth import create_account, issue_token, member_account
@@ -83,6 +100,28 @@ def auth_headers(engine: Engine, role: str = "admin", *, member: str | None = No
         return {"Authorization": f"Bearer {issue_token(conn, account_id, actor='test').token}"}
 
 
+def approve_and_deploy(engine: Engine, home: Path, version_id: int) -> None:
+    """Take a trained version through the genuine review flow and deploy it: an analyst submits it, one
+    new reviewer per capacity the policy requires approves it, and an operator deploys it."""
+    from museion.registry import lifecycle, review
+    from museion.registry.policy import load_policy
+    from museion.security.auth import create_account
+
+    policy = load_policy(home)
+    tag = uuid.uuid4().hex[:8]
+    with engine.begin() as conn:
+        author = create_account(conn, f"author-{tag}", "analyst", actor="test")
+        lifecycle.submit(conn, home, version_id, author_account_id=author, actor=f"account:{author}")
+        lifecycle.start_review(conn, version_id, actor="test")
+        capacities = list(policy.required_capacities) or list(policy.capacities)[:1]
+        capacities += capacities[:1] * (policy.min_approvals - len(capacities))
+        for n, capacity in enumerate(capacities):
+            reviewer = create_account(conn, f"reviewer-{tag}-{n}", "algorithm_reviewer", actor="test")
+            review.record_review(conn, home, version_id, reviewer_account_id=reviewer, capacity=capacity,
+                                 decision="approve", findings=f"test review as {capacity}", actor=f"account:{reviewer}")
+        lifecycle.deploy(conn, home, version_id, actor="test")
+
+
 def role_for(app: object, method: str, path: str) -> str:
     """A staff role that the matrix lets call ``method path`` of ``app`` (admin when it may)."""
     from museion.api.authz import declarations, route_contexts
@@ -91,4 +130,5 @@ def role_for(app: object, method: str, path: str) -> str:
     declared = next(declarations(r) for _, r in route_contexts(app) if getattr(r, "path", None) == path  # type: ignore[arg-type]
                     and method.upper() in (getattr(r, "methods", None) or ()))
     needed = {Perm(p) for p in declared if p not in ("public", "signed-in")}
-    return next(r.value for r in (Role.ADMIN, Role.PRIVACY_OFFICER, Role.AUDITOR) if needed <= MATRIX[r])
+    return next(r.value for r in (Role.ADMIN, Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ALGORITHM_REVIEWER)
+                if needed <= MATRIX[r])

@@ -34,6 +34,10 @@ class NotFound(MuseionError):
     """A named thing (dataset, work, member…) does not exist."""
 
 
+class Conflict(MuseionError):
+    """The request is valid but the thing is not in a state that allows it (e.g. a lifecycle step out of order)."""
+
+
 class InputRejected(MuseionError):
     """Input failed validation; nothing was written. Carries every problem found (up to the limit)."""
 

@@ -70,11 +70,11 @@ def test_openapi_documents_the_catalogue(client: TestClient) -> None:
 
 
 def test_catalogue_page_searches_and_filters(client: TestClient) -> None:
-    html = client.get("/").text
+    html = client.get("/catalogue").text
     assert "4 works found" in html and "Cléo from 5 to 7" in html and '<option value="Drama"' in html
-    filtered = client.get("/", params={"q": "cléo", "genre": "Drama"}).text
+    filtered = client.get("/catalogue", params={"q": "cléo", "genre": "Drama"}).text
     assert "1 work found" in filtered and "Heat" not in filtered.split("<tbody>")[1]
-    assert "<script>" not in client.get("/", params={"q": "<script>alert(1)</script>"}).text
+    assert "<script>" not in client.get("/catalogue", params={"q": "<script>alert(1)</script>"}).text
 
 
 def test_work_page_and_missing_work_page(client: TestClient) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from helpers import auth_headers, grant_personalisation, require_dataset
+from helpers import approve_and_deploy, auth_headers, grant_personalisation, require_dataset
 from museion.api.app import create_app
 from museion.audience.activity import member_id_for
 from museion.cli.main import app as cli
@@ -39,13 +39,15 @@ def test_train_serve_explain_and_reproduce(movielens: Engine, tmp_path: Path) ->
     assert first.data_fingerprint == second.data_fingerprint and first.id != second.id
     assert (home / first.artifact / "model" / "manifest.json").is_file()
 
+    approve_and_deploy(movielens, home, first.id)  # only the deployed version serves: review and deploy each in turn
     a = RecommenderService(movielens, home, first.id).recommend("movielens:1", 10)
+    service = RecommenderService(movielens, home, first.id)
+    approve_and_deploy(movielens, home, second.id)
     b = RecommenderService(movielens, home, second.id).recommend("movielens:1", 10)
     assert [i.work_id for i in a.items] == [i.work_id for i in b.items]  # same data + same seed
     assert a.personalised and len(a.items) == 10
     for item in a.items:
         assert item.model == "als" and item.reason.startswith("Because you rated ") and item.because
-    service = RecommenderService(movielens, home, first.id)
     with movielens.connect() as conn:
         row = service._row[member_id_for(conn, "movielens:1")]
     history = {int(service.interactions.work_ids[c]) for c in service.interactions.history(row).indices}
@@ -57,7 +59,7 @@ def test_train_serve_explain_and_reproduce(movielens: Engine, tmp_path: Path) ->
 
 def test_member_without_history_gets_a_labelled_popular_list(movielens: Engine, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    train(movielens, home, "ease", source="movielens", actor="test", params={"l2": 200.0})
+    approve_and_deploy(movielens, home, train(movielens, home, "ease", source="movielens", actor="test", params={"l2": 200.0}).id)
     newcomer = tmp_path / "members.csv"
     newcomer.write_text("key,age\nnewcomer,30\n", encoding="utf-8")
     import_file(movielens, ColumnMapping("members", source="movielens"), newcomer)
@@ -75,6 +77,10 @@ def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> Non
     assert "model version" in result.output
     with movielens.connect() as conn:
         assert conn.scalar(select(ModelVersion.algorithm)) == "itemknn"
+        version = int(conn.scalar(select(ModelVersion.id)))
+    refused = runner.invoke(cli, ["recommend", "movielens:1", "--version", str(version)])
+    assert refused.exit_code == 1 and f"model version {version} is draft, not deployed" in refused.output
+    approve_and_deploy(movielens, home, version)
     result = runner.invoke(cli, ["recommend", "movielens:1", "-k", "3", "--json"])
     body = json.loads(result.output)
     assert result.exit_code == 0 and len(body["items"]) == 3 and body["personalised"]
@@ -123,7 +129,7 @@ def test_recommendations_page(movielens: Engine, tmp_path: Path) -> None:
     home = tmp_path / "home"
     with TestClient(create_app(movielens, home), headers=auth_headers(movielens, "admin")) as client:
         assert "no model version has been trained" in client.get("/recommendations", params={"member": "movielens:1"}).text
-    train(movielens, home, "ease", source="movielens", actor="test", params={"l2": 200.0})
+    approve_and_deploy(movielens, home, train(movielens, home, "ease", source="movielens", actor="test", params={"l2": 200.0}).id)
     with TestClient(create_app(movielens, home), headers=auth_headers(movielens, "admin")) as client:
         page = client.get("/recommendations", params={"member": "movielens:1", "k": 3}).text
         assert "Personalised for movielens:1" in page and page.count("Because you rated") == 3

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
 
@@ -14,15 +13,17 @@ from museion import __version__
 from museion.api import hardening, problems
 from museion.api.authz import check_routes, public
 from museion.api.routes_catalog import router as catalog_router
+from museion.api.routes_fairness import router as fairness_router
+from museion.api.routes_member import router as member_router
 from museion.api.routes_privacy import router as privacy_router
 from museion.api.routes_recommend import router as recommend_router
+from museion.api.routes_registry import router as registry_router
 from museion.api.routes_security import pages as security_pages
 from museion.api.routes_security import router as security_router
 from museion.api.schemas import HealthOut
 from museion.config import get_settings
 from museion.store.migrate import current_revision
-from museion.web.pages import STATIC_DIR
-from museion.web.pages import router as pages_router
+from museion.web.site import install as install_web
 
 
 def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAPI:
@@ -39,6 +40,12 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
         openapi_tags=[{"name": "catalogue", "description": "Works, creators and statistics."},
                       {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
                       {"name": "privacy", "description": "Consents to declared purposes."},
+                      {"name": "requests", "description": "Data-subject requests and the member's own copy of their data."},
+                      {"name": "releases", "description": "De-identified releases: DP aggregates under a budget, k-anonymity."},
+                      {"name": "member controls", "description": "Personalisation on/off and derived interest tags."},
+                      {"name": "fairness", "description": "Fairness audits of model versions, as JSON and HTML reports."},
+                      {"name": "registry", "description": "Model cards, the review board gate, deployment, and the "
+                                                          "public disclosure (How our recommendations work)."},
                       {"name": "security", "description": "Sign-in, tokens, accounts and the audit log."},
                       {"name": "system", "description": "Health."}],
     )
@@ -59,10 +66,12 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
 
     app.include_router(catalog_router)
     app.include_router(recommend_router)
+    app.include_router(registry_router)
+    app.include_router(fairness_router)
     app.include_router(privacy_router)
+    app.include_router(member_router)
     app.include_router(security_router)
-    app.include_router(pages_router)
     app.include_router(security_pages)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_web(app)
     check_routes(app)
     return app

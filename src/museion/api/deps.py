@@ -17,8 +17,14 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def get_recommender(request: Request) -> RecommenderService:
-    """The serving model, loaded once per app (the latest model version at first use)."""
+    """The serving model: the deployed version, loaded once and reloaded when another one is deployed
+    (one indexed lookup per request, so a retirement or re-deployment takes effect on the next request)."""
+    from museion.registry.lifecycle import deployed_version_id
+
     state = request.app.state
-    if state.recommender is None:
+    with state.engine.connect() as conn:
+        deployed = deployed_version_id(conn)
+    if state.recommender is None or deployed is None or state.recommender.version.id != deployed:
+        state.recommender = None
         state.recommender = RecommenderService(state.engine, state.home)
     return state.recommender

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -40,6 +40,8 @@ class RecommendationsOut(BaseModel):
     model_version: int | None
     not_personalised_because: str | None = Field(examples=["the member has not consented to personalisation"])
     items: list[RecommendedWork]
+    disclosure_url: str = Field(description="How our recommendations work: the public disclosure of the deployed model.",
+                                examples=["/api/disclosure"])
 
 
 @router.get("/members/{member}/recommendations", response_model=RecommendationsOut,
@@ -51,6 +53,6 @@ def recommendations(
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     kind: Annotated[WorkKind | None, Query(description="Only works of this kind.")] = None,
     personalise: Annotated[bool, Query(description="false gives the labelled non-personalised list.")] = True,
-) -> RecommendationsOut:
+) -> dict[str, Any]:
     served = get_recommender(request).recommend(member, k, kind=kind.value if kind else None, personalise=personalise)
-    return RecommendationsOut.model_validate(served.as_dict())
+    return served.as_dict()  # validated once, by the response model

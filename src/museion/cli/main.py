@@ -14,8 +14,10 @@ import typer
 from rich.table import Table
 
 from museion import __version__
+from museion.cli.fairness import rerank_curve, rerank_version
 from museion.cli.output import console, err_console, file_progress, friendly_errors, print_json
 from museion.cli.privacy import privacy_app
+from museion.cli.registry import registry_app, review_app
 from museion.cli.security import audit_app, demo_admin, tokens_app, users_app
 from museion.config import get_settings
 from museion.errors import InputRejected, MuseionError, Problem
@@ -46,6 +48,10 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+app.add_typer(registry_app, name="registry")
+app.add_typer(review_app, name="review")
+app.command("rerank-curve")(rerank_curve)
+app.command("rerank-version")(rerank_version)
 CLI_ACTOR = "cli"  # who reads personal data from the command line (until staff accounts arrive)
 
 
@@ -335,6 +341,8 @@ def export_works(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes, each with its own copy of the model: "
+                                         "about one per core. On SQLite they share one writer (the served-list log).")] = 1,
 ) -> None:
     """Serve the web app and the API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -343,7 +351,10 @@ def serve(
 
     _engine()  # fail here, clearly, if the database is not ready
     console.print(f"Museion on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    else:  # each worker process builds its own app from the same settings
+        uvicorn.run("museion.api.app:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning")
 
 
 DEMO_DATASETS = ("movielens-latest-small", "tate", "moma")
@@ -395,17 +406,27 @@ def demo(
 
 
 def _demo_model(engine, home: Path) -> None:  # type: ignore[no-untyped-def]
-    """Train the default recommender (EASE on MovieLens ratings) once, so the demo serves real lists."""
+    """Train the default recommender (EASE on MovieLens ratings) once, so the demo serves real lists; demo reviewer
+    accounts approve and deploy it, and its card and the public disclosure say the approval was automatic."""
     from sqlalchemy import select
 
     from museion.privacy.consent import current_purpose, record_many
     from museion.privacy.models import Consent
     from museion.recommend.service import holdout_evaluation
     from museion.recommend.service import train as run_training
+    from museion.registry.lifecycle import DRAFT, deployed_version_id
     from museion.store.models import Member, ModelVersion
 
     with engine.connect() as conn:
-        if conn.scalar(select(ModelVersion.id).limit(1)) is not None:
+        if deployed_version_id(conn) is not None:
+            return
+        latest = conn.execute(select(ModelVersion.id, ModelVersion.status).order_by(ModelVersion.id.desc()).limit(1)).first()
+        if latest is not None:  # trained before the review gate existed: review it the demo's way
+            if latest.status == DRAFT:
+                _demo_review(engine, home, int(latest.id))
+            else:
+                console.print(f"demo: model version {latest.id} is {latest.status} and none is deployed; "
+                              "see `museion registry list`")
             return
         if conn.scalar(select(Member.id).where(Member.source == "movielens").limit(1)) is None:
             return
@@ -421,6 +442,16 @@ def _demo_model(engine, home: Path) -> None:  # type: ignore[no-untyped-def]
     evaluation = holdout_evaluation(engine, "ease", params, source="movielens", actor="demo")
     version = run_training(engine, home, "ease", source="movielens", actor="demo", params=params, evaluation=evaluation)
     console.print(f"model version {version.id}: NDCG@10 {evaluation['metrics']['ndcg@10']:.4f} on held-out ratings")
+    _demo_review(engine, home, version.id)
+
+
+def _demo_review(engine, home: Path, version_id: int) -> None:  # type: ignore[no-untyped-def]
+    from museion.registry.demo import approve_for_demo
+
+    with engine.begin() as conn:
+        approvals = approve_for_demo(conn, home, version_id)
+    console.print(f"demo: version {version_id} approved AUTOMATICALLY by {approvals} demo reviewer accounts (not an "
+                  "independent review) and deployed; the public disclosure at /api/disclosure says so")
 
 
 # --- recommendation ----------------------------------------------------------------------------
@@ -517,6 +548,8 @@ def train(
                            evaluation=evaluation, seed=seed)
     console.print(f"model version {version.id}: {model} on {version.n_members:,} members × {version.n_works:,} works; "
                   f"artifact {get_settings().home / version.artifact}")
+    console.print(f"it is a draft and serves nothing until reviewed and deployed: read its card with `museion registry "
+                  f"card {version.id}`, then `museion registry submit {version.id} --as AUTHOR` (see `museion review --help`)")
     if evaluation:
         console.print("test metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in evaluation["metrics"].items() if "@" in k))
 
@@ -527,7 +560,8 @@ def recommend(
     member: Annotated[str | None, typer.Argument(help="The member's key, e.g. movielens:1.")] = None,
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many works.")] = 10,
     kind: Annotated[str | None, typer.Option(help="Only works of this kind.")] = None,
-    version: Annotated[int | None, typer.Option(help="Model version (default: the latest).")] = None,
+    version: Annotated[int | None, typer.Option(help="Model version (default: the deployed one). Any version that is not "
+                                                     "deployed is refused: see `museion registry list`.")] = None,
     personalise: Annotated[bool, typer.Option("--personalise/--no-personalise",
                                               help="--no-personalise gives the labelled non-personalised list.")] = True,
     all_members: Annotated[bool, typer.Option("--all", help="Score every member the model knows (needs --output).")] = False,
@@ -552,7 +586,7 @@ def recommend(
         return
     if member is None:
         raise MuseionError("name a member (e.g. movielens:1), or use --all --output FILE")
-    served = service.recommend(member, k, kind=kind, personalise=personalise)
+    served = service.recommend(member, k, kind=kind, personalise=personalise, log=False)  # a staff preview, not served
     if as_json:
         print_json(served.as_dict())
         return

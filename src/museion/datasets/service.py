@@ -10,6 +10,7 @@ from sqlalchemy import Engine, insert, select
 from museion.datasets.adapters import ProgressFactory
 from museion.datasets.registry import Dataset
 from museion.ingest.load import ImportReport, file_sha256
+from museion.security import audit
 from museion.store.models import ImportRun, utcnow
 
 
@@ -30,16 +31,20 @@ def already_loaded(engine: Engine, dataset: Dataset, folder: Path) -> bool:
 
 
 def load_dataset(engine: Engine, dataset: Dataset, folder: Path, *, max_errors: int = 20,
-                 progress: ProgressFactory = None) -> list[ImportReport]:
-    """Run the dataset's adapter on ``folder`` in one transaction: the whole dataset lands, or nothing does."""
+                 progress: ProgressFactory = None, actor: str = "cli") -> list[ImportReport]:
+    """Run the dataset's adapter on ``folder`` in one transaction: the whole dataset lands, or nothing does.
+    Each file's import and the load as a whole are appended to the audit chain (ids and counts)."""
     dataset.require(folder)
     started = utcnow()
+    fingerprint = dataset_fingerprint(dataset, folder)
     with engine.begin() as conn:
         reports = dataset.load(conn, folder, max_errors, progress)
-        conn.execute(insert(ImportRun.__table__).values(
-            entity="dataset", source=dataset.name, file_name=str(folder),
-            file_sha256=dataset_fingerprint(dataset, folder), rows_read=sum(r.rows_read for r in reports),
-            inserted=sum(r.inserted for r in reports), updated=sum(r.updated for r in reports),
-            unchanged=sum(r.unchanged for r in reports), started_at=started, finished_at=utcnow(),
-        ))
+        totals = {name: sum(getattr(r, name) for r in reports) for name in ("rows_read", "inserted", "updated", "unchanged")}
+        run_id = conn.execute(insert(ImportRun.__table__).values(
+            entity="dataset", source=dataset.name, file_name=str(folder), file_sha256=fingerprint,
+            started_at=started, finished_at=utcnow(), **totals,
+        ).returning(ImportRun.__table__.c.id)).scalar_one()
+        audit.record(conn, actor=actor, action="dataset.load", target=f"import:{run_id}",
+                     details={"dataset": audit.ref("dataset", dataset.name), "fingerprint": fingerprint,
+                              "files": len(reports), **totals})
     return reports

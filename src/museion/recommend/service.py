@@ -10,7 +10,7 @@ import inspect
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,6 +19,7 @@ from scipy.sparse import csr_matrix
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from museion.audience import preferences
 from museion.audience.activity import EventArrays, member_id_for
 from museion.catalog.features import term_matrix
 from museion.errors import MuseionError
@@ -26,19 +27,20 @@ from museion.evaluation.run import ModelReport, evaluate_models, write_split_csv
 from museion.evaluation.splits import Split, make_split
 from museion.privacy.gate import may_use, read_activity
 from museion.recommend.artifacts import load_model, save_model
-from museion.recommend.explain import event_verb
+from museion.recommend.explain import Explanation, event_verb, reason_text
 from museion.recommend.interactions import InteractionPolicy, Interactions, build_interactions
-from museion.recommend.models import MODELS, MostPopular
+from museion.recommend.models import MODELS, ContentBased, MostPopular
 from museion.recommend.serve import Fallback, MemberRecommendations, recommend_all, recommend_for_member
+from museion.recommend.served import log_served
+from museion.registry.disclosure import DISCLOSURE_URL
+from museion.registry.lifecycle import NoModel as NoModel  # re-exported: serving raises it
+from museion.registry.lifecycle import servable
+from museion.security import audit
 from museion.store.models import Member, ModelVersion, Work
 
 PROTOCOLS = ("ratio-811", "loo", "time")
 PURPOSE = "personalisation"
 CONTENT_VOCABULARIES = ("genre", "subject", "movement")
-
-
-class NoModel(MuseionError):
-    """Personalised serving was asked for, but no model version has been trained."""
 
 
 def policy_record(policy: InteractionPolicy) -> dict[str, Any]:
@@ -126,6 +128,10 @@ def evaluate(engine: Engine, models: list[str], *, source: str | None, actor: st
                               item_features=features, item_genres=genres)
     sizes = {"members": interactions.n_members, "works": interactions.n_works, "interactions": int(interactions.matrix.nnz),
              "train": len(split.train), "valid": len(split.valid), "test": len(split.test)}
+    with engine.begin() as conn:
+        audit.record(conn, actor=actor, action="model.evaluate", target=audit.ref("source", source or "all"),
+                     details={"models": sorted(models), "protocol": protocol, "seed": seed, "k": k,
+                              "data_fingerprint": interactions.fingerprint(), **sizes})
     return EvaluationResult(source, protocol, seed, k, policy_record(policy), sizes, reports)
 
 
@@ -172,6 +178,10 @@ def train(engine: Engine, home: Path, algorithm: str, *, source: str | None, act
         except BaseException:
             shutil.rmtree(home / folder, ignore_errors=True)  # the version row rolls back with it
             raise
+        audit.record(session.connection(), actor=actor, action="model.train", target=f"model_version:{version.id}",
+                     details={"algorithm": algorithm, "source": audit.ref("source", source or "all"),
+                              "data_fingerprint": version.data_fingerprint, "members": interactions.n_members,
+                              "works": interactions.n_works, "interactions": int(interactions.matrix.nnz)})
     return version
 
 
@@ -208,28 +218,31 @@ class ServedList:
     model_version: int | None
     not_personalised_because: str | None
     items: list[ServedItem]
+    disclosure_url: str = DISCLOSURE_URL  # "How our recommendations work", reachable from the feed (DSA art. 27)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # One level of copying by hand: dataclasses.asdict deep-copies every nested value, a fifth of a
+        # served request's time under load (benchmarks/load_bench.py).
+        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "items"},
+                "items": [{f.name: getattr(item, f.name) for f in fields(item)} for item in self.items]}
 
 
 class RecommenderService:
     """In-process serving of one model version: top-k with an explanation for every item."""
 
     def __init__(self, engine: Engine, home: Path, version_id: int | None = None) -> None:
+        """Serve the deployed version; naming any other version (or none being deployed) is refused."""
         self.engine = engine
-        with Session(engine) as session:
-            q = select(ModelVersion).order_by(ModelVersion.id.desc()).limit(1)
-            if version_id is not None:
-                q = select(ModelVersion).where(ModelVersion.id == version_id)
-            version = session.scalar(q)
-        if version is None:
-            raise NoModel("no model version has been trained: run `museion train`" if version_id is None
-                          else f"no model version {version_id}")
+        with Session(engine) as session:  # deployed, and unchanged since its card was reviewed (museion.registry)
+            version = session.get(ModelVersion, servable(session.connection(), home, version_id).id)
+        assert version is not None
         self.version = version
         folder = home / version.artifact
         self.model, self.manifest = load_model(folder / "model")
         self.interactions = _load_index(folder / "interactions.npz")
+        from museion.fairness.serving import with_reranker  # the version's re-ranker, if its parameters name one
+
+        self.model = with_reranker(self.model, version.params, self.interactions, engine)
         self.fallback = Fallback.from_model(MostPopular().fit(self.interactions.matrix))
         ids = self.interactions.work_ids.tolist()
         self.works: dict[int, tuple[str, str, str]] = {}
@@ -249,34 +262,61 @@ class RecommenderService:
             return None
         return np.array([self.works.get(int(w), ("", "", ""))[2] == kind for w in self.interactions.work_ids])
 
-    def recommend(self, member_key: str, k: int = 10, *, kind: str | None = None, personalise: bool = True) -> ServedList:
-        """Top-k for a member; without consent (checked now, not at training time) the list is not personalised."""
+    def recommend(self, member_key: str, k: int = 10, *, kind: str | None = None, personalise: bool = True,
+                  log: bool = True) -> ServedList:
+        """Top-k for a member; without consent (checked now, not at training time) the list is not personalised.
+
+        The member's own controls are read now too (personalisation switched off, deleted interest tags),
+        and the list served is logged — unless ``log`` is off because staff only preview it."""
         with self.engine.connect() as conn:
             member_id = member_id_for(conn, member_key)
             consented = may_use(conn, member_id, PURPOSE)
+            mine = preferences.controls(conn, member_id)
+            hidden = set(preferences.works_with(conn, mine.suppressed).tolist()) if mine.suppressed else set()
         row = self._row.get(member_id)
         if not personalise:
             why_not = "personalisation is switched off"
+        elif not mine.personalise:
+            why_not = "the member switched personalisation off"
         elif not consented:
             why_not = "the member has not consented to personalisation"
         elif row is None:
             why_not = "the member has no history the model knows"
         else:
             why_not = None
-        personalise = personalise and consented
+        personalise = personalise and consented and mine.personalise
         title = lambda index: self.works[int(self.interactions.work_ids[index])][1]  # noqa: E731
+        candidates = self.candidates(kind)
+        if hidden:  # works carrying a tag the member deleted are never shown
+            keep = ~np.isin(self.interactions.work_ids, list(hidden))
+            candidates = keep if candidates is None else candidates & keep
         result: MemberRecommendations = recommend_for_member(
-            self.model, self.interactions, row, k, fallback=self.fallback, candidates=self.candidates(kind),
+            self.model, self.interactions, row, k, fallback=self.fallback, candidates=candidates,
             personalise=personalise, title=title, verb=self.verb)
         items = []
         for rec in result.items:
             key, work_title, work_kind = self.works[rec.work_id]
+            contributions, reason = self._uncited(rec.explanation, hidden, title)
             because = [{"work_id": int(self.interactions.work_ids[i]), "title": title(i), "weight": round(float(w), 6)}
-                       for i, w in rec.explanation.contributions]
+                       for i, w in contributions]
             items.append(ServedItem(rec.work_id, key, work_title, work_kind, rec.score, rec.explanation.model,
-                                    rec.explanation.rule, rec.explanation.reason, because))
-        return ServedList(member_key, result.personalised, result.rule, self.version.id,
-                          why_not if not result.personalised else None, items)
+                                    rec.explanation.rule, reason, because))
+        served = ServedList(member_key, result.personalised, result.rule, self.version.id,
+                            why_not if not result.personalised else None, items)
+        if not log:
+            return served
+        with self.engine.begin() as conn:
+            log_served(conn, member_id=member_id, model_version_id=self.version.id, personalised=served.personalised,
+                       not_personalised_because=served.not_personalised_because, work_ids=[i.work_id for i in served.items])
+        return served
+
+    def _uncited(self, why: Explanation, hidden: set[int], title: Callable[[int], str]) -> tuple[list[tuple[int, float]], str]:
+        """The explanation without history works carrying a tag the member deleted (sentence rewritten if any went)."""
+        kept = [(i, w) for i, w in why.contributions if int(self.interactions.work_ids[i]) not in hidden]
+        if len(kept) == len(why.contributions):
+            return why.contributions, why.reason
+        aspect = "genre" if isinstance(self.model, ContentBased) else None
+        return kept, reason_text(kept, title, rule=why.rule, verb=self.verb, aspect=aspect)
 
 
     def recommend_all(self, k: int, out: IO[str], *, progress: Callable[[int], None] | None = None) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -21,7 +22,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -200,6 +203,10 @@ class ModelVersion(Base):
     """
 
     __tablename__ = "model_versions"
+    __table_args__ = (  # at most one version serves: the database itself refuses a second deployed row
+        Index("uq_model_versions_one_deployed", "status", unique=True,
+              sqlite_where=text("status = 'deployed'"), postgresql_where=text("status = 'deployed'")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     algorithm: Mapped[str] = mapped_column(String(32), index=True)
@@ -212,4 +219,11 @@ class ModelVersion(Base):
     n_works: Mapped[int] = mapped_column(Integer)
     evaluation: Mapped[dict[str, Any]] = mapped_column(default=dict)
     retrain_reason: Mapped[str | None] = mapped_column(Text, comment="set when data it learned from was erased")
+    status: Mapped[str] = mapped_column(String(16), index=True, default="draft", server_default="draft",
+                                        comment="review lifecycle: draft … approved, deployed, retired (museion.registry)")
+    review_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                              comment="review rounds opened so far (1 = first review, then re-reviews)")
+    review_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                              comment="a review round is collecting decisions")
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), comment="last approval, for periodic re-review")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
