@@ -174,3 +174,26 @@ def test_reviewer_approves_a_model_version(browser, base_url: str, movielens_sit
     assert page.locator("#review-status").inner_text().startswith("Status: approved")
     page.screenshot(path=str(SHOTS / "review-approved.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("account", ["admin", "analyst", "curator", "privacy-officer", "algorithm-reviewer", "auditor", "member"])
+def test_every_page_of_every_role_works_in_both_languages(browser, base_url: str, movielens_site: Site, account: str) -> None:  # type: ignore[no-untyped-def]
+    """Each page in the role's menu, and the public page, opens in Chromium in English and in Chinese:
+    200, the right ``<html lang>``, a heading, and nothing refused by the Content-Security-Policy."""
+    if account == "member":
+        with movielens_site.engine.begin() as conn:
+            token = issue_token(conn, member_account(conn, "movielens:2", actor="test"), actor="test").token
+        context, page, complaints = sign_in(browser, base_url, token=token)
+    else:
+        context, page, complaints = sign_in(browser, base_url, name=account)
+    page.wait_for_load_state()
+    pages = sorted(menu(page)) + ["/about/recommendations"]
+    assert len(pages) >= 3
+    for path in pages:
+        for lang in ("en", "zh-Hans"):
+            response = page.goto(f"{base_url}{path}?lang={lang}")
+            assert response is not None and response.status == 200, (path, lang)
+            assert page.locator("html").get_attribute("lang") == lang, (path, lang)
+            assert page.locator("h1").first.inner_text().strip(), (path, lang)
+    assert not complaints, complaints
+    context.close()
