@@ -97,7 +97,7 @@ def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> Non
     version = train(movielens, home, "itemknn", source="movielens", actor="test")
     client = TestClient(create_app(movielens, home))
     reviewer, curator = auth_headers(movielens, "algorithm_reviewer"), auth_headers(movielens, "curator")
-    url = f"/api/models/{version.id}/fairness-audits"
+    url = f"/api/registry/versions/{version.id}/fairness-audits"
     assert client.post(url, json={"scope": "evaluation"}, headers=curator).status_code == 403
     created = client.post(url, json={"scope": "evaluation", "k": 5}, headers=reviewer)
     assert created.status_code == 201, created.text
@@ -108,7 +108,7 @@ def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> Non
     assert client.get(f"{url}/{body['id']}", headers=reviewer).json()["metrics"] == body["metrics"]
     page = client.get(f"{url}/{body['id']}/report", headers=reviewer)
     assert page.status_code == 200 and "data-chart" in page.text and "head_tail_exposure_gap" in page.text
-    assert client.get("/api/models/999999/fairness-audits", headers=reviewer).status_code == 404
+    assert client.get("/api/registry/versions/999999/fairness-audits", headers=reviewer).status_code == 404
     problem = client.post(url, json={"scope": "served"}, headers=reviewer)
     assert problem.status_code == 400 and "nothing has been served" in problem.json()["detail"]
 

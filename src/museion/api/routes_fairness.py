@@ -16,7 +16,7 @@ from museion.fairness.service import list_audits, run_version_audit
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
-router = APIRouter(prefix="/api/models", tags=["fairness"])
+router = APIRouter(prefix="/api/registry/versions", tags=["fairness"])
 Id = Annotated[int, Path(ge=1, le=2**62)]
 SUMMARY_EXAMPLE = {"members": 608, "k": 10, "head_tail_exposure_gap": 0.748, "long_tail_share": 0.287, "exposure_gini": 0.956,
                    "popularity_lift": 1.083, "ndcg@10": 0.266, "recall@10": 0.196, "miscalibration_kl": 0.581,
