@@ -480,26 +480,25 @@ def member_interests(member: MemberArg, limit: Annotated[int, typer.Option(min=1
 @friendly_errors
 def member_delete_interest(member: MemberArg, tag: Annotated[str, typer.Argument(help="The tag, as listed.")]) -> None:
     """Delete an interest tag: works carrying it leave MEMBER's recommendations from the next list."""
-    from museion.audience import preferences
-    from museion.audience.activity import member_id_for
-    from museion.cli.main import CLI_ACTOR
-
-    with _engine().begin() as conn:
-        preferences.suppress(conn, member_id_for(conn, member), tag, actor=CLI_ACTOR)
-    console.print(f"{member}: interest {tag!r} deleted")
+    _change_interest(member, tag, restore=False)
 
 
 @member_app.command("restore-interest")
 @friendly_errors
 def member_restore_interest(member: MemberArg, tag: Annotated[str, typer.Argument(help="A deleted tag.")]) -> None:
     """Undo a deletion: the tag may shape MEMBER's recommendations again."""
+    _change_interest(member, tag, restore=True)
+
+
+def _change_interest(member: str, tag: str, *, restore: bool) -> None:
     from museion.audience import preferences
     from museion.audience.activity import member_id_for
     from museion.cli.main import CLI_ACTOR
 
+    change = preferences.restore if restore else preferences.suppress
     with _engine().begin() as conn:
-        preferences.restore(conn, member_id_for(conn, member), tag, actor=CLI_ACTOR)
-    console.print(f"{member}: interest {tag!r} restored")
+        change(conn, member_id_for(conn, member), tag, actor=CLI_ACTOR)
+    console.print(f"{member}: interest {tag!r} {'restored' if restore else 'deleted'}")
 
 
 @member_app.command("shown")
