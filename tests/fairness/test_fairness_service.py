@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 from typer.testing import CliRunner
 
-from helpers import approve_and_deploy, auth_headers, grant_personalisation, require_dataset
+from helpers import approve_and_deploy, auth_headers, grant_personalisation, import_views, require_dataset
 from museion.api.app import create_app
 from museion.audience.activity import member_id_for
 from museion.cli.main import app as cli
@@ -20,10 +21,12 @@ from museion.datasets.service import load_dataset
 from museion.errors import NotFound
 from museion.fairness.groups import popularity_tiers
 from museion.fairness.rerank import RerankSpec
-from museion.fairness.service import AuditError, get_audit, list_audits, reranked_version, run_version_audit
+from museion.fairness.service import AuditError, get_audit, list_audits, member_demographics, reranked_version, run_version_audit
+from museion.privacy import consent
 from museion.privacy.models import ServedEntry
 from museion.recommend.service import RecommenderService, train
 from museion.security.models import AuditEntry
+from museion.store.models import Member
 
 
 @pytest.fixture
@@ -150,3 +153,35 @@ def test_provider_groups_come_from_the_catalogue(sample_catalogue: Engine) -> No
     assert groups["era"].tolist() == ["1990s", "1960s", "1920s"]
     assert groups["creator_gender"].tolist() == ["Male", "Female", "unknown"]
     assert "creator_region" not in groups  # no creator has a region: the attribute is left out
+
+
+def test_member_demographics_only_for_members_who_shared_them(engine: Engine, tmp_path: Path) -> None:
+    """Gender and age groups come through the privacy gate: members without the separate demographics
+    consent for fairness audits are "not shared", whatever the store holds about them."""
+    import_views(engine, tmp_path, genres=("Drama", "Comedy", "Noir"), works=12, members=30, skip_every=4)
+    with engine.begin() as conn:
+        for m in range(30):
+            conn.execute(update(Member).where(Member.key == f"t:m{m}").values(age=16 + 2 * m, gender="FM"[m % 2]))
+        purpose = consent.current_purpose(conn, "fairness_audit")
+        for m in range(0, 30, 3):  # a third of the members share their demographics for audits
+            consent.record(conn, member_id_for(conn, f"t:m{m}"), purpose, granted=True, notice_version="1", source="web",
+                           category="demographics")
+        ids = np.array([member_id_for(conn, f"t:m{m}") for m in range(30)])
+        groups = member_demographics(conn, ids, actor="test")
+    shared = np.arange(30) % 3 == 0
+    assert set(groups["gender"][~shared]) == {"not shared"} and set(groups["age_band"][~shared]) == {"not shared"}
+    assert groups["gender"][shared].tolist() == ["FM"[m % 2] for m in range(0, 30, 3)]
+    assert groups["age_band"][0] == "under 18" and groups["age_band"][3] == "18-24" and groups["age_band"][27] == "65+"
+
+    home = tmp_path / "home"
+    version = train(engine, home, "itemknn", source="t", actor="test")
+    record = run_version_audit(engine, home, version.id, scope="evaluation", actor="test")
+    assert record["groups"]["member"] == ["activity_level", "gender", "age_band"]
+    assert "not shared" in record["metrics"]["member"]["gender"]["groups"]["ndcg@10"]
+
+
+def test_no_demographic_groups_when_nobody_shared(engine: Engine, tmp_path: Path) -> None:
+    import_views(engine, tmp_path, genres=("Drama", "Comedy"), works=8, members=10, skip_every=3)
+    with engine.begin() as conn:
+        conn.execute(update(Member).values(age=30, gender="F"))  # held, but nobody consented to its use
+        assert member_demographics(conn, np.array(list(conn.scalars(select(Member.id)))), actor="test") == {}

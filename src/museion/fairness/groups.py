@@ -1,4 +1,5 @@
-"""Group labels for audits: items by popularity tier, era or creator attribute; members by activity level.
+"""Group labels for audits: items by popularity tier, era or creator attribute; members by activity level,
+and by gender and age band where they shared them.
 
 Pure: arrays in, one string label per item or member out ("unknown" where the attribute is missing).
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 UNKNOWN = "unknown"
+NOT_SHARED = "not shared"  # members who gave no separate consent for their demographics to be used
+AGE_BANDS = ((18, "under 18"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64"))
 TIERS = ("head", "mid", "tail")
 ACTIVITY = ("low", "medium", "high")
 
@@ -53,6 +56,17 @@ def activity_levels(counts: np.ndarray) -> np.ndarray:
     low, high = np.quantile(counts, [1 / 3, 2 / 3])
     level = np.where(counts <= low, 0, np.where(counts <= high, 1, 2))
     return np.array(ACTIVITY, dtype=object)[level]
+
+
+def age_bands(ages: np.ndarray) -> np.ndarray:
+    """Ages as bands ("under 18", "18-24", …, "65+"); NaN becomes "unknown"."""
+    ages = np.asarray(ages, dtype=np.float64)
+    labels = np.full(len(ages), UNKNOWN, dtype=object)
+    known = np.isfinite(ages)
+    bounds = np.array([upper for upper, _ in AGE_BANDS])
+    names = np.array([name for _, name in AGE_BANDS] + ["65+"], dtype=object)
+    labels[known] = names[np.searchsorted(bounds, ages[known], side="right")]
+    return labels
 
 
 def attribute_labels(values: list[str | None] | np.ndarray) -> np.ndarray:

@@ -17,19 +17,21 @@ from museion.errors import MuseionError, NotFound
 from museion.evaluation.run import Holdout
 from museion.evaluation.splits import ratio_split
 from museion.fairness.audit import AuditInputs, json_ready, run_audit
-from museion.fairness.groups import activity_levels, attribute_labels, decade_labels
+from museion.fairness.groups import NOT_SHARED, activity_levels, age_bands, attribute_labels, decade_labels
 from museion.fairness.models import FairnessAudit
 from museion.fairness.rerank import RerankContext, RerankSpec, rerank
 from museion.fairness.serving import RERANK_KEY, version_spec
+from museion.privacy.gate import PurposeRefused, read_members
 from museion.privacy.models import ServedEntry
 from museion.recommend.artifacts import load_model
 from museion.recommend.interactions import Interactions
 from museion.recommend.models import MODELS, Recommender
-from museion.recommend.service import _load_index, content_features  # the artifact's interaction index is read there
+from museion.recommend.service import content_features, load_index
 from museion.security import audit
 from museion.store.models import Creator, Credit, ModelVersion, Work
 
 SCOPES = ("evaluation", "served")
+AUDIT_PURPOSE = "fairness_audit"
 class AuditError(MuseionError):
     """An audit cannot run on this version or scope (nothing served yet, a model that needs timestamps…)."""
 
@@ -74,7 +76,7 @@ def load_version(engine: Engine, home: Path, version_id: int) -> StoredVersion:
         raise NotFound(f"no model version {version_id}")
     folder = home / version.artifact
     model, _manifest = load_model(folder / "model")
-    return StoredVersion(version, model, _load_index(folder / "interactions.npz"), version_spec(version.params))
+    return StoredVersion(version, model, load_index(folder / "interactions.npz"), version_spec(version.params))
 
 
 def top_lists(model: Recommender, known: csr_matrix, rows: np.ndarray, k: int, spec: RerankSpec | None,
@@ -85,7 +87,27 @@ def top_lists(model: Recommender, known: csr_matrix, rows: np.ndarray, k: int, s
     return rerank(spec, items, scores, k, context, known[rows]) if spec else items[:, :k]
 
 
-def evaluation_inputs(engine: Engine, stored: StoredVersion, *, k: int, seed: int) -> AuditInputs:
+def member_demographics(conn: Connection, member_ids: np.ndarray, *, actor: str) -> dict[str, np.ndarray]:
+    """Gender and age band of the audited members, read through the privacy gate for the fairness-audit
+    purpose: only members who gave their demographics its separate consent are placed; everyone else is
+    "not shared". Empty when nobody shared them (or the purpose no longer covers demographics)."""
+    try:
+        rows = read_members(conn, purpose=AUDIT_PURPOSE, actor=actor, fields=["gender", "age"])
+    except PurposeRefused:
+        return {}
+    shared = {int(r["member_id"]): r for r in rows if r["gender"] is not None or r["age"] is not None}
+    if not shared:
+        return {}
+    found = [shared.get(int(m)) for m in member_ids]
+    gender = attribute_labels([r["gender"] if r else None for r in found])
+    age = age_bands(np.array([r["age"] if r and r["age"] is not None else np.nan for r in found], dtype=np.float64))
+    outside = np.array([r is None for r in found], dtype=bool)
+    gender[outside] = NOT_SHARED
+    age[outside] = NOT_SHARED
+    return {"gender": gender, "age_band": age}
+
+
+def evaluation_inputs(engine: Engine, stored: StoredVersion, *, k: int, seed: int, actor: str) -> AuditInputs:
     """Refit the version's algorithm and parameters on the 8:1 train+valid part of its own training data and
     audit its lists for the members with test items (the same protocol as `museion evaluate`)."""
     name = stored.version.algorithm
@@ -99,26 +121,28 @@ def evaluation_inputs(engine: Engine, stored: StoredVersion, *, k: int, seed: in
     model.fit(holdout.train_valid.matrix, item_features=features)
     known = holdout.train_valid.matrix
     rows = np.flatnonzero(np.diff(holdout.test.matrix.indptr))
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         genres, _ = term_matrix(conn, interactions.work_ids, ("genre",))
         groups = item_groups(conn, interactions.work_ids)
+        demographics = member_demographics(conn, interactions.member_ids[rows], actor=actor)
     context = RerankContext.from_training(known, genres)
     recommended = top_lists(model, known, rows, k, stored.spec, context)
     activity = activity_levels(np.diff(known.indptr)[rows])
-    return AuditInputs(recommended, known[rows], known, k, groups, {"activity_level": activity},
+    return AuditInputs(recommended, known[rows], known, k, groups, {"activity_level": activity, **demographics},
                        relevant=holdout.test.matrix[rows], genres=genres if genres.nnz else None, seed=seed)
 
 
-def served_inputs(engine: Engine, stored: StoredVersion, *, seed: int) -> AuditInputs:
+def served_inputs(engine: Engine, stored: StoredVersion, *, seed: int, actor: str) -> AuditInputs:
     """The lists actually served under this version (from the served-list log), against the members' histories."""
     interactions = stored.interactions
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         served = conn.execute(select(ServedEntry.member_id, ServedEntry.work_ids)
                               .where(ServedEntry.model_version_id == stored.version.id).order_by(ServedEntry.id)).all()
         if not served:
             raise AuditError(f"nothing has been served under model version {stored.version.id} yet")
         genres, _ = term_matrix(conn, interactions.work_ids, ("genre",))
         groups = item_groups(conn, interactions.work_ids)
+        demographics = member_demographics(conn, np.array([m for m, _w in served], dtype=np.int64), actor=actor)
     k = max(len(work_ids) for _m, work_ids in served)
     recommended = np.full((len(served), max(k, 1)), -1, dtype=np.int64)
     for i, (_member, work_ids) in enumerate(served):
@@ -129,7 +153,7 @@ def served_inputs(engine: Engine, stored: StoredVersion, *, seed: int) -> AuditI
     picked = matrix[np.where(known, member_rows, 0)]
     histories = csr_matrix(picked.multiply(known[:, None].astype(np.float32)))  # members the model never saw: no history
     counts = np.where(known, np.diff(matrix.indptr)[np.where(known, member_rows, 0)], 0)
-    return AuditInputs(recommended, histories, matrix, max(k, 1), groups, {"activity_level": activity_levels(counts)},
+    return AuditInputs(recommended, histories, matrix, max(k, 1), groups, {"activity_level": activity_levels(counts), **demographics},
                        relevant=None, genres=genres if genres.nnz else None, seed=seed)
 
 
@@ -153,7 +177,8 @@ def run_version_audit(engine: Engine, home: Path, version_id: int, *, scope: str
     if scope not in SCOPES:
         raise AuditError(f"unknown audit scope {scope!r}; use one of {', '.join(SCOPES)}")
     stored = load_version(engine, home, version_id)
-    inputs = evaluation_inputs(engine, stored, k=k, seed=seed) if scope == "evaluation" else served_inputs(engine, stored, seed=seed)
+    inputs = (evaluation_inputs(engine, stored, k=k, seed=seed, actor=actor) if scope == "evaluation"
+              else served_inputs(engine, stored, seed=seed, actor=actor))
     metrics = json_ready(run_audit(inputs))
     metrics["rerank"] = stored.spec.as_dict() if stored.spec else None
     groups = {"item": ["popularity_tier", *inputs.item_groups], "member": list(inputs.member_groups)}

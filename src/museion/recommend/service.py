@@ -191,7 +191,7 @@ def _save_index(path: Path, interactions: Interactions) -> None:
              member_ids=interactions.member_ids, work_ids=interactions.work_ids)
 
 
-def _load_index(path: Path) -> Interactions:
+def load_index(path: Path) -> Interactions:
     with np.load(path, allow_pickle=False) as z:
         matrix = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
         return Interactions(matrix, z["member_ids"], z["work_ids"], None)
@@ -239,7 +239,7 @@ class RecommenderService:
         self.version = version
         folder = home / version.artifact
         self.model, self.manifest = load_model(folder / "model")
-        self.interactions = _load_index(folder / "interactions.npz")
+        self.interactions = load_index(folder / "interactions.npz")
         from museion.fairness.serving import with_reranker  # the version's re-ranker, if its parameters name one
 
         self.model = with_reranker(self.model, version.params, self.interactions, engine)
