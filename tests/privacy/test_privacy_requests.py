@@ -17,14 +17,14 @@ from helpers import approve_and_deploy, grant_personalisation
 from museion.audience import preferences
 from museion.audience.activity import member_id_for
 from museion.cli.main import app as cli
-from museion.errors import NotFound
+from museion.errors import Conflict, NotFound
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
 from museion.privacy import requests, vault
 from museion.privacy.gate import read_activity
 from museion.privacy.models import InterestSuppression, MemberPreference, ServedEntry, SubjectRequest, VaultEntry
 from museion.recommend.service import RecommenderService, train
-from museion.store.models import ModelVersion
+from museion.store.models import Member, ModelVersion
 
 SECRET_EMAIL = "ada.lovelace@example.org"
 SECRET_PHONE = "+44 20 7946 0018"
@@ -109,6 +109,22 @@ def test_request_ledger_verification_due_dates_and_refusals(audience: Engine) ->
         assert requests.get_request(conn, request_id).status == "refused"
         with pytest.raises(NotFound):
             requests.open_request(conn, "t:nobody", "access", channel="web")
+
+
+def test_a_request_changed_meanwhile_is_not_completed_twice(audience: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two officers at once: one refuses while the other, having read the request as verified, completes it.
+    The second finds the request changed (a conditional update) and nothing it did stays."""
+    with audience.begin() as conn:
+        request_id = requests.open_request(conn, "t:m1", "restriction", channel="web")
+        requests.verify(conn, request_id, by="officer-a", how="signed-in account")
+        stale = requests.get_request(conn, request_id)
+        requests.refuse(conn, request_id, reason="duplicate of an earlier request")
+    monkeypatch.setattr(requests, "get_request", lambda conn, rid: stale)  # what the slower officer had read
+    with pytest.raises(Conflict, match="changed while"), audience.begin() as conn:
+        requests.complete_restriction(conn, request_id)
+    with audience.connect() as conn:
+        assert conn.scalar(select(SubjectRequest.status).where(SubjectRequest.id == request_id)) == "refused"
+        assert conn.scalar(select(Member.restricted_at).where(Member.key == "t:m1")) is None
 
 
 def test_access_copy_is_complete(audience: Engine, ring: vault.KeyRing, tmp_path: Path) -> None:

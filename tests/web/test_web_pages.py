@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from helpers import auth_headers
 from museion.api.app import create_app
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
 from museion.security.auth import create_account, issue_token, member_account
+from museion.security.models import AuditEntry
 from museion.security.permissions import Role
 from museion.web import kpis
 from museion.web.navigation import NAV
@@ -155,6 +156,9 @@ def test_member_manages_consents_interests_data_and_requests(client: TestClient,
     assert done.status_code == 303 and done.headers["location"] == "/members/demo:m1/privacy?done=consent"
     page = client.get(done.headers["location"]).text
     assert "Your consent decision is recorded." in page
+    with sample_catalogue.connect() as conn:  # the audit chain names who decided: the member's own account
+        actors = set(conn.scalars(select(AuditEntry.actor).where(AuditEntry.action == "consent.grant")))
+    assert len(actors) == 1 and actors != {"system"} and next(iter(actors)).startswith("account:")
     assert re.findall(r'name="tag" value="([^"]+)"><input type="hidden" name="action" value="delete"', page) == ["Crime", "Drama"]
 
     client.post("/members/demo:m1/interests", data={"csrf_token": csrf, "tag": "Drama", "action": "delete"})

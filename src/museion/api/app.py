@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
     app.state.engine = engine
     app.state.home = home or get_settings().home
     app.state.recommender = None  # loaded on first use
+    app.state.recommender_lock = threading.Lock()
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     problems.install(app)
     hardening.install(app)

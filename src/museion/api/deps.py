@@ -24,7 +24,12 @@ def get_recommender(request: Request) -> RecommenderService:
     state = request.app.state
     with state.engine.connect() as conn:
         deployed = deployed_version_id(conn)
-    if state.recommender is None or deployed is None or state.recommender.version.id != deployed:
-        state.recommender = None
-        state.recommender = RecommenderService(state.engine, state.home)
-    return state.recommender
+    current = state.recommender
+    if current is not None and deployed is not None and current.version.id == deployed:
+        return current
+    with state.recommender_lock:  # one thread loads; the others wait for it instead of loading the model too
+        current = state.recommender
+        if current is None or deployed is None or current.version.id != deployed:
+            current = RecommenderService(state.engine, state.home)  # raises NoModel when nothing is deployed
+            state.recommender = current
+    return current

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from museion.errors import MuseionError, NotFound
+from museion.errors import Conflict, MuseionError, NotFound
 from museion.privacy import consent, vault
 from museion.privacy.models import Consent, InterestSuppression, MemberPreference, ServedEntry, SubjectRequest
 from museion.security import audit
@@ -71,8 +71,7 @@ def verify(conn: Connection, request_id: int, *, by: str, how: str, actor: str =
         raise RequestError(f"request {request_id} is {req.status}; only a received request can be verified")
     if not how.strip():
         raise RequestError("say how the identity was verified")
-    conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(
-        status="verified", verified_at=datetime.now(UTC), verified_by=by, verification=how))
+    _move(conn, request_id, ("received",), status="verified", verified_at=datetime.now(UTC), verified_by=by, verification=how)
     _transition(conn, actor, request_id, req.kind, "verified")
 
 
@@ -83,8 +82,7 @@ def refuse(conn: Connection, request_id: int, *, reason: str, actor: str = "syst
         raise RequestError(f"request {request_id} is already {req.status}")
     if not reason.strip():
         raise RequestError("a refusal needs its reason")
-    conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(
-        status="refused", refusal_reason=reason, closed_at=datetime.now(UTC)))
+    _move(conn, request_id, ("received", "verified"), status="refused", refusal_reason=reason, closed_at=datetime.now(UTC))
     _transition(conn, actor, request_id, req.kind, "refused")
 
 
@@ -99,9 +97,17 @@ def _ready(conn: Connection, request_id: int, kind: str) -> Any:
     return req
 
 
+def _move(conn: Connection, request_id: int, allowed: tuple[str, ...], **values: Any) -> None:
+    """Change a request only from one of the ``allowed`` statuses: a conditional update, so two people acting
+    on it at once cannot both succeed (the loser's transaction, and whatever it did, rolls back)."""
+    moved = conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id, SubjectRequest.status.in_(allowed))
+                         .values(**values))
+    if moved.rowcount != 1:
+        raise Conflict(f"request {request_id} changed while this was being done: reload it and try again")
+
+
 def _close(conn: Connection, request_id: int, kind: str, outcome: dict[str, Any], actor: str) -> None:
-    conn.execute(update(SubjectRequest).where(SubjectRequest.id == request_id).values(
-        status="completed", closed_at=datetime.now(UTC), outcome=outcome))
+    _move(conn, request_id, ("verified",), status="completed", closed_at=datetime.now(UTC), outcome=outcome)
     _transition(conn, actor, request_id, kind, "completed")
 
 

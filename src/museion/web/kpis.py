@@ -28,7 +28,7 @@ class Series:
 def _month(conn: Connection) -> ColumnElement[str]:
     """'YYYY-MM' of an event's epoch-seconds timestamp, in the dialect's own date functions."""
     if conn.dialect.name == "postgresql":
-        return func.to_char(func.to_timestamp(Event.occurred_at), literal_column("'YYYY-MM'"))
+        return func.to_char(func.timezone("UTC", func.to_timestamp(Event.occurred_at)), literal_column("'YYYY-MM'"))
     return func.strftime("%Y-%m", Event.occurred_at, "unixepoch")
 
 

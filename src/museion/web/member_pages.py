@@ -76,7 +76,7 @@ def my_recommendations(request: Request, member: MemberKey, done: str = "") -> H
         status_code=status)
 
 
-@router.get("/members/{member}/privacy", response_class=HTMLResponse, dependencies=[requires(Perm.MEMBER_DATA, member="member")])
+@router.get("/members/{member}/privacy", response_class=HTMLResponse)
 def my_privacy(request: Request, member: MemberKey, principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")],
                done: str = "") -> HTMLResponse:
     """Everything a member controls, on one page."""
@@ -94,19 +94,18 @@ def my_privacy(request: Request, member: MemberKey, principal: Annotated[Princip
         "requests": mine_requests, "done": DONE.get(done)})
 
 
-@router.post("/members/{member}/consents", response_class=RedirectResponse,
-             dependencies=[requires(Perm.CONSENT_WRITE, member="member")])
+@router.post("/members/{member}/consents", response_class=RedirectResponse)
 def decide_consent(request: Request, member: MemberKey, purpose: Annotated[str, Form(max_length=64)],
-                   granted: Annotated[bool, Form()]) -> RedirectResponse:
+                   granted: Annotated[bool, Form()],
+                   principal: Annotated[Principal, requires(Perm.CONSENT_WRITE, member="member")]) -> RedirectResponse:
     with request.app.state.engine.begin() as conn:
         declared = consent.current_purpose(conn, purpose)
         consent.record(conn, member_id_for(conn, member), declared, granted=granted,
-                       notice_version=f"{WEB_NOTICE}-v{declared.version}", source="web")
+                       notice_version=f"{WEB_NOTICE}-v{declared.version}", source="web", actor=principal.actor)
     return _back(member, "consent")
 
 
-@router.post("/members/{member}/personalisation", response_class=RedirectResponse,
-             dependencies=[requires(Perm.MEMBER_DATA, member="member")])
+@router.post("/members/{member}/personalisation", response_class=RedirectResponse)
 def switch_personalisation(request: Request, member: MemberKey, on: Annotated[bool, Form()],
                            principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]) -> RedirectResponse:
     with request.app.state.engine.begin() as conn:
@@ -114,8 +113,7 @@ def switch_personalisation(request: Request, member: MemberKey, on: Annotated[bo
     return RedirectResponse(f"/members/{member}/recommendations?done=personalisation-{'on' if on else 'off'}", status_code=303)
 
 
-@router.post("/members/{member}/interests", response_class=RedirectResponse,
-             dependencies=[requires(Perm.MEMBER_DATA, member="member")])
+@router.post("/members/{member}/interests", response_class=RedirectResponse)
 def change_interest(request: Request, member: MemberKey, tag: Annotated[str, Form(min_length=1, max_length=512)],
                     action: Annotated[Literal["delete", "restore"], Form()],
                     principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]) -> RedirectResponse:
@@ -125,7 +123,7 @@ def change_interest(request: Request, member: MemberKey, tag: Annotated[str, For
     return _back(member, "tag" if action == "delete" else "restored")
 
 
-@router.post("/members/{member}/requests", response_class=RedirectResponse, dependencies=[requires(Perm.MEMBER_DATA, member="member")])
+@router.post("/members/{member}/requests", response_class=RedirectResponse)
 def open_request(request: Request, member: MemberKey, kind: Annotated[Literal["rectification", "erasure"], Form()],
                  principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]) -> RedirectResponse:
     """Ask for a correction or an erasure; the privacy officer verifies identity and completes it by the due date."""
