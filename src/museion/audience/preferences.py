@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 
 import numpy as np
 from sqlalchemy import Connection, bindparam, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from museion.errors import NotFound
 from museion.privacy.gate import read_activity
 from museion.privacy.models import InterestSuppression, MemberPreference
 from museion.security import audit
-from museion.store.models import Member, WorkTerm
+from museion.store.engine import dialect_insert
+from museion.store.models import WorkTerm
 
 INTEREST_VOCABULARIES = ("genre", "subject", "movement")
 PURPOSE = "personalisation"
@@ -38,13 +38,8 @@ class Interest:
     weight: float
 
 
-def _upsert(conn: Connection):  # type: ignore[no-untyped-def]
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 def _audit(conn: Connection, actor: str, action: str, member_id: int, details: dict[str, object]) -> None:
-    key = conn.scalar(select(Member.key).where(Member.id == member_id))
-    audit.record(conn, actor=actor, action=action, target=audit.pseudonym("member", str(key)), details=details)
+    audit.record(conn, actor=actor, action=action, target=audit.member_target(conn, member_id), details=details)
 
 
 # Built once: read on every recommendation request.
@@ -61,7 +56,7 @@ def controls(conn: Connection, member_id: int) -> Controls:
 
 def set_personalisation(conn: Connection, member_id: int, on: bool, *, actor: str) -> None:
     """Switch personalisation on or off for the member; effective on their next request."""
-    stmt = _upsert(conn)(MemberPreference).values(member_id=member_id, personalise=on, updated_at=datetime.now(UTC))
+    stmt = dialect_insert(conn)(MemberPreference).values(member_id=member_id, personalise=on, updated_at=datetime.now(UTC))
     conn.execute(stmt.on_conflict_do_update(index_elements=["member_id"],
                                             set_={"personalise": on, "updated_at": stmt.excluded.updated_at}))
     _audit(conn, actor, "preference.personalisation", member_id, {"personalise": on})
@@ -96,7 +91,7 @@ def suppress(conn: Connection, member_id: int, tag: str, *, actor: str) -> None:
     known = conn.scalar(select(func.count()).where(WorkTerm.term == tag, WorkTerm.vocabulary.in_(INTEREST_VOCABULARIES)))
     if not known:
         raise NotFound(f"no interest tag {tag!r} in the catalogue's {', '.join(INTEREST_VOCABULARIES)} terms")
-    conn.execute(_upsert(conn)(InterestSuppression).values(member_id=member_id, term=tag)
+    conn.execute(dialect_insert(conn)(InterestSuppression).values(member_id=member_id, term=tag)
                  .on_conflict_do_nothing(index_elements=["member_id", "term"]))
     _audit(conn, actor, "interest.delete", member_id, {"deleted": len(controls(conn, member_id).suppressed)})
 

@@ -114,9 +114,8 @@ def record(conn: Connection, member_id: int, purpose: Row, *, granted: bool, not
     code = scoped(purpose.code, category)
     conn.execute(insert(Consent).values(member_id=member_id, purpose=code, granted=granted,
                                         notice_version=notice_version, source=source))
-    key = conn.scalar(select(Member.key).where(Member.id == member_id))
     audit.record(conn, actor=actor, action="consent.grant" if granted else "consent.withdraw",
-                 target=audit.pseudonym("member", str(key)), details={"purpose": code, "granted": granted})
+                 target=audit.member_target(conn, member_id), details={"purpose": code, "granted": granted})
 
 
 def states(conn: Connection, member_id: int) -> list[ConsentState]:

@@ -43,11 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Select, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from museion.errors import MuseionError
 from museion.security import witness
 from museion.security.models import AuditCheckpoint, AuditEntry, AuditHead
+from museion.store.engine import dialect_insert
+from museion.store.models import Member
 
 KEY_ENV = "MUSEION_AUDIT_KEY"
 KEY_FILE = "audit.key"
@@ -138,6 +139,11 @@ def pseudonym(kind: str, value: str, key: AuditKey | None = None) -> str:
     return f"{kind}:h{hmac.digest(key.names, f'{kind}:{value}'.encode(), 'sha256').hex()[:24]}"
 
 
+def member_target(conn: Connection, member_id: int) -> str:
+    """The audit target for a member: the pseudonym of their key, never the key itself."""
+    return pseudonym("member", str(conn.scalar(select(Member.key).where(Member.id == member_id))))
+
+
 def ref(kind: str, name: str) -> str:
     """``kind:name`` for a name that is already an identifier (a source, a dataset), else ``kind:sha256:…``
     of it, so a free-text name supplied by a user never enters the chain as is."""
@@ -180,17 +186,13 @@ def checkpoint_signature(key: AuditKey, seq: int, chain_hash: str) -> str:
     return hmac.digest(key.checkpoint, f"checkpoint\n{seq}\n{chain_hash}".encode(), "sha256").hex()
 
 
-def _insert_for(conn: Connection):  # type: ignore[no-untyped-def]
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 def _lock_head(conn: Connection) -> tuple[int, str]:
     """Create the head row if missing, then lock it: concurrent appenders wait here, one at a time.
 
     On PostgreSQL the row lock is held to the end of the caller's transaction and the waiter re-reads the
     committed head; on SQLite the INSERT takes the database's single write lock before anything is read.
     """
-    conn.execute(_insert_for(conn)(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["id"]))
+    conn.execute(dialect_insert(conn)(AuditHead).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["id"]))
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()).one()
     return int(head.seq), str(head.hash)
 
@@ -220,7 +222,7 @@ def record(conn: Connection, *, actor: str, action: str, target: str, details: d
 
 
 def _write_checkpoint(conn: Connection, key: AuditKey, seq: int, chain_hash: str) -> None:
-    conn.execute(_insert_for(conn)(AuditCheckpoint).values(
+    conn.execute(dialect_insert(conn)(AuditCheckpoint).values(
         seq=seq, hash=chain_hash, key_id=key.key_id, signature=checkpoint_signature(key, seq, chain_hash),
     ).on_conflict_do_nothing(index_elements=["seq"]))
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +39,11 @@ def make_engine(url: str) -> Engine:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def dialect_insert(conn: Connection):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT construct (PostgreSQL's or SQLite's), for ON CONFLICT clauses both support."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 @contextmanager
