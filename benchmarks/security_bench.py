@@ -30,12 +30,13 @@ os.environ.setdefault("MUSEION_AUDIT_KEY", "museion-benchmark-audit-key-01234567
 import httpx  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
-from museion.api.app import create_app  # noqa: E402
-from museion.api.authz import route_contexts  # noqa: E402
+from museion import audit  # noqa: E402
+from museion.audit.chain import CHECKPOINT_EVERY, GENESIS, canonical_details, checkpoint_signature, entry_message, format_at  # noqa: E402
+from museion.http.authz import route_contexts  # noqa: E402
 from museion.ingest.load import import_file  # noqa: E402
 from museion.ingest.mapping import ColumnMapping  # noqa: E402
-from museion.security import audit  # noqa: E402
 from museion.security.auth import create_account, issue_token  # noqa: E402
+from museion.server import create_app  # noqa: E402
 from museion.store.engine import make_engine  # noqa: E402
 from museion.store.migrate import upgrade  # noqa: E402
 
@@ -46,15 +47,15 @@ BATCH = 100_000
 
 def chain_rows(n: int) -> Iterator[list[tuple]]:
     """Batches of audit rows with valid hashes, as `record` would have written them."""
-    mac, prev = audit.audit_key().mac(), audit.GENESIS
+    mac, prev = audit.audit_key().mac(), GENESIS
     start = datetime(2026, 1, 1, tzinfo=UTC)
     actions = ("auth.login", "token.create", "consent.grant", "consent.withdraw", "privacy.read", "model.approve")
     batch: list[tuple] = []
     for seq in range(1, n + 1):
-        at = audit.format_at(start + timedelta(milliseconds=seq))
+        at = format_at(start + timedelta(milliseconds=seq))
         actor, action, target = f"account:{seq % 50 + 1}", actions[seq % len(actions)], f"member:{seq % 100_000}"
-        details = audit.canonical_details({"rows": seq % 1000, "purpose": "personalisation"})
-        digest = mac(audit.entry_message(prev, seq, at, actor, action, target, details))
+        details = canonical_details({"rows": seq % 1000, "purpose": "personalisation"})
+        digest = mac(entry_message(prev, seq, at, actor, action, target, details))
         batch.append((seq, at, actor, action, target, details, prev, digest))
         prev = digest
         if len(batch) == BATCH:
@@ -79,10 +80,10 @@ def write_chain(engine: Engine, n: int) -> float:
         assert last is not None
         conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, :s, :h)"), {"s": last[0], "h": last[-1]})
         key = audit.audit_key()
-        for seq in range(audit.CHECKPOINT_EVERY, n + 1, audit.CHECKPOINT_EVERY):
+        for seq in range(CHECKPOINT_EVERY, n + 1, CHECKPOINT_EVERY):
             digest = conn.execute(text("SELECT hash FROM audit_log WHERE seq = :s"), {"s": seq}).scalar_one()
             conn.execute(text("INSERT INTO audit_checkpoints (seq, hash, key_id, signature) VALUES (:s, :h, :k, :g)"),
-                         {"s": seq, "h": digest, "k": key.key_id, "g": audit.checkpoint_signature(key, seq, digest)})
+                         {"s": seq, "h": digest, "k": key.key_id, "g": checkpoint_signature(key, seq, digest)})
         audit.checkpoint(conn)  # signs the head and arms the witness, which verify then compares
     return time.perf_counter() - started
 

@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
 
+from museion import audit
+from museion.audit import keys
+from museion.audit.chain import CHECKPOINT_EVERY, GENESIS, entry_message, format_at
+from museion.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from museion.cli.main import app as cli
-from museion.security import audit
-from museion.security.models import AuditCheckpoint, AuditEntry, AuditHead
 
 
 def append(engine: Engine, n: int, start: int = 0) -> None:
@@ -45,7 +47,7 @@ def test_appends_link_each_entry_to_the_previous(chain: Engine) -> None:
     with chain.connect() as conn:
         rows = audit.entries(conn, audit.AuditFilter(), limit=100)
     assert [r["seq"] for r in rows] == list(range(1, 11))
-    assert rows[0]["prev_hash"] == audit.GENESIS
+    assert rows[0]["prev_hash"] == GENESIS
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(rows, rows[1:]))
     assert rows[3]["details"] == {"rows": 3} and rows[3]["at"].tzinfo is not None
     report = verify(chain)
@@ -102,8 +104,8 @@ def test_modified_entry_with_a_recomputed_plain_sha256_is_named(chain: Engine) -
     """An attacker who recomputes an unkeyed SHA-256 for the edited row (and relinks the next) is still caught."""
     with chain.connect() as conn:
         row = conn.execute(select(AuditEntry).where(AuditEntry.seq == 6)).one()
-    at = audit.format_at(row.at)
-    forged = hashlib.sha256(audit.entry_message(row.prev_hash, 6, at, "cli", row.action, row.target, row.details).encode()).hexdigest()
+    at = format_at(row.at)
+    forged = hashlib.sha256(entry_message(row.prev_hash, 6, at, "cli", row.action, row.target, row.details).encode()).hexdigest()
     sql(chain, f"UPDATE audit_log SET actor = 'cli', hash = '{forged}' WHERE seq = 6",
         f"UPDATE audit_log SET prev_hash = '{forged}' WHERE seq = 7")
     report = verify(chain)
@@ -153,11 +155,11 @@ def _cut_tail(engine: Engine, keep: int) -> None:
 
 def test_deleting_the_tail_after_the_last_checkpoint_is_caught_by_the_witness(engine: Engine, witness_dir: Path) -> None:
     """No checkpoint covers entries 1001–1010; the witness, outside the database, still vouches for 1010."""
-    append(engine, audit.CHECKPOINT_EVERY + 10)
-    assert verify(engine).witness_seq == audit.CHECKPOINT_EVERY + 10
-    _cut_tail(engine, audit.CHECKPOINT_EVERY + 4)
+    append(engine, CHECKPOINT_EVERY + 10)
+    assert verify(engine).witness_seq == CHECKPOINT_EVERY + 10
+    _cut_tail(engine, CHECKPOINT_EVERY + 4)
     report = verify(engine)
-    assert report.first_bad == audit.CHECKPOINT_EVERY + 5 and report.problems[0].kind == "deleted"
+    assert report.first_bad == CHECKPOINT_EVERY + 5 and report.problems[0].kind == "deleted"
     assert "witness" in report.problems[0].message and "1005–1010" in report.problems[0].message
 
 
@@ -206,8 +208,8 @@ def test_inserted_entry_is_named(chain: Engine) -> None:
     """Make room after entry 6 and insert a row that links to entry 6 and carries a plausible hash."""
     with chain.connect() as conn:
         six = conn.execute(select(AuditEntry).where(AuditEntry.seq == 6)).one()
-    fake = audit.Mac(b"a key the attacker made up")(
-        audit.entry_message(six.hash, 7, audit.format_at(six.at), "account:1", "token.revoke", "token:1", "{}"))
+    fake = keys.Mac(b"a key the attacker made up")(
+        entry_message(six.hash, 7, format_at(six.at), "account:1", "token.revoke", "token:1", "{}"))
     sql(chain, "UPDATE audit_log SET seq = seq + 100 WHERE seq > 6", "UPDATE audit_log SET seq = seq - 99 WHERE seq > 100",
         f"INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) SELECT 7, at, 'account:1', "
         f"'token.revoke', 'token:1', '{{}}', '{six.hash}', '{fake}' FROM audit_log WHERE seq = 6",
@@ -225,12 +227,12 @@ def test_appended_forgery_is_named(chain: Engine) -> None:
 
 
 def test_forged_checkpoint_is_named(engine: Engine) -> None:
-    append(engine, audit.CHECKPOINT_EVERY + 5)
+    append(engine, CHECKPOINT_EVERY + 5)
     with engine.connect() as conn:
-        assert conn.scalar(select(AuditCheckpoint.seq)) == audit.CHECKPOINT_EVERY  # signed automatically
+        assert conn.scalar(select(AuditCheckpoint.seq)) == CHECKPOINT_EVERY  # signed automatically
     sql(engine, f"UPDATE audit_checkpoints SET signature = '{'0' * 64}'")
     report = verify(engine)
-    assert report.problems[0].kind == "checkpoint" and report.first_bad == audit.CHECKPOINT_EVERY
+    assert report.problems[0].kind == "checkpoint" and report.first_bad == CHECKPOINT_EVERY
 
 
 def test_verify_with_another_key_fails_at_the_first_entry(chain: Engine) -> None:
@@ -294,25 +296,25 @@ def test_an_append_rolls_back_with_its_transaction(engine: Engine) -> None:
 def test_key_file_is_created_private_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from museion.config import get_settings
 
-    monkeypatch.delenv(audit.KEY_ENV)
+    monkeypatch.delenv(keys.KEY_ENV)
     monkeypatch.setenv("MUSEION_HOME", str(tmp_path))
     get_settings.cache_clear()
     try:
         first = audit.audit_key()
-        path = tmp_path / audit.KEY_FILE
+        path = tmp_path / keys.KEY_FILE
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        audit._load_key.cache_clear()
+        keys._load_key.cache_clear()
         assert audit.audit_key() == first
         os.chmod(path, 0o644)
-        audit._load_key.cache_clear()
+        keys._load_key.cache_clear()
         with pytest.raises(audit.AuditKeyError, match="chmod 600"):
             audit.audit_key()
-        monkeypatch.setenv(audit.KEY_ENV, "too short")
+        monkeypatch.setenv(keys.KEY_ENV, "too short")
         with pytest.raises(audit.AuditKeyError, match="at least 32"):
             audit.audit_key()
     finally:
         get_settings.cache_clear()
-        audit._load_key.cache_clear()
+        keys._load_key.cache_clear()
 
 
 def test_exports_are_audited(sample_catalogue: Engine, museion_env: str, tmp_path: Path) -> None:

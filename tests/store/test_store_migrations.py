@@ -10,9 +10,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from helpers import PG_SKIP, PG_URL, create_pg_schema, drop_pg_schema
+from museion.migrations.schema import metadata
 from museion.store.engine import make_engine
 from museion.store.migrate import current_revision, head_revision, upgrade
-from museion.store.schema import metadata
 
 
 def check_migrated_schema(url: str) -> None:

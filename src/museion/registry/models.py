@@ -1,7 +1,8 @@
-"""Registry records: each version's model card, the reviews it received and every lifecycle transition.
+"""Registry records: model versions, each version's model card, the reviews it received, every lifecycle
+transition and the fairness audits run on it.
 
-The lifecycle state itself lives on ``model_versions`` (status, review round); these tables hold what
-people wrote and decided, never personal data: reviewers are referenced by account id.
+The lifecycle state itself lives on ``model_versions`` (status, review round); the other tables hold what
+people wrote and decided and what audits found, never personal data: reviewers are referenced by account id.
 """
 
 from __future__ import annotations
@@ -9,10 +10,47 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from museion.store.models import Base, BigId
+from museion.store.base import Base, BigId, UTCDateTime
+
+RERANK_KEY = "rerank"
+"""Key of a model version's ``params`` that holds its re-ranker spec (a version = model + re-ranker + parameters)."""
+
+
+class ModelVersion(Base):
+    """A trained recommender: algorithm, parameters, the data it saw (fingerprint) and its evaluation.
+
+    The artifact folder (under MUSEION_HOME/models) holds the learned arrays and the training
+    interactions it serves from; the row is the record people review and cite.
+    """
+
+    __tablename__ = "model_versions"
+    __table_args__ = (  # at most one version serves: the database itself refuses a second deployed row
+        Index("uq_model_versions_one_deployed", "status", unique=True,
+              sqlite_where=text("status = 'deployed'"), postgresql_where=text("status = 'deployed'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(32), index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    policy: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="interaction policy used for training")
+    source: Mapped[str | None] = mapped_column(String(64), comment="events used: one source, or all when null")
+    data_fingerprint: Mapped[str] = mapped_column(String(64))
+    artifact: Mapped[str] = mapped_column(Text, comment="folder relative to MUSEION_HOME")
+    n_members: Mapped[int] = mapped_column(Integer)
+    n_works: Mapped[int] = mapped_column(Integer)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    retrain_reason: Mapped[str | None] = mapped_column(Text, comment="set when data it learned from was erased")
+    status: Mapped[str] = mapped_column(String(16), index=True, default="draft", server_default="draft",
+                                        comment="review lifecycle: draft … approved, deployed, retired (museion.registry)")
+    review_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                              comment="review rounds opened so far (1 = first review, then re-reviews)")
+    review_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                              comment="a review round is collecting decisions")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="last approval, for periodic re-review")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class ModelCard(Base):
@@ -27,7 +65,7 @@ class ModelCard(Base):
     frozen: Mapped[dict[str, Any] | None] = mapped_column(comment="the full card (both languages) as submitted")
     card_hash: Mapped[str | None] = mapped_column(String(64), comment="sha256 of the frozen card's canonical JSON")
     author_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), comment="the account that submitted it")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class Review(Base):
@@ -45,7 +83,7 @@ class Review(Base):
     findings: Mapped[str] = mapped_column(Text)
     card_hash: Mapped[str] = mapped_column(String(64), comment="the card reviewed")
     audit_ref: Mapped[str | None] = mapped_column(String(64), comment="the latest fairness audit at the time, if any")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class VersionTransition(Base):
@@ -59,4 +97,20 @@ class VersionTransition(Base):
     to_status: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(128), comment="account:ID, cli or demo")
     reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class FairnessAudit(Base):
+    """A fairness audit of a model version (run by ``museion.fairness``), on the evaluation split or on what was
+    actually served: cards cite the latest one and reviews record which one the reviewer saw."""
+
+    __tablename__ = "fairness_audits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(16), comment="evaluation or served")
+    groups: Mapped[dict[str, Any]] = mapped_column(comment="item and member group attributes used")
+    metrics: Mapped[dict[str, Any]] = mapped_column(comment="every figure of the audit (JSON)")
+    summary: Mapped[dict[str, Any]] = mapped_column(comment="the headline figures shown in lists and reports")
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

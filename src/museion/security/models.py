@@ -1,17 +1,16 @@
-"""Security records: accounts, their tokens and sessions, and the hash-chained audit log.
+"""Security records: accounts and their tokens and sessions.
 
-Secrets are never stored: tokens and passwords are kept as argon2 hashes. The audit tables hold ids,
-hashes and action names only, so erasing a member never has to touch (and break) the chain.
+Secrets are never stored: tokens and passwords are kept as argon2 hashes.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import Boolean, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from museion.store.models import Base, BigId
+from museion.store.base import Base, BigId, UTCDateTime
 
 
 class Account(Base):
@@ -26,7 +25,7 @@ class Account(Base):
         ForeignKey("members.id", ondelete="CASCADE"), unique=True, comment="the only member a member account may read")
     password_hash: Mapped[str | None] = mapped_column(Text, comment="argon2; null for token-only accounts")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class Token(Base):
@@ -40,44 +39,7 @@ class Token(Base):
     kind: Mapped[str] = mapped_column(String(16), comment="api or session")
     label: Mapped[str] = mapped_column(String(128), default="")
     secret_hash: Mapped[str] = mapped_column(Text, comment="argon2 hash of the secret part")
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
-
-class AuditEntry(Base):
-    """One link of the audit chain. ``hash`` commits to every other column and to the previous hash."""
-
-    __tablename__ = "audit_log"
-
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    actor: Mapped[str] = mapped_column(String(128), index=True)
-    action: Mapped[str] = mapped_column(String(64), index=True)
-    target: Mapped[str] = mapped_column(String(256), index=True)
-    details: Mapped[str] = mapped_column(Text, comment="canonical JSON of ids and counts, hashed as stored")
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-
-
-class AuditHead(Base):
-    """The chain's single head row: appends lock it, which serialises writers on every backend."""
-
-    __tablename__ = "audit_head"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    seq: Mapped[int] = mapped_column(BigInteger)
-    hash: Mapped[str] = mapped_column(String(64))
-
-
-class AuditCheckpoint(Base):
-    """A signed statement "the chain had this hash at this seq", made every so many entries."""
-
-    __tablename__ = "audit_checkpoints"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
-    hash: Mapped[str] = mapped_column(String(64))
-    key_id: Mapped[str] = mapped_column(String(16), comment="which audit key signed it")
-    signature: Mapped[str] = mapped_column(String(64), comment="HMAC-SHA256 over seq and hash")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

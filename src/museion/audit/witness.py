@@ -25,6 +25,9 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 
+from museion.audit.keys import audit_key
+from museion.config import get_settings
+
 WITNESS_ENV = "MUSEION_AUDIT_WITNESS"
 WITNESS_DIR = "audit-witness"
 PENDING = "museion_audit_witness"  # key in the DBAPI connection's info: (seq, hash) to witness at commit
@@ -43,8 +46,7 @@ class Mark:
 
 
 def witness_dir() -> Path:
-    from museion.config import get_settings
-
+    """Where the witness files live: ``MUSEION_AUDIT_WITNESS``, else ``MUSEION_HOME/audit-witness``."""
     configured = os.environ.get(WITNESS_ENV)
     return Path(configured) if configured else get_settings().home / WITNESS_DIR
 
@@ -58,10 +60,12 @@ def database_id(engine: Engine) -> str:
 
 
 def path_for(engine: Engine) -> Path:
+    """The witness file of the database behind ``engine``."""
     return witness_dir() / f"{database_id(engine)}.jsonl"
 
 
 def signature(key: bytes, db: str, seq: int, chain_hash: str) -> str:
+    """The HMAC-SHA256 of a witness line, bound to its database so lines cannot be moved between files."""
     return hmac.digest(key, f"witness\n{db}\n{seq}\n{chain_hash}".encode(), "sha256").hex()
 
 
@@ -85,8 +89,6 @@ def _on_commit(conn: Connection) -> None:
     pending = conn.info.pop(PENDING, None)
     if pending is None:
         return
-    from museion.security.audit import audit_key  # here, not at the top: audit imports this module
-
     seq, chain_hash = pending
     db = database_id(conn.engine)
     line = json.dumps({"db": db, "seq": seq, "hash": chain_hash,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from museion.store.schema import metadata
+from museion.migrations.schema import metadata
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -1,0 +1,1 @@
+"""Alembic migrations of every area's tables, applied by ``museion.store.migrate``."""

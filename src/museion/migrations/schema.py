@@ -1,0 +1,15 @@
+"""Every table of Museion on one metadata, collected from the areas that own them.
+
+Alembic's environment and the schema tests read it; no area imports it, so the store at the bottom
+knows nothing of the tables above it.
+"""
+
+import museion.audit.models  # noqa: F401  (the audit chain)
+import museion.catalog.models  # noqa: F401  (works, creators, credits, terms)
+import museion.ingest.models  # noqa: F401  (import runs)
+import museion.privacy.models  # noqa: F401  (personal data, purposes, consents, access records)
+import museion.registry.models  # noqa: F401  (model versions, cards, reviews, fairness audits)
+import museion.security.models  # noqa: F401  (accounts, tokens)
+from museion.store.base import Base
+
+metadata = Base.metadata
