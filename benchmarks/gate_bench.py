@@ -12,17 +12,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select
-
-from museion.audience.activity import event_arrays
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import load_dataset
-from museion.privacy.consent import current_purpose, record_many
+from museion.privacy.access import gate_context
+from museion.privacy.activity import event_arrays
+from museion.privacy.consent import grant_to_undecided
 from museion.privacy.gate import read_activity
 from museion.recommend.interactions import DEFAULT_KINDS
 from museion.store.engine import make_engine
 from museion.store.migrate import upgrade
-from museion.store.models import Member
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("MUSEION_DATASETS_DIR", REPO.parent / "shared" / "data")) / "movielens-latest-small"
@@ -35,12 +33,10 @@ def main() -> None:
         upgrade(engine)
         load_dataset(engine, get_dataset("movielens-latest-small"), DATA)
         with engine.begin() as conn:  # every member consents, so both reads return the same rows
-            ids = list(conn.scalars(select(Member.id)))
-            record_many(conn, ids, current_purpose(conn, "personalisation"), granted=True,
-                        notice_version="bench", source="bench")
+            grant_to_undecided(conn, "movielens", "personalisation", notice_version="bench", channel="bench", actor="bench")
         direct, gated = [], []
         for _ in range(REPEATS):  # alternate so drift on a shared machine hits both alike
-            with engine.connect() as conn:
+            with engine.connect() as conn, gate_context():  # the floor: the same read with no purpose, filter or record
                 start = time.perf_counter()
                 everyone = event_arrays(conn, source="movielens", kinds=DEFAULT_KINDS)
                 direct.append(time.perf_counter() - start)

@@ -23,10 +23,10 @@ from sqlalchemy import text
 
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import load_dataset
-from museion.ingest.write import bulk_insert, content_hash
+from museion.store.base import utcnow
+from museion.store.bulk import bulk_insert, content_hash
 from museion.store.engine import make_engine
 from museion.store.migrate import upgrade
-from museion.store.models import utcnow
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("MUSEION_DATASETS_DIR", REPO.parent / "shared" / "data")) / "movielens-latest-small"

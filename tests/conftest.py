@@ -10,15 +10,26 @@ import pytest
 from sqlalchemy import Engine, text
 
 from helpers import PG_SKIP, PG_URL, create_pg_schema, datasets_dir, drop_pg_schema
+from museion.migrations.schema import metadata
+from museion.privacy.access import guard
 from museion.store.engine import make_engine
 from museion.store.migrate import upgrade
-from museion.store.schema import metadata
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _gate_guard() -> Iterator[None]:
+    """The whole suite runs with the gate guard: any statement on a personal-data table outside the privacy
+    gate fails the test that made it (tests that inspect the store say so with ``helpers.inspecting``)."""
+    undo = guard()
+    yield
+    undo()
 
 
 @pytest.fixture(autouse=True)
 def _audit_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A fixed audit key and a per-test witness file, so no test writes either into the real MUSEION_HOME."""
+    """Fixed audit and pseudonym keys and a per-test witness file, so no test writes any of them into the real MUSEION_HOME."""
     monkeypatch.setenv("MUSEION_AUDIT_KEY", "museion-test-audit-key-0123456789abcdef")
+    monkeypatch.setenv("MUSEION_PSEUDONYM_KEY", "bXVzZWlvbi10ZXN0LXBzZXVkb255bS1rZXktMDEyMzQ1Njc=")
     monkeypatch.setenv("MUSEION_AUDIT_WITNESS", str(tmp_path / "audit-witness"))
 
 
@@ -126,5 +137,5 @@ def sample_catalogue(engine: Engine, tmp_path: Path) -> Engine:
                         ("events", "member,work,kind,value\nm1,1,rating,4.5\nm2,2,view,\n")):
         path = tmp_path / f"{name}.csv"
         path.write_text(text_, encoding="utf-8")
-        import_file(engine, ColumnMapping(name, source="demo"), path)
+        import_file(engine, ColumnMapping(name, source="demo"), path, keep_member_ids=True)
     return engine

@@ -10,14 +10,20 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from museion.catalog.models import Creator, Credit, Work, WorkTerm
+from museion.privacy.access import gate_context
+from museion.privacy.models import Event, Member
 from museion.store.engine import make_engine
-from museion.store.models import Creator, Credit, Event, Member, Work, WorkTerm
 
 COUNTED = {"works": Work, "creators": Creator, "credits": Credit, "terms": WorkTerm, "members": Member, "events": Event}
 
 
+# A test that inspects the raw store (to assert what a write left behind) says so: it reads as the gate would.
+inspecting = gate_context
+
+
 def counts(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         return {name: conn.scalar(select(func.count()).select_from(model)) for name, model in COUNTED.items()}
 
 
@@ -65,9 +71,8 @@ def drop_pg_schema(schema: str) -> None:
 def grant_personalisation(engine: Engine, source: str | None = None) -> int:
     """Record personalisation consent for every member (of one source), as a test's starting point."""
     from museion.privacy.consent import current_purpose, record_many
-    from museion.store.models import Member
 
-    with engine.begin() as conn:
+    with engine.begin() as conn, inspecting():
         q = select(Member.id) if source is None else select(Member.id).where(Member.source == source)
         return record_many(conn, list(conn.scalars(q)), current_purpose(conn, "personalisation"), granted=True,
                            notice_version="test", source="test")
@@ -86,7 +91,7 @@ def import_views(engine: Engine, folder: Path, *, genres: tuple[str, ...], works
     views = folder / "views.csv"
     views.write_text("member,work,kind\n" + "".join(f"m{m},w{w},view\n" for m in range(members) for w in range(works)
                                                      if (m + w) % skip_every), encoding="utf-8")
-    import_file(engine, ColumnMapping("events", source="t"), views)
+    import_file(engine, ColumnMapping("events", source="t"), views, keep_member_ids=True)
     grant_personalisation(engine)
 
 
@@ -124,7 +129,7 @@ def approve_and_deploy(engine: Engine, home: Path, version_id: int) -> None:
 
 def role_for(app: object, method: str, path: str) -> str:
     """A staff role that the matrix lets call ``method path`` of ``app`` (admin when it may)."""
-    from museion.api.authz import declarations, route_contexts
+    from museion.http.authz import declarations, route_contexts
     from museion.security.permissions import MATRIX, Perm, Role
 
     declared = next(declarations(r) for _, r in route_contexts(app) if getattr(r, "path", None) == path  # type: ignore[arg-type]
@@ -132,3 +137,10 @@ def role_for(app: object, method: str, path: str) -> str:
     needed = {Perm(p) for p in declared if p not in ("public", "signed-in")}
     return next(r.value for r in (Role.ADMIN, Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ALGORITHM_REVIEWER)
                 if needed <= MATRIX[r])
+
+
+def member_id_for(conn, key: str) -> int:  # type: ignore[no-untyped-def]
+    """A member's id, looked up through the gate as a test acting on the member's behalf."""
+    from museion.privacy import gate
+
+    return gate.member_id_for(conn, key, purpose=gate.RIGHTS, actor="test")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from museion.datasets.dataset import Dataset, Download
 from museion.datasets.fetch import fetch
-from museion.datasets.registry import Dataset, Download
 from museion.errors import InputRejected, MuseionError
 
 FILES = {"ratings.csv": b"userId,movieId,rating,timestamp\r\n1,1,4.0,964982703\r\n", "movies.csv": b"movieId,title,genres\r\n"}

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from helpers import counts
+from helpers import counts, inspecting
+from museion.catalog.models import Work
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import load_dataset
 from museion.errors import InputRejected
-from museion.store.models import Member, Work
+from museion.privacy.models import Member
 
 
 def write_ml100k(folder: Path, *, item_flags: str = "0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0") -> Path:
@@ -28,7 +29,7 @@ def test_members_keep_age_gender_occupation_but_not_zip(engine: Engine, tmp_path
     load_dataset(engine, get_dataset("movielens-100k"), write_ml100k(tmp_path / "ml-100k"))
     c = counts(engine)
     assert (c["members"], c["works"], c["events"]) == (2, 2, 3)
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         member = conn.execute(select(Member).where(Member.key == "ml100k:1")).mappings().one()
         toy = conn.execute(select(Work.title, Work.year, Work.date_text).where(Work.key == "ml100k:1")).one()
         cafe = conn.scalar(select(Work.title).where(Work.key == "ml100k:2"))

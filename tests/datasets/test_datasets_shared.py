@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from helpers import counts, require_dataset
+from helpers import counts, inspecting, require_dataset
+from museion.catalog.models import Creator, Credit, Work, WorkTerm
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import already_loaded, load_dataset
 from museion.errors import InputRejected
-from museion.store.models import Creator, Credit, Event, Work, WorkTerm
+from museion.privacy.models import Event
 
 ML = "movielens-latest-small"
 
@@ -62,7 +63,7 @@ def test_movielens_small_counts_reload_and_corrupted_copies(engine: Engine, tmp_
     load_dataset(engine, dataset, folder)
     loaded = counts(engine)
     assert (loaded["works"], loaded["members"]) == (9742, 610)
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         by_kind = dict(conn.execute(select(Event.kind, func.count()).group_by(Event.kind)).all())
         heat = conn.execute(select(Work.title, Work.year, Work.external_ids).where(Work.key == "movielens:6")).one()
         no_genre = conn.scalar(select(func.count()).select_from(WorkTerm).where(WorkTerm.term == "(no genres listed)"))
@@ -98,7 +99,7 @@ def test_tate_links_artworks_to_artists_with_gender_and_birth_place(engine: Engi
     c = counts(engine)
     assert c["works"] == 69_202
     assert c["creators"] == 3_532 + 5  # five contributors that artist_data.csv lacks keep their display names
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         ship = conn.execute(
             select(Work.title, Work.year, Work.medium, Work.acquisition_year, Creator.name, Creator.gender,
                    Creator.birth_place, Creator.region, Credit.role)
@@ -120,7 +121,7 @@ def test_tate_links_artworks_to_artists_with_gender_and_birth_place(engine: Engi
 def test_moma_artists_keep_nationality_gender_and_birth_year(engine: Engine) -> None:
     folder = require_dataset("moma")
     load_dataset(engine, get_dataset("moma"), folder)
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         arneson = conn.execute(select(Creator.name, Creator.nationality, Creator.gender, Creator.birth_year, Creator.death_year)
                                .where(Creator.key == "moma:1")).one()
         genders = dict(conn.execute(select(Creator.gender, func.count()).group_by(Creator.gender)).all())

@@ -10,11 +10,13 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import Engine, select
 
-from helpers import counts
+from helpers import counts, inspecting
+from museion.catalog.models import Creator, Work
 from museion.errors import InputRejected
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
-from museion.store.models import Creator, Event, ImportRun, Member, Work
+from museion.ingest.models import ImportRun
+from museion.privacy.models import Event, Member
 
 WORKS_CSV = "key,kind,title,year,genres,creators\n1,film,Heat,1995,Crime|Drama,c1\n2,film,Ronin,1998,Action,c1|c2\n3,book,=HYPERLINK(\"x\"),,,\n"
 CREATORS_CSV = "key,name,gender,birth_year\nc1,Michael Mann,Male,1943\nc2,John Frankenheimer,Male,1930\n"
@@ -36,7 +38,7 @@ def catalogue(engine: Engine, tmp_path: Path) -> Engine:
 def test_works_land_with_terms_credits_and_exact_text(catalogue: Engine) -> None:
     c = counts(catalogue)
     assert (c["works"], c["creators"], c["credits"], c["terms"]) == (3, 2, 3, 3)
-    with catalogue.connect() as conn:
+    with catalogue.connect() as conn, inspecting():
         assert conn.scalar(select(Work.title).where(Work.key == "s:3")) == '=HYPERLINK("x")'
         assert conn.scalar(select(Creator.birth_year).where(Creator.key == "s:c1")) == 1943
 
@@ -60,13 +62,13 @@ def test_events_create_members_and_dedupe_on_reimport(catalogue: Engine, tmp_pat
     f = write(tmp_path, "plays.tsv", "userID\tartistID\tweight\n10\t1\t5\n10\t2\t3\n11\t1\t1\n11\t1\t1\n")
     mapping = ColumnMapping("events", source="s").with_overrides(
         columns={"member": "userID", "work": "artistID", "value": "weight"}, constants={"kind": "play"})
-    first = import_file(catalogue, mapping, f)
+    first = import_file(catalogue, mapping, f, keep_member_ids=True)
     assert (first.rows_read, first.inserted, first.unchanged) == (4, 3, 1)  # the exact duplicate counts once
-    again = import_file(catalogue, mapping, f)
+    again = import_file(catalogue, mapping, f, keep_member_ids=True)
     assert (again.inserted, again.unchanged) == (0, 4)
     c = counts(catalogue)
     assert (c["members"], c["events"]) == (2, 3)
-    with catalogue.connect() as conn:
+    with catalogue.connect() as conn, inspecting():
         assert set(conn.scalars(select(Member.key))) == {"s:10", "s:11"}
         assert conn.scalar(select(Event.occurred_at).limit(1)) is None  # events may lack timestamps
         assert conn.scalar(select(ImportRun.inserted).order_by(ImportRun.id.desc()).limit(1)) == 0
@@ -77,7 +79,7 @@ def test_a_bad_row_anywhere_rejects_the_whole_file_and_changes_nothing(catalogue
     f = write(tmp_path, "ratings.csv", "member,work,kind,value\n" + good + "m9,2,rating,oops\n")
     before = counts(catalogue)
     with pytest.raises(InputRejected) as err:
-        import_file(catalogue, ColumnMapping("events", source="s"), f)
+        import_file(catalogue, ColumnMapping("events", source="s"), f, keep_member_ids=True)
     (problem,) = err.value.problems
     assert (problem.line, problem.column) == (120_002, "value")
     assert "expected a number, found 'oops'" in problem.reason
@@ -87,7 +89,7 @@ def test_a_bad_row_anywhere_rejects_the_whole_file_and_changes_nothing(catalogue
 def test_unknown_work_is_named_and_nothing_lands(catalogue: Engine, tmp_path: Path) -> None:
     f = write(tmp_path, "e.csv", "member,work,kind\nm1,1,view\nm2,404,view\n")
     with pytest.raises(InputRejected) as err:
-        import_file(catalogue, ColumnMapping("events", source="s"), f)
+        import_file(catalogue, ColumnMapping("events", source="s"), f, keep_member_ids=True)
     assert [(p.line, p.column) for p in err.value.problems] == [(3, "work")]
     assert "unknown work '404'" in err.value.problems[0].reason
     assert counts(catalogue)["members"] == 0
@@ -112,7 +114,7 @@ def test_problems_stop_at_max_errors(engine: Engine, tmp_path: Path) -> None:
 def test_missing_column_and_unmapped_required_field(engine: Engine, tmp_path: Path) -> None:
     f = write(tmp_path, "e.csv", "user,item\n1,2\n")
     with pytest.raises(InputRejected) as err:
-        import_file(engine, ColumnMapping("events", columns={"member": "userId", "work": "item"}), f)
+        import_file(engine, ColumnMapping("events", columns={"member": "userId", "work": "item"}), f, keep_member_ids=True)
     text = "\n".join(map(str, err.value.problems))
     assert "column 'userId': column not found" in text and "required field 'kind' has no column" in text
 
@@ -136,7 +138,7 @@ kind = "music"
     data = tmp_path / "katalog.txt"
     data.write_bytes("Nr;Titel;Stil;ISRC\n7;Mädchen;Pop, Rock;DEA123\n".encode("latin-1"))
     import_file(engine, ColumnMapping.from_file(mapping_file), data)
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         work = conn.execute(select(Work.title, Work.kind, Work.external_ids).where(Work.key == "label:7")).one()
     assert work == ("Mädchen", "music", {"isrc": "DEA123"})
 

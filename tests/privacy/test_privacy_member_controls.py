@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from helpers import approve_and_deploy, import_views
-from museion.audience import preferences
-from museion.audience.activity import member_id_for
+from helpers import approve_and_deploy, import_views, inspecting, member_id_for
+from museion import audit
+from museion.catalog.models import Work, WorkTerm
 from museion.cli.main import app as cli
 from museion.errors import NotFound
-from museion.privacy import consent
+from museion.fairness.serving import open_recommender
+from museion.privacy import consent, preferences
 from museion.privacy.models import AccessRecord, ServedEntry
-from museion.recommend.service import RecommenderService, train
-from museion.security import audit
-from museion.store.models import Work, WorkTerm
+from museion.recommend.serving import RecommenderService
+from museion.recommend.training import train
 
 GENRES = ("Drama", "Comedy", "Noir")
 
@@ -30,26 +30,26 @@ def service(engine: Engine, tmp_path: Path) -> RecommenderService:
     import_views(engine, tmp_path, genres=GENRES, works=12, members=8, skip_every=4)
     home = tmp_path / "home"
     approve_and_deploy(engine, home, train(engine, home, "itemknn", source="t", actor="t").id)
-    return RecommenderService(engine, home)
+    return open_recommender(engine, home)
 
 
 def member(engine: Engine, key: str = "t:m0") -> int:
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         return member_id_for(conn, key)
 
 
 def genres_of(engine: Engine, work_ids: list[int]) -> set[str]:
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         return set(conn.scalars(select(WorkTerm.term).where(WorkTerm.work_id.in_(work_ids), WorkTerm.vocabulary == "genre")))
 
 
 def test_every_list_served_to_a_known_member_is_logged(service: RecommenderService) -> None:
     engine = service.engine
-    first = service.recommend("t:m0", 3)
-    second = service.recommend("t:m1", 2, personalise=False)
+    first = service.recommend("t:m0", 3, actor="test")
+    second = service.recommend("t:m1", 2, actor="test", personalise=False)
     with pytest.raises(NotFound):
-        service.recommend("t:nobody", 3)
-    with engine.connect() as conn:
+        service.recommend("t:nobody", 3, actor="test")
+    with engine.connect() as conn, inspecting():
         rows = conn.execute(select(ServedEntry).order_by(ServedEntry.id)).all()
     assert [(r.member_id, r.model_version_id, r.personalised, r.not_personalised_because, r.work_ids) for r in rows] == [
         (member(engine), service.version.id, True, None, [i.work_id for i in first.items]),
@@ -60,18 +60,18 @@ def test_every_list_served_to_a_known_member_is_logged(service: RecommenderServi
 
 def test_switching_personalisation_off_changes_the_very_next_list(service: RecommenderService) -> None:
     engine = service.engine
-    assert service.recommend("t:m0", 3).personalised
-    with engine.begin() as conn:
+    assert service.recommend("t:m0", 3, actor="test").personalised
+    with engine.begin() as conn, inspecting():
         preferences.set_personalisation(conn, member(engine), False, actor="account:5")
-    off = service.recommend("t:m0", 3)
+    off = service.recommend("t:m0", 3, actor="test")
     assert not off.personalised and off.rule == "popular"
     assert off.not_personalised_because == "the member switched personalisation off"
-    assert service.recommend("t:m1", 3).personalised  # only that member
-    with engine.begin() as conn:
+    assert service.recommend("t:m1", 3, actor="test").personalised  # only that member
+    with engine.begin() as conn, inspecting():
         preferences.set_personalisation(conn, member(engine), True, actor="account:5")
         assert preferences.controls(conn, member(engine)).personalise
-    assert service.recommend("t:m0", 3).personalised
-    with engine.connect() as conn:
+    assert service.recommend("t:m0", 3, actor="test").personalised
+    with engine.connect() as conn, inspecting():
         changes = audit.entries(conn, audit.AuditFilter(action="preference.personalisation"))
     assert [e["details"] for e in changes] == [{"personalise": False}, {"personalise": True}]
     assert {e["target"] for e in changes} == {audit.pseudonym("member", "t:m0")} and "t:m0" not in str(changes)
@@ -79,12 +79,12 @@ def test_switching_personalisation_off_changes_the_very_next_list(service: Recom
 
 def test_interests_are_derived_through_the_gate_with_weights(service: RecommenderService) -> None:
     engine = service.engine
-    with engine.begin() as conn:
+    with engine.begin() as conn, inspecting():
         found = preferences.interests(conn, member(engine), actor="account:5")
     assert {i.tag for i in found} == set(GENRES) and all(i.vocabulary == "genre" for i in found)
     assert sum(i.weight for i in found) == pytest.approx(1.0, abs=1e-3)  # one genre per work: shares of the history
     assert [i.weight for i in found] == sorted((i.weight for i in found), reverse=True)
-    with engine.begin() as conn:
+    with engine.begin() as conn, inspecting():
         consent.record(conn, member(engine), consent.current_purpose(conn, "personalisation"), granted=False,
                        notice_version="1", source="web")
         assert preferences.interests(conn, member(engine), actor="account:5") == []  # no consent, nothing derived
@@ -95,19 +95,19 @@ def test_interests_are_derived_through_the_gate_with_weights(service: Recommende
 
 def test_deleting_an_interest_tag_changes_the_very_next_list(service: RecommenderService) -> None:
     engine = service.engine
-    before = service.recommend("t:m0", 3)
+    before = service.recommend("t:m0", 3, actor="test")
     assert genres_of(engine, [i.work_id for i in before.items]) == set(GENRES)
-    with engine.begin() as conn:
+    with engine.begin() as conn, inspecting():
         preferences.suppress(conn, member(engine), "Drama", actor="account:5")
         preferences.suppress(conn, member(engine), "Drama", actor="account:5")  # idempotent
         with pytest.raises(NotFound, match="no interest tag 'Dramaa'"):
             preferences.suppress(conn, member(engine), "Dramaa", actor="account:5")
         remaining = {i.tag for i in preferences.interests(conn, member(engine), actor="account:5")}
     assert remaining == {"Comedy", "Noir"}
-    after = service.recommend("t:m0", 3)
+    after = service.recommend("t:m0", 3, actor="test")
     assert after.items != before.items and after.personalised
     assert "Drama" not in genres_of(engine, [i.work_id for i in after.items])
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         drama = set(conn.scalars(select(WorkTerm.work_id).where(WorkTerm.term == "Drama")))
         drama_titles = set(conn.scalars(select(Work.title).where(Work.id.in_(drama))))
     cited = [b["work_id"] for i in before.items for b in i.because]
@@ -115,15 +115,15 @@ def test_deleting_an_interest_tag_changes_the_very_next_list(service: Recommende
     for item in after.items:  # now no explanation cites them
         assert not drama & {b["work_id"] for b in item.because}
         assert not any(title in item.reason for title in drama_titles), item.reason
-    with engine.begin() as conn:  # the non-personalised list honours the deletion too
+    with engine.begin() as conn, inspecting():  # the non-personalised list honours the deletion too
         preferences.set_personalisation(conn, member(engine), False, actor="account:5")
-    assert not drama & {i.work_id for i in service.recommend("t:m0", 12).items}
-    with engine.begin() as conn:
+    assert not drama & {i.work_id for i in service.recommend("t:m0", 12, actor="test").items}
+    with engine.begin() as conn, inspecting():
         preferences.restore(conn, member(engine), "Drama", actor="account:5")
         with pytest.raises(NotFound, match="was not deleted"):
             preferences.restore(conn, member(engine), "Drama", actor="account:5")
-    assert drama & {i.work_id for i in service.recommend("t:m0", 12).items}
-    with engine.connect() as conn:
+    assert drama & {i.work_id for i in service.recommend("t:m0", 12, actor="test").items}
+    with engine.connect() as conn, inspecting():
         changes = [(e["action"], e["target"], e["details"]) for e in audit.entries(conn, audit.AuditFilter(action="interest."))]
     who = audit.pseudonym("member", "t:m0")
     assert changes == [("interest.delete", who, {"deleted": 1}), ("interest.delete", who, {"deleted": 1}),
@@ -132,10 +132,10 @@ def test_deleting_an_interest_tag_changes_the_very_next_list(service: Recommende
 
 def test_member_controls_from_the_cli(service: RecommenderService, museion_env: str) -> None:
     runner = CliRunner()
-    service.recommend("t:m0", 3)
+    service.recommend("t:m0", 3, actor="test")
     off = runner.invoke(cli, ["privacy", "member", "personalisation", "t:m0", "--off"])
     assert off.exit_code == 0 and "personalisation off" in off.output
-    assert not service.recommend("t:m0", 3).personalised
+    assert not service.recommend("t:m0", 3, actor="test").personalised
     listed = json.loads(runner.invoke(cli, ["privacy", "member", "interests", "t:m0", "--json"]).output)
     assert {r["tag"] for r in listed} == set(GENRES)
     assert runner.invoke(cli, ["privacy", "member", "delete-interest", "t:m0", "Noir"]).exit_code == 0

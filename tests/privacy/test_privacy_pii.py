@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from museion.privacy.pii import CN_RESIDENT_ID, Span, cn_id_check_character, detect, evaluate, is_cn_resident_id, redact
+from museion.privacy.cn_resident_id import CN_RESIDENT_ID, cn_id_check_character, is_cn_resident_id
+from museion.privacy.pii import Span, detect, evaluate, redact
 
 LABELLED = Path(__file__).parent / "data" / "pii_labelled.jsonl"
 TARGETS = ("EMAIL_ADDRESS", "PHONE_NUMBER", CN_RESIDENT_ID, "CREDIT_CARD")

@@ -25,7 +25,7 @@ def activity(engine: Engine, tmp_path: Path) -> Engine:
     import_file(engine, ColumnMapping("works", source="s"), works)
     events = tmp_path / "events.csv"
     events.write_text("member,work,kind\n" + "".join(f"m{i},{i % 3 + 1},view\n" for i in range(300)), encoding="utf-8")
-    import_file(engine, ColumnMapping("events", source="s"), events)
+    import_file(engine, ColumnMapping("events", source="s"), events, keep_member_ids=True)
     return engine
 
 

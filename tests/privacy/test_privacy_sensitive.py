@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from museion.audience.activity import member_id_for
+from helpers import inspecting, member_id_for
+from museion import audit
 from museion.errors import MuseionError
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
 from museion.privacy import consent, requests
 from museion.privacy.gate import PurposeRefused, read_members
 from museion.privacy.models import AccessRecord, Purpose
-from museion.security import audit
 
 
 @pytest.fixture
@@ -24,23 +24,23 @@ def members(engine: Engine, tmp_path: Path) -> Engine:
     path = tmp_path / "members.csv"
     path.write_text("key,age,gender,occupation\n" + "".join(f"u{i},{15 + 10 * i},{'MF'[i % 2]},writer\n" for i in range(5)),
                     encoding="utf-8")
-    import_file(engine, ColumnMapping("members", source="t"), path)
+    import_file(engine, ColumnMapping("members", source="t"), path, keep_member_ids=True)
     return engine
 
 
 def decide(engine: Engine, key: str, purpose: str, granted: bool, category: str | None = None) -> None:
-    with engine.begin() as conn:
+    with engine.begin() as conn, inspecting():
         consent.record(conn, member_id_for(conn, key), consent.current_purpose(conn, purpose), granted=granted,
                        notice_version="1", source="web", category=category, actor="account:9")
 
 
 def ids(engine: Engine, *keys: str) -> set[int]:
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         return {member_id_for(conn, k) for k in keys}
 
 
 def read(engine: Engine, purpose: str, fields: list[str]) -> list[dict]:
-    with engine.begin() as conn:
+    with engine.begin() as conn, inspecting():
         return read_members(conn, purpose=purpose, actor="account:9", fields=fields)
 
 
@@ -54,7 +54,7 @@ def test_sensitive_fields_need_the_separate_consent_as_well_as_the_purpose(membe
     rows = read(members, "research", ["age", "gender"])
     assert {r["member_id"] for r in rows} == ids(members, "t:u0")
     assert rows[0] == {"member_id": rows[0]["member_id"], "age": 15, "gender": "M"}
-    with members.connect() as conn:
+    with members.connect() as conn, inspecting():
         record = conn.execute(select(AccessRecord).order_by(AccessRecord.id.desc())).first()
     assert (record.purpose, record.categories, record.rows, record.members) == ("research", ["demographics"], 1, 1)
 
@@ -67,7 +67,7 @@ def test_legitimate_interest_purposes_still_need_the_separate_consent_for_sensit
 
 
 def test_non_sensitive_fields_follow_the_purpose_consent(members: Engine) -> None:
-    with members.begin() as conn:  # a purpose version that also covers the (non-sensitive) membership category
+    with members.begin() as conn, inspecting():  # a purpose version that also covers the (non-sensitive) membership category
         conn.execute(Purpose.__table__.insert().values(code="research", version=2, name="Research", description="d",
                                                        legal_basis="consent", categories=["activity", "membership", "demographics"]))
     decide(members, "t:u0", "research", True)
@@ -93,7 +93,7 @@ def test_fields_outside_the_purpose_or_the_data_map_are_refused(members: Engine)
 def test_withdrawal_request_withdraws_the_separate_consents_too(members: Engine) -> None:
     decide(members, "t:u0", "research", True)
     decide(members, "t:u0", "research", True, category="demographics")
-    with members.begin() as conn:
+    with members.begin() as conn, inspecting():
         request_id = requests.open_request(conn, "t:u0", "withdrawal", channel="web")
         requests.verify(conn, request_id, by="officer", how="account")
         requests.complete_withdrawal(conn, request_id)
@@ -105,7 +105,7 @@ def test_gate_reads_and_consent_changes_enter_the_audit_chain_without_personal_d
     decide(members, "t:u0", "research", True)
     decide(members, "t:u0", "research", True, category="demographics")
     read(members, "research", ["age"])
-    with members.connect() as conn:
+    with members.connect() as conn, inspecting():
         entries = audit.entries(conn, audit.AuditFilter(), limit=100)
         assert audit.verify(conn).ok
     by_action = {e["action"]: e for e in entries}

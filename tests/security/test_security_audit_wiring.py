@@ -8,20 +8,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from helpers import grant_personalisation, require_dataset
+from helpers import grant_personalisation, inspecting, require_dataset
+from museion import audit
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import load_dataset
 from museion.errors import InputRejected
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
+from museion.ingest.models import ImportRun
 from museion.privacy import vault
-from museion.recommend.service import evaluate, train
-from museion.security import audit
-from museion.store.models import ImportRun, Member
+from museion.privacy.models import Member
+from museion.recommend.training import evaluate, train
 
 
 def logged(engine: Engine, action: str) -> list[dict]:
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         return audit.entries(conn, audit.AuditFilter(action=action), limit=1000)
 
 
@@ -30,7 +31,7 @@ def test_an_import_is_audited_with_its_counts_and_a_rejected_one_is_not(engine: 
     works.write_text("key,kind,title\n1,film,Heat\n2,film,Ronin\n", encoding="utf-8")
     import_file(engine, ColumnMapping("works", source="my shop's catalogue"), works, actor="account:3")
     (entry,) = logged(engine, "data.import")
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         run = conn.scalar(select(ImportRun.id))
     assert entry["actor"] == "account:3" and entry["target"] == f"import:{run}"
     assert entry["details"]["inserted"] == 2 and entry["details"]["rows_read"] == 2 and entry["details"]["entity"] == "works"
@@ -54,13 +55,13 @@ def test_dataset_load_training_and_evaluation_are_audited(engine: Engine, tmp_pa
     evaluate(engine, ["pop"], source="movielens", actor="account:2")
     (evaluated,) = logged(engine, "model.evaluate")
     assert evaluated["details"]["models"] == ["pop"] and evaluated["details"]["test"] > 0
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         assert audit.verify(conn).ok
 
 
 def test_vault_key_rotation_is_audited(sample_catalogue: Engine, tmp_path: Path) -> None:
     ring = vault.KeyRing.load(tmp_path)
-    with sample_catalogue.begin() as conn:
+    with sample_catalogue.begin() as conn, inspecting():
         member = conn.scalar(select(Member.id))
         vault.put(conn, ring, member, {"email": "someone@example.org"})
         vault.rotate(conn, ring, actor="account:5")

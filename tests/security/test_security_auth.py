@@ -13,13 +13,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, func, select, update
 from typer.testing import CliRunner
 
-from helpers import auth_headers
-from museion.api.app import create_app
+from helpers import auth_headers, inspecting
+from museion import audit
+from museion.audit.models import AuditEntry
 from museion.cli.main import app as cli
-from museion.security import audit
+from museion.privacy.models import Member
 from museion.security.auth import create_account, issue_token
-from museion.security.models import Account, AuditEntry, Token
-from museion.store.models import Member
+from museion.security.models import Account, Token
+from museion.server import create_app
 
 PASSWORD = "correct horse battery staple"
 TOKEN_RE = re.compile(r"mus_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
@@ -27,7 +28,7 @@ TOKEN_RE = re.compile(r"mus_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
 @pytest.fixture
 def app(sample_catalogue: Engine) -> FastAPI:
-    with sample_catalogue.begin() as conn:
+    with sample_catalogue.begin() as conn, inspecting():
         create_account(conn, "alice", "curator", actor="test", password=PASSWORD)
     return create_app(sample_catalogue)
 
@@ -39,7 +40,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 def actions(engine: Engine) -> list[tuple[str, str, str]]:
-    with engine.connect() as conn:
+    with engine.connect() as conn, inspecting():
         return [(e["actor"], e["action"], e["target"]) for e in audit.entries(conn, audit.AuditFilter(), limit=1000)]
 
 
@@ -51,7 +52,7 @@ def test_tokens_are_shown_once_and_stored_as_argon2_hashes(client: TestClient, s
     listed = client.get("/api/auth/tokens", headers=headers)
     assert listed.status_code == 200 and secret not in listed.text and secret.split("_", 2)[2] not in listed.text
     assert {t["label"] for t in listed.json()} == {"", "notebook"}
-    with sample_catalogue.connect() as conn:
+    with sample_catalogue.connect() as conn, inspecting():
         stored = conn.execute(select(Token.secret_hash, Token.public_id).where(Token.id == created.json()["id"])).one()
     assert stored.secret_hash.startswith("$argon2id$") and secret.split("_", 2)[2] not in stored.secret_hash
     assert secret.split("_")[1] == stored.public_id
@@ -67,7 +68,7 @@ def test_revocation_and_expiry_take_effect_at_once(client: TestClient, sample_ca
 
     other = auth_headers(sample_catalogue, "curator")
     assert client.get("/api/works", headers=other).status_code == 200
-    with sample_catalogue.begin() as conn:
+    with sample_catalogue.begin() as conn, inspecting():
         conn.execute(update(Token).values(expires_at=datetime(2000, 1, 1, tzinfo=UTC)))
     assert client.get("/api/works", headers=other).status_code == 401
 
@@ -180,14 +181,14 @@ def test_admin_issues_member_tokens_scoped_to_one_member(client: TestClient, sam
 
 
 def test_erasing_a_member_removes_its_account_and_keeps_the_chain_valid(sample_catalogue: Engine) -> None:
-    with sample_catalogue.begin() as conn:
+    with sample_catalogue.begin() as conn, inspecting():
         from museion.security.auth import member_account
 
         before = conn.scalar(select(func.count()).select_from(AuditEntry))  # the sample's imports are audited too
         account_id = member_account(conn, "demo:m1", actor="test")
         issue_token(conn, account_id, actor="test")
         conn.execute(delete(Member).where(Member.key == "demo:m1"))
-    with sample_catalogue.connect() as conn:
+    with sample_catalogue.connect() as conn, inspecting():
         assert conn.scalar(select(func.count()).select_from(Account).where(Account.id == account_id)) == 0
         assert conn.scalar(select(func.count()).select_from(Token).where(Token.account_id == account_id)) == 0
         assert conn.scalar(select(func.count()).select_from(AuditEntry)) == before + 2 and audit.verify(conn).ok

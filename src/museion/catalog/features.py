@@ -7,7 +7,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sqlalchemy import Connection, select
 
-from museion.store.models import WorkTerm
+from museion.catalog.models import WorkTerm
 
 
 def term_matrix(conn: Connection, work_ids: np.ndarray, vocabularies: tuple[str, ...]) -> tuple[csr_matrix, list[str]]:

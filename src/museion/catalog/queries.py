@@ -8,8 +8,8 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from museion.catalog.models import Creator, Credit, Work, WorkTerm
 from museion.errors import NotFound
-from museion.store.models import Creator, Credit, Work, WorkTerm
 
 T = TypeVar("T")
 

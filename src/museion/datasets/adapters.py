@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from museion.datasets.registry import Dataset, Download, register
+from museion.datasets.dataset import Dataset, Download, register
 from museion.errors import InputRejected, Problem
 from museion.ingest.load import ImportReport, import_file, import_rows
 from museion.ingest.mapping import ColumnMapping
@@ -73,11 +73,11 @@ def load_movielens_small(conn: Connection, folder: Path, max_errors: int, progre
                             columns={"member": "userId", "work": "movieId", "value": "rating"})
     tags = ColumnMapping("events", source=ML_SOURCE, constants={"kind": "tag"},
                          columns={"member": "userId", "work": "movieId", "label": "tag"})
-    return [
+    return [  # MovieLens user ids are GroupLens's own anonymised numbers: kept, not pseudonymised again
         _load(conn, folder, works, "movies.csv", max_errors, progress, transform=movie,
               derived=("year (from title)", "imdbId", "tmdbId")),
-        _load(conn, folder, ratings, "ratings.csv", max_errors, progress),
-        _load(conn, folder, tags, "tags.csv", max_errors, progress),
+        _load(conn, folder, ratings, "ratings.csv", max_errors, progress, keep_member_ids=True),
+        _load(conn, folder, tags, "tags.csv", max_errors, progress, keep_member_ids=True),
     ]
 
 
@@ -138,10 +138,10 @@ def load_movielens_100k(conn: Connection, folder: Path, max_errors: int, progres
                             columns={"member": "user id", "work": "item id", "value": "rating", "timestamp": "timestamp"},
                             read=ReadOptions(format="tsv", columns=("user id", "item id", "rating", "timestamp")))
     return [
-        _load(conn, folder, users, "u.user", max_errors, progress),
+        _load(conn, folder, users, "u.user", max_errors, progress, keep_member_ids=True),
         _load(conn, folder, works, "u.item", max_errors, progress, transform=movie,
               derived=("genres", "year (from release date)")),
-        _load(conn, folder, ratings, "u.data", max_errors, progress),
+        _load(conn, folder, ratings, "u.data", max_errors, progress, keep_member_ids=True),
     ]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from museion.datasets.registry import Dataset
+from museion.datasets.dataset import Dataset
 from museion.errors import InputRejected, MuseionError, Problem
 from museion.ingest.load import file_sha256
 

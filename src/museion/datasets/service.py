@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine
 
+from museion import audit
 from museion.datasets.adapters import ProgressFactory
-from museion.datasets.registry import Dataset
+from museion.datasets.dataset import Dataset
 from museion.ingest.load import ImportReport, file_sha256
-from museion.security import audit
-from museion.store.models import ImportRun, utcnow
+from museion.ingest.runs import landed_before, record_run
+from museion.store.base import utcnow
 
 
 def dataset_fingerprint(dataset: Dataset, folder: Path) -> str:
@@ -26,8 +27,7 @@ def already_loaded(engine: Engine, dataset: Dataset, folder: Path) -> bool:
     """True when this dataset, with exactly these file contents, has landed before."""
     fingerprint = dataset_fingerprint(dataset, folder)
     with engine.connect() as conn:
-        return conn.scalar(select(ImportRun.id).where(ImportRun.entity == "dataset",
-                                                      ImportRun.file_sha256 == fingerprint).limit(1)) is not None
+        return landed_before(conn, "dataset", fingerprint)
 
 
 def load_dataset(engine: Engine, dataset: Dataset, folder: Path, *, max_errors: int = 20,
@@ -40,11 +40,7 @@ def load_dataset(engine: Engine, dataset: Dataset, folder: Path, *, max_errors: 
     with engine.begin() as conn:
         reports = dataset.load(conn, folder, max_errors, progress)
         totals = {name: sum(getattr(r, name) for r in reports) for name in ("rows_read", "inserted", "updated", "unchanged")}
-        run_id = conn.execute(insert(ImportRun.__table__).values(
-            entity="dataset", source=dataset.name, file_name=str(folder), file_sha256=fingerprint,
-            started_at=started, finished_at=utcnow(), **totals,
-        ).returning(ImportRun.__table__.c.id)).scalar_one()
-        audit.record(conn, actor=actor, action="dataset.load", target=f"import:{run_id}",
-                     details={"dataset": audit.ref("dataset", dataset.name), "fingerprint": fingerprint,
-                              "files": len(reports), **totals})
+        record_run(conn, entity="dataset", source=dataset.name, file_name=str(folder), file_sha256=fingerprint,
+                   started_at=started, totals=totals, actor=actor, action="dataset.load",
+                   details={"dataset": audit.ref("dataset", dataset.name), "fingerprint": fingerprint, "files": len(reports)})
     return reports

@@ -13,19 +13,19 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, Engine
 
+from museion import audit
 from museion.errors import InputRejected, Problem
 from museion.ingest.mapping import ColumnMapping
 from museion.ingest.readers import Progress, Row, iter_chunks, read_header
+from museion.ingest.runs import record_run
 from museion.ingest.validate import ChunkValidator
-from museion.ingest.write import WRITERS, Counts
-from museion.security import audit
-from museion.store.models import ImportRun, utcnow
+from museion.ingest.write import WRITERS
+from museion.store.base import utcnow
+from museion.store.bulk import Counts
 
 RowTransform = Callable[[dict], dict]
-Pseudonymiser = Callable[[str], str]
-MEMBER_KEY_FIELD = {"members": "key", "events": "member"}  # where an entity names a member
 Target = Engine | Connection  # an engine: the import is its own transaction; a connection: the caller's
 
 
@@ -81,13 +81,14 @@ def import_file(
     transform: RowTransform | None = None,
     derived: tuple[str, ...] = (),
     label: str | None = None,
-    pseudonymise: Pseudonymiser | None = None,
+    keep_member_ids: bool = False,
     actor: str = "cli",
 ) -> ImportReport:
     """Import one file with a column mapping; raises InputRejected (and changes nothing) on bad input.
 
     ``transform`` lets an adapter reshape each row first; ``derived`` names the columns it adds.
-    ``pseudonymise`` replaces member identifiers by keyed pseudonyms before anything is stored.
+    Member ids are stored as keyed pseudonyms unless ``keep_member_ids`` says the file's ids are
+    pseudonymous already (see ``museion.privacy.intake.member_keys``).
     ``actor`` is who the audit chain records the import against.
     """
     label = label or path.name
@@ -99,16 +100,17 @@ def import_file(
     fields = mapping.resolve(header, label)
     chunks = _transformed(iter_chunks(path, mapping.read, label, progress), transform, label)
     return import_chunks(target, mapping, fields, chunks, label=label, max_errors=max_errors, sha256=file_sha256(path),
-                         pseudonymise=pseudonymise, actor=actor)
+                         keep_member_ids=keep_member_ids, actor=actor)
 
 
 def import_rows(
-    target: Target, mapping: ColumnMapping, rows: list[Row], *, label: str, max_errors: int = 20, actor: str = "cli"
+    target: Target, mapping: ColumnMapping, rows: list[Row], *, label: str, max_errors: int = 20, keep_member_ids: bool = False,
+    actor: str = "cli",
 ) -> ImportReport:
     """Import rows an adapter built in memory (e.g. creators derived from another file)."""
     fields = mapping.resolve(None, label)
     return import_chunks(target, mapping, fields, iter([(rows, [])]), label=label, max_errors=max_errors, sha256=None,
-                         actor=actor)
+                         keep_member_ids=keep_member_ids, actor=actor)
 
 
 def import_chunks(
@@ -120,7 +122,7 @@ def import_chunks(
     label: str,
     max_errors: int,
     sha256: str | None,
-    pseudonymise: Pseudonymiser | None = None,
+    keep_member_ids: bool = False,
     actor: str = "cli",
 ) -> ImportReport:
     """Validate and write the chunks in one transaction, record the run and append it to the audit chain."""
@@ -132,7 +134,7 @@ def import_chunks(
     )
     if validator.constant_problems:
         raise InputRejected(validator.constant_problems)
-    writer = WRITERS[mapping.entity](mapping.source, fields, label)
+    writer = WRITERS[mapping.entity](mapping.source, fields, label, keep_member_ids=keep_member_ids)
     problems: list[Problem] = []
     totals, rows_read = Counts(), 0
     began = utcnow()
@@ -143,9 +145,6 @@ def import_chunks(
             problems += row_problems + chunk_problems
             if len(problems) >= max_errors:
                 break
-            if pseudonymise is not None and mapping.entity in MEMBER_KEY_FIELD:
-                field = MEMBER_KEY_FIELD[mapping.entity]
-                chunk.columns[field] = [pseudonymise(value) for value in chunk.columns[field]]
             counts, write_problems = writer.write(conn, chunk, dry=bool(problems))
             problems += write_problems
             totals.add(counts)
@@ -154,13 +153,10 @@ def import_chunks(
         if problems:
             problems.sort(key=lambda p: (p.line or 0))
             raise InputRejected(problems[:max_errors], truncated=len(problems) >= max_errors)
-        run_id = conn.execute(insert(ImportRun.__table__).values(
-            entity=mapping.entity, source=mapping.source, file_name=label, file_sha256=sha256, rows_read=rows_read,
-            inserted=totals.inserted, updated=totals.updated, unchanged=totals.unchanged,
-            started_at=began, finished_at=utcnow(),
-        ).returning(ImportRun.__table__.c.id)).scalar_one()
-        audit.record(conn, actor=actor, action="data.import", target=f"import:{run_id}", details={
-            "entity": mapping.entity, "source": audit.ref("source", mapping.source), "file_sha256": sha256,
-            "rows_read": rows_read, "inserted": totals.inserted, "updated": totals.updated, "unchanged": totals.unchanged})
+        record_run(conn, entity=mapping.entity, source=mapping.source, file_name=label, file_sha256=sha256, started_at=began,
+                   totals={"rows_read": rows_read, "inserted": totals.inserted, "updated": totals.updated,
+                           "unchanged": totals.unchanged},
+                   actor=actor, action="data.import",
+                   details={"entity": mapping.entity, "source": audit.ref("source", mapping.source), "file_sha256": sha256})
     return ImportReport(mapping.entity, mapping.source, label, rows_read, totals.inserted, totals.updated,
                         totals.unchanged, time.perf_counter() - started)

@@ -7,128 +7,22 @@ writes; the caller owns the transaction, so a rejected import leaves nothing beh
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, JSON, Connection, String, Table, bindparam, delete, func, literal, select, update
+from sqlalchemy import Connection, Table, delete
 
+from museion.catalog.models import Creator, Credit, Work, WorkTerm
 from museion.errors import Problem
 from museion.ingest.validate import Chunk
-from museion.store.models import Creator, Credit, Member, Work, WorkTerm, utcnow
+from museion.privacy import intake
+from museion.store.batches import chunks
+from museion.store.bulk import Counts, KeyIndex, bulk_insert, content_hash, upsert_by_key
 
-IN_BATCH = 900  # keys per IN (...) query, safely below every backend's parameter limit
 TERM_VOCABULARIES = ("genres", "subjects", "movements")
-EVENT_COLUMNS = ("uid", "member_id", "work_id", "kind", "value", "occurred_at", "channel", "label")
-
-
-def content_hash(payload: Any) -> bytes:
-    """A 16-byte digest of a record: equal content, equal hash, on every run.
-
-    Records are built in a fixed field order, so ``repr`` is canonical and several times faster
-    than JSON encoding on catalogue-sized imports.
-    """
-    return hashlib.blake2b(repr(payload).encode(), digest_size=16).digest()
-
-
-def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> int:
-    """Insert many tuples at driver level: SQLite executemany, PostgreSQL COPY (no per-row ORM work)."""
-    if not rows:
-        return 0
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
-            with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return len(rows)
-    marks = ", ".join("?" for _ in columns)
-    return conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows).rowcount
 
 
 def prefixed(source: str, key: str) -> str:
     return f"{source}:{key}"
-
-
-@dataclass(slots=True)
-class Counts:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def add(self, other: Counts) -> None:
-        self.inserted += other.inserted
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-
-
-class KeyIndex:
-    """Caches key → id for one table, querying the database only for keys not seen yet."""
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        self.ids: dict[str, int] = {}
-
-    def lookup(self, conn: Connection, keys: Iterable[str]) -> dict[str, int]:
-        wanted = sorted({k for k in keys if k not in self.ids})
-        self.ids.update(rows_by_key(conn, self.table, wanted, self.table.c.id))
-        return self.ids
-
-
-def rows_by_key(conn: Connection, table: Table, keys: Sequence[str], *columns: Any) -> dict[str, Any]:
-    """key → column value (or tuple of values) for the given keys, in batches.
-
-    On PostgreSQL the keys travel as one array joined through ``unnest``: rows inserted earlier in
-    the same transaction have no planner statistics yet, and a long ``IN`` list then turns into a
-    sequential scan per batch (seen: 0.7 s per 900 keys on 60k members).
-    """
-    found: dict[str, Any] = {}
-    single = len(columns) == 1
-    if conn.dialect.name == "postgresql" and keys:
-        wanted = func.unnest(literal(list(keys), ARRAY(String()))).table_valued("k").render_derived(name="wanted")
-        q = select(table.c.key, *columns).join(wanted, table.c.key == wanted.c.k)
-        batches = [q]
-    else:
-        batches = [select(table.c.key, *columns).where(table.c.key.in_(keys[i : i + IN_BATCH]))
-                   for i in range(0, len(keys), IN_BATCH)]
-    for q in batches:
-        for key, *values in conn.execute(q):
-            found[key] = values[0] if single else tuple(values)
-    return found
-
-
-def _existing_hashes(conn: Connection, table: Table, keys: Sequence[str]) -> dict[str, tuple[int, bytes]]:
-    return rows_by_key(conn, table, keys, table.c.id, table.c.content_hash)
-
-
-def upsert_by_key(conn: Connection, table: Table, records: list[dict[str, Any]]) -> tuple[Counts, dict[str, int]]:
-    """Insert new keys, update changed ones (by content hash), skip unchanged; key → id of rows that changed.
-
-    New rows go in at driver level (timestamps come from the database's defaults); updates, which are
-    rare on re-imports, go through SQLAlchemy.
-    """
-    counts = Counts()
-    existing = _existing_hashes(conn, table, [r["key"] for r in records])
-    new = [r for r in records if r["key"] not in existing]
-    changed = [dict(r, _id=existing[r["key"]][0]) for r in records
-               if r["key"] in existing and existing[r["key"]][1] != r["content_hash"]]
-    counts.unchanged = len(records) - len(new) - len(changed)
-    if new:
-        columns = list(new[0])
-        as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
-        rows = [tuple(json.dumps(r[c]) if c in as_json else r[c] for c in columns) for r in new]
-        counts.inserted = bulk_insert(conn, table.name, columns, rows)
-    if changed:
-        columns = [c for c in changed[0] if c not in ("_id", "key")]
-        values = {c: bindparam(c) for c in columns}
-        if "updated_at" in table.c:
-            values["updated_at"] = utcnow()
-        conn.execute(update(table).where(table.c.id == bindparam("_id")).values(values), changed)
-        counts.updated = len(changed)
-    touched = {k: v[0] for k, v in _existing_hashes(conn, table, [r["key"] for r in new]).items()}
-    touched.update({r["key"]: r["_id"] for r in changed})
-    return counts, touched
 
 
 class Writer:
@@ -136,7 +30,8 @@ class Writer:
 
     key_field = "key"
 
-    def __init__(self, source: str, fields: dict[str, str], label: str) -> None:
+    def __init__(self, source: str, fields: dict[str, str], label: str, *, keep_member_ids: bool = False) -> None:
+        """``keep_member_ids`` is for writers of entities that name members (see ``museion.privacy.intake.member_keys``)."""
         self.source = source
         self.fields = fields
         self.label = label
@@ -172,6 +67,9 @@ class KeyedWriter(Writer):
     def columns(self, row: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def key(self, external_id: str) -> str:
+        return prefixed(self.source, external_id)
+
     def write(self, conn: Connection, chunk: Chunk, *, dry: bool) -> tuple[Counts, list[Problem]]:
         dup = self.duplicates(chunk)
         if dry:
@@ -180,11 +78,13 @@ class KeyedWriter(Writer):
         for i, row in enumerate(chunk.rows()):
             if i in dup:
                 continue
-            record = {"key": prefixed(self.source, row["key"]), "source": self.source, **self.columns(row)}
+            record = {"key": self.key(row["key"]), "source": self.source, **self.columns(row)}
             record["content_hash"] = content_hash(record)
             records.append(record)
-        counts, _ = upsert_by_key(conn, self.table, records)
-        return counts, self.problems
+        return self.upsert(conn, records), self.problems
+
+    def upsert(self, conn: Connection, records: list[dict[str, Any]]) -> Counts:
+        return upsert_by_key(conn, self.table, records)[0]
 
 
 class CreatorWriter(KeyedWriter):
@@ -201,10 +101,20 @@ class CreatorWriter(KeyedWriter):
 
 
 class MemberWriter(KeyedWriter):
-    table = Member.__table__
+    """Members by pseudonymous key, written through the privacy package (which owns their table)."""
 
     def columns(self, row: dict[str, Any]) -> dict[str, Any]:
         return {f: row.get(f) for f in ("age", "gender", "occupation")}
+
+    def __init__(self, source: str, fields: dict[str, str], label: str, *, keep_member_ids: bool = False) -> None:
+        super().__init__(source, fields, label)
+        self.member_key = intake.member_keys(source, keep_ids=keep_member_ids)
+
+    def key(self, external_id: str) -> str:
+        return self.member_key(external_id)
+
+    def upsert(self, conn: Connection, records: list[dict[str, Any]]) -> Counts:
+        return intake.upsert_members(conn, records)
 
 
 class WorkWriter(Writer):
@@ -212,7 +122,7 @@ class WorkWriter(Writer):
 
     table = Work.__table__
 
-    def __init__(self, source: str, fields: dict[str, str], label: str) -> None:
+    def __init__(self, source: str, fields: dict[str, str], label: str, *, keep_member_ids: bool = False) -> None:
         super().__init__(source, fields, label)
         self.creators = KeyIndex(Creator.__table__)
 
@@ -253,8 +163,7 @@ class WorkWriter(Writer):
 
     def _replace_links(self, conn: Connection, touched: dict[str, int], extras: dict[str, Any]) -> None:
         work_ids = list(touched.values())
-        for i in range(0, len(work_ids), IN_BATCH):
-            batch = work_ids[i : i + IN_BATCH]
+        for batch in chunks(work_ids):
             conn.execute(delete(WorkTerm.__table__).where(WorkTerm.work_id.in_(batch)))
             conn.execute(delete(Credit.__table__).where(Credit.work_id.in_(batch)))
         terms: list[tuple[Any, ...]] = []
@@ -276,11 +185,11 @@ class EventWriter(Writer):
     same file imported twice adds nothing and exact duplicate rows count once.
     """
 
-    def __init__(self, source: str, fields: dict[str, str], label: str) -> None:
+    def __init__(self, source: str, fields: dict[str, str], label: str, *, keep_member_ids: bool = False) -> None:
         super().__init__(source, fields, label)
         self.works = KeyIndex(Work.__table__)
-        self.members = KeyIndex(Member.__table__)
-        self._empty_member_hash = content_hash({})
+        self.members = intake.member_index()
+        self.member_key = intake.member_keys(source, keep_ids=keep_member_ids)
 
     def write(self, conn: Connection, chunk: Chunk, *, dry: bool) -> tuple[Counts, list[Problem]]:
         src = self.source + ":"
@@ -294,9 +203,8 @@ class EventWriter(Writer):
         ]
         if dry or problems:
             return Counts(), problems
-        member_keys = [src + k for k in cols["member"]]
-        self._ensure_members(conn, set(member_keys))
-        m, w = self.members.ids, known_works
+        member_keys = [self.member_key(k) for k in cols["member"]]
+        m, w = intake.ensure_members(conn, self.members, set(member_keys), self.source), known_works
         rows = [
             (
                 hashlib.blake2b(f"{mk}\x1f{wk}\x1f{kind}\x1f{value!r}\x1f{ts}\x1f{ch}\x1f{lab}".encode(), digest_size=16).digest(),
@@ -307,44 +215,8 @@ class EventWriter(Writer):
             )
         ]
         rows.sort()  # by uid: neighbouring keys land on the same index pages
-        inserted = insert_events(conn, rows)
+        inserted = intake.insert_events(conn, rows)
         return Counts(inserted=inserted, unchanged=len(rows) - inserted), []
-
-    def _ensure_members(self, conn: Connection, keys: set[str]) -> None:
-        known = self.members.lookup(conn, keys)
-        missing = sorted(keys - known.keys())
-        if missing:
-            bulk_insert(conn, "members", ("key", "source", "content_hash"),
-                        [(k, self.source, self._empty_member_hash) for k in missing])
-            self.members.lookup(conn, missing)
-
-
-def insert_events(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-    """Insert event tuples, skipping uids already stored; returns how many were new.
-
-    SQLite takes a driver-level executemany (SQLAlchemy's per-row processing would dominate);
-    PostgreSQL takes COPY into a temporary staging table, then one INSERT … ON CONFLICT DO NOTHING.
-    """
-    if not rows:
-        return 0
-    names = ", ".join(EVENT_COLUMNS)
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur:  # type: ignore[union-attr]
-            cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS museion_events_stage (uid bytea, member_id bigint, work_id bigint, "
-                "kind text, value double precision, occurred_at bigint, channel text, label text) ON COMMIT DROP"
-            )
-            with cur.copy(f"COPY museion_events_stage ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cur.execute(f"INSERT INTO events ({names}) SELECT {names} FROM museion_events_stage ON CONFLICT (uid) DO NOTHING")
-            inserted = cur.rowcount
-            cur.execute("TRUNCATE museion_events_stage")
-        return inserted
-    placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
-    result = conn.exec_driver_sql(f"INSERT OR IGNORE INTO events ({names}) VALUES ({placeholders})", rows)
-    return result.rowcount
 
 
 WRITERS: dict[str, type[Writer]] = {

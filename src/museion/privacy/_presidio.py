@@ -32,7 +32,7 @@ from presidio_analyzer.predefined_recognizers import (
     UrlRecognizer,
 )
 
-from museion.privacy.pii import CN_RESIDENT_ID, is_cn_resident_id
+from museion.privacy.cn_resident_id import CN_RESIDENT_ID, is_cn_resident_id
 
 # tldextract's module-level extractor (used by Presidio's email recognizer) fetches the public
 # suffix list over the network on first use; this one reads only the snapshot bundled in the wheel

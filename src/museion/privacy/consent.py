@@ -13,17 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from sqlalchemy import Connection, Row, Select, and_, bindparam, func, insert, select
+from sqlalchemy import Connection, Row, Select, and_, bindparam, case, func, insert, select
 
-from museion.errors import InputRejected, MuseionError, NotFound, Problem
-from museion.ingest.readers import ReadOptions, iter_rows, read_header
-from museion.ingest.write import rows_by_key
+from museion import audit
+from museion.errors import MuseionError, NotFound
+from museion.privacy.access import gated
+from museion.privacy.activity import member_ids_for, member_target
 from museion.privacy.datamap import CATEGORIES
-from museion.privacy.models import Consent, Purpose
-from museion.security import audit
-from museion.store.models import Member
+from museion.privacy.models import Consent, Member, Purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +89,7 @@ def separately_consented(purpose: Row, category: str) -> Select:
     return select(latest.c.member_id).where(latest.c.granted.is_(True))
 
 
+@gated
 def takes_part(conn: Connection, member_id: int, purpose: Row) -> bool:
     """Whether this member's data may serve ``purpose`` now: the rule of ``participants`` for one member,
     asked of that member's own ledger entries only (it runs on every recommendation request)."""
@@ -101,6 +100,7 @@ def takes_part(conn: Connection, member_id: int, purpose: Row) -> bool:
     return granted is True if purpose.legal_basis == "consent" else granted is not False
 
 
+@gated
 def record(conn: Connection, member_id: int, purpose: Row, *, granted: bool, notice_version: str, source: str,
            category: str | None = None, actor: str = "system") -> None:
     """Append one decision to the ledger (grants and withdrawals alike); with ``category``, the separate
@@ -115,9 +115,10 @@ def record(conn: Connection, member_id: int, purpose: Row, *, granted: bool, not
     conn.execute(insert(Consent).values(member_id=member_id, purpose=code, granted=granted,
                                         notice_version=notice_version, source=source))
     audit.record(conn, actor=actor, action="consent.grant" if granted else "consent.withdraw",
-                 target=audit.member_target(conn, member_id), details={"purpose": code, "granted": granted})
+                 target=member_target(conn, member_id), details={"purpose": code, "granted": granted})
 
 
+@gated
 def states(conn: Connection, member_id: int) -> list[ConsentState]:
     """The member's current decision for every purpose they decided on."""
     last = select(func.max(Consent.id)).where(Consent.member_id == member_id).group_by(Consent.purpose)
@@ -126,6 +127,7 @@ def states(conn: Connection, member_id: int) -> list[ConsentState]:
     return [ConsentState(*row) for row in rows]
 
 
+@gated
 def record_many(conn: Connection, member_ids: list[int], purpose: Row, *, granted: bool, notice_version: str,
                 source: str) -> int:
     """Append the same decision for many members at once (bulk imports of existing consents)."""
@@ -138,47 +140,44 @@ def record_many(conn: Connection, member_ids: list[int], purpose: Row, *, grante
     return len(rows)
 
 
-TRUE_WORDS = {"true", "yes", "1", "granted", "grant", "y"}
-FALSE_WORDS = {"false", "no", "0", "withdrawn", "withdraw", "denied", "n"}
+@gated
+def known_members(conn: Connection, keys: list[str]) -> set[str]:
+    """Which of these member keys exist (a consent file names members by key)."""
+    return set(member_ids_for(conn, keys))
 
 
-def import_file(conn: Connection, path: Path, *, max_errors: int = 20) -> int:
-    """Import existing consents from CSV (member, purpose, granted, notice_version, source): all or nothing."""
-    label = path.name
-    if not path.is_file():
-        raise InputRejected([Problem(label, None, None, f"file not found: {path}")])
-    options = ReadOptions()
-    header = read_header(path, options, label) or []
-    missing = [c for c in ("member", "purpose", "granted", "notice_version", "source") if c not in header]
-    if missing:
-        raise InputRejected([Problem(label, 1, c, "column not found") for c in missing])
-    purposes = {p.code: p for p in current_purposes(conn)}
-    problems: list[Problem] = []
-    decisions: list[tuple[int, str, dict[str, object]]] = []
-    for item in iter_rows(path, options, label):
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        line, row = item
-        granted = row["granted"].strip().lower()
-        if row["purpose"] not in purposes:
-            problems.append(Problem(label, line, "purpose", f"{row['purpose']!r} is not a declared purpose"))
-        if granted not in TRUE_WORDS | FALSE_WORDS:
-            problems.append(Problem(label, line, "granted", f"expected yes/no (or true/false), found {row['granted']!r}"))
-        for column in ("member", "notice_version", "source"):
-            if not row[column]:
-                problems.append(Problem(label, line, column, f"{column} is required"))
-        decisions.append((line, row["member"], {"purpose": row["purpose"], "granted": granted in TRUE_WORDS,
-                                                 "notice_version": row["notice_version"], "source": row["source"]}))
-        if len(problems) >= max_errors:
-            break
-    keys = sorted({key for _, key, _ in decisions})
-    ids = rows_by_key(conn, Member.__table__, keys, Member.__table__.c.id)
-    problems += [Problem(label, line, "member", f"unknown member {key!r}") for line, key, _ in decisions if key not in ids]
-    if problems:
-        problems.sort(key=lambda p: p.line or 0)
-        raise InputRejected(problems[:max_errors], truncated=len(problems) >= max_errors)
-    conn.execute(insert(Consent), [{"member_id": ids[key], **values} for _, key, values in decisions])
+@gated
+def record_imported(conn: Connection, decisions: list[tuple[int, str, dict[str, object]]]) -> int:
+    """Append decisions read from a file (line, member key, ledger columns) whose members all exist."""
+    ids = member_ids_for(conn, sorted({key for _, key, _ in decisions}))
+    if decisions:
+        conn.execute(insert(Consent), [{"member_id": ids[key], **values} for _, key, values in decisions])
     audit.record(conn, actor="system", action="consent.import", target="consents",
-                 details={"rows": len(decisions), "members": len({key for _, key, _ in decisions})})
+                 details={"rows": len(decisions), "members": len(ids)})
     return len(decisions)
+
+
+@gated
+def grant_to_undecided(conn: Connection, source: str, purpose: str, *, notice_version: str, channel: str, actor: str) -> int:
+    """Record a grant for every member of ``source`` with no decision yet on ``purpose`` (a demo's seeded consents):
+    a member who already decided, either way, keeps their decision."""
+    declared = current_purpose(conn, purpose)
+    decided = select(Consent.member_id).where(Consent.purpose == declared.code)
+    members = list(conn.scalars(select(Member.id).where(Member.source == source, Member.id.not_in(decided)).order_by(Member.id)))
+    rows = [{"member_id": m, "purpose": declared.code, "granted": True, "notice_version": notice_version, "source": channel}
+            for m in members]
+    if rows:
+        conn.execute(insert(Consent), rows)
+        audit.record(conn, actor=actor, action="consent.bulk", target=f"purpose:{declared.code}",
+                     details={"granted": True, "members": len(rows)})
+    return len(rows)
+
+
+@gated
+def summary(conn: Connection) -> list[tuple[str, int, int]]:
+    """Per ledger code (purpose, or purpose/category): members whose latest decision grants it, and who withdrew."""
+    latest = select(func.max(Consent.id)).group_by(Consent.member_id, Consent.purpose)
+    rows = conn.execute(select(Consent.purpose, func.sum(case((Consent.granted, 1), else_=0)),
+                               func.sum(case((Consent.granted, 0), else_=1)))
+                        .where(Consent.id.in_(latest)).group_by(Consent.purpose).order_by(Consent.purpose))
+    return [(code, int(granted or 0), int(withdrawn or 0)) for code, granted, withdrawn in rows]

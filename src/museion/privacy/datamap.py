@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+RIGHTS_PURPOSE = "member_rights"  # the privacy gate's purpose for a member's own acts (see museion.privacy.gate.RIGHTS)
 LEGAL_BASES = ("consent", "contract", "legitimate_interest", "legal_obligation")
 
 
@@ -51,6 +52,10 @@ DEFAULT_PURPOSES: tuple[PurposeSpec, ...] = (
     PurposeSpec("fairness_audit", "Fairness audits",
                 "Check that recommendations serve every group of members and creators fairly.",
                 "legitimate_interest", ("activity", "demographics"), 365),
+    PurposeSpec(RIGHTS_PURPOSE, "Members' own requests and controls",
+                "Act on what a member asks: their consent decisions, self-service settings, data-subject requests "
+                "and copies of their data.",
+                "legal_obligation", ("membership", "activity"), None),
 )
 
 

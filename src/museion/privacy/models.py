@@ -1,15 +1,51 @@
-"""Privacy records: declared purposes (versioned), the consent ledger and the record of every access to
-personal data. Rows, not log lines: they are what a privacy officer shows a regulator."""
+"""Personal data and the records about it: members and their events (selected only inside
+``museion.privacy``, behind the gate), declared purposes (versioned), the consent ledger and the record of
+every access to personal data. Rows, not log lines: they are what a privacy officer shows a regulator."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from museion.store.models import Base, BigId
+from museion.store.base import Base, BigId, UTCDateTime
+
+
+class Member(Base):
+    """An audience member, known only by a pseudonymous key. Optional coarse demographics
+    (age, gender, occupation) exist for fairness audits and are read only with consent."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    age: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str | None] = mapped_column(String(64))
+    occupation: Mapped[str | None] = mapped_column(String(128))
+    restricted_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), comment="processing restricted at the member's request: kept, never used")
+    content_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class Event(Base):
+    """Something a member did with a work. ``uid`` hashes the event's content so re-imports are no-ops."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_member_id_occurred_at", "member_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uid: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # no index: a handful of values, and reads scan by member
+    value: Mapped[float | None] = mapped_column(Float)
+    occurred_at: Mapped[int | None] = mapped_column(BigInteger, comment="seconds since 1970-01-01 UTC")
+    channel: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(Text, comment="free text such as a tag")
 
 
 class Purpose(Base):
@@ -26,7 +62,7 @@ class Purpose(Base):
     legal_basis: Mapped[str] = mapped_column(String(32), comment="consent, contract, legitimate_interest, legal_obligation")
     categories: Mapped[list[str]] = mapped_column(default=list, comment="data categories of the data map")
     retention_days: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class Consent(Base):
@@ -41,7 +77,7 @@ class Consent(Base):
     granted: Mapped[bool] = mapped_column(Boolean)
     notice_version: Mapped[str] = mapped_column(String(32), comment="the privacy notice the member saw")
     source: Mapped[str] = mapped_column(String(64), comment="where the decision was made: web, app, import…")
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class AccessRecord(Base):
@@ -56,7 +92,7 @@ class AccessRecord(Base):
     rows: Mapped[int] = mapped_column(Integer)
     members: Mapped[int] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class VaultEntry(Base):
@@ -69,7 +105,7 @@ class VaultEntry(Base):
     key_id: Mapped[str] = mapped_column(String(32), comment="which vault key encrypted it (for rotation)")
     nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class SubjectRequest(Base):
@@ -86,12 +122,12 @@ class SubjectRequest(Base):
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="received")
     channel: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     verified_by: Mapped[str | None] = mapped_column(String(128))
     verification: Mapped[str | None] = mapped_column(Text, comment="how identity was checked")
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="counts only, never personal data")
 
@@ -103,7 +139,7 @@ class PrivacyBudgetRecord(Base):
 
     dataset: Mapped[str] = mapped_column(String(64), primary_key=True)
     total_epsilon: Mapped[float] = mapped_column(Float)
-    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class PrivacySpend(Base):
@@ -116,7 +152,7 @@ class PrivacySpend(Base):
     epsilon: Mapped[float] = mapped_column(Float)
     query: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(128))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class ServedEntry(Base):
@@ -129,7 +165,7 @@ class ServedEntry(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id", ondelete="SET NULL"))
-    served_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    served_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now(), index=True)
     personalised: Mapped[bool] = mapped_column(Boolean)
     not_personalised_because: Mapped[str | None] = mapped_column(Text)
     work_ids: Mapped[list[int]] = mapped_column(JSON, comment="work ids in rank order")
@@ -142,7 +178,7 @@ class MemberPreference(Base):
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     personalise: Mapped[bool] = mapped_column(Boolean)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
 class InterestSuppression(Base):
@@ -154,4 +190,4 @@ class InterestSuppression(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     term: Mapped[str] = mapped_column(String(512))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
+from museion import audit
+from museion.catalog.models import Creator, Work, WorkTerm
 from museion.errors import MuseionError, NotFound
+from museion.privacy.access import gated
 from museion.privacy.dp import BudgetExceeded, PrivacyBudget, Release, Spend, dp_histogram
 from museion.privacy.gate import read_activity
 from museion.privacy.models import PrivacyBudgetRecord, PrivacySpend
-from museion.security import audit
-from museion.store.models import Creator, Work, WorkTerm
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,6 +48,17 @@ def budget(conn: Connection, dataset: str) -> PrivacyBudget:
     return PrivacyBudget(total, spends)
 
 
+def budgets(conn: Connection) -> list[dict[str, Any]]:
+    """Each dataset's total epsilon, what releases spent (exact, from the ledger), what remains, how many releases."""
+    rows = []
+    for dataset in conn.scalars(select(PrivacyBudgetRecord.dataset).order_by(PrivacyBudgetRecord.dataset)):
+        ledger = budget(conn, dataset)
+        rows.append({"dataset": dataset, "total": ledger.total_epsilon, "spent": ledger.spent, "remaining": ledger.remaining,
+                     "releases": len(ledger.spends)})
+    return rows
+
+
+@gated
 def activity_histogram(conn: Connection, dataset: str, by: str, *, epsilon: float, actor: str,
                        max_contributions: int = 50) -> Release:
     """Noisy count of activity per genre or per work kind for one member source.

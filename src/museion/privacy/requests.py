@@ -10,21 +10,20 @@ Every transition of a request enters the audit chain (request id, kind, status).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
+from museion import audit
+from museion.catalog.models import Work, WorkTerm
 from museion.errors import Conflict, MuseionError, NotFound
 from museion.privacy import consent, vault
-from museion.privacy.models import Consent, InterestSuppression, MemberPreference, ServedEntry, SubjectRequest
-from museion.security import audit
-from museion.store.models import Event, Member, ModelVersion, Work, WorkTerm
+from museion.privacy.access import gated
+from museion.privacy.models import Consent, Event, InterestSuppression, Member, MemberPreference, ServedEntry, SubjectRequest
 
 KINDS = ("access", "rectification", "erasure", "restriction", "withdrawal")
-ERASED = -1  # member id left in a model's serving index where an erased member's row was
 RECTIFIABLE = ("age", "gender", "occupation")
 
 
@@ -42,6 +41,7 @@ def _transition(conn: Connection, actor: str, request_id: int, kind: str, status
                  details={"kind": kind, "status": status})
 
 
+@gated
 def open_request(conn: Connection, member_key: str, kind: str, *, channel: str, due_days: int = 15,
                  actor: str = "system") -> int:
     if kind not in KINDS:
@@ -57,6 +57,7 @@ def open_request(conn: Connection, member_key: str, kind: str, *, channel: str, 
     return request_id
 
 
+@gated
 def get_request(conn: Connection, request_id: int) -> Any:
     row = conn.execute(select(SubjectRequest.__table__).where(SubjectRequest.id == request_id)).one_or_none()
     if row is None:
@@ -64,6 +65,7 @@ def get_request(conn: Connection, request_id: int) -> Any:
     return row
 
 
+@gated
 def verify(conn: Connection, request_id: int, *, by: str, how: str, actor: str = "system") -> None:
     """Record that the requester's identity was checked (and how) before anything is disclosed or changed."""
     req = get_request(conn, request_id)
@@ -75,6 +77,7 @@ def verify(conn: Connection, request_id: int, *, by: str, how: str, actor: str =
     _transition(conn, actor, request_id, req.kind, "verified")
 
 
+@gated
 def refuse(conn: Connection, request_id: int, *, reason: str, actor: str = "system") -> None:
     """Close a request without acting on it; the reason is required and kept (PIPL art. 50)."""
     req = get_request(conn, request_id)
@@ -111,6 +114,7 @@ def _close(conn: Connection, request_id: int, kind: str, outcome: dict[str, Any]
     _transition(conn, actor, request_id, kind, "completed")
 
 
+@gated
 def export_member(conn: Connection, ring: vault.KeyRing, member_id: int) -> dict[str, Any]:
     """Everything held about one member, machine-readable: profile, identifiers, consents (full ledger),
     events, derived interests and the member's own controls over them, requests, and every list of
@@ -142,6 +146,7 @@ def export_member(conn: Connection, ring: vault.KeyRing, member_id: int) -> dict
     }
 
 
+@gated
 def served_lists(conn: Connection, member_id: int, limit: int | None = None) -> list[dict[str, Any]]:
     """The lists served to the member (all, or the latest ``limit``), newest first, works in rank order."""
     entries = conn.execute(select(ServedEntry).where(ServedEntry.member_id == member_id)
@@ -153,6 +158,7 @@ def served_lists(conn: Connection, member_id: int, limit: int | None = None) -> 
              "works": [{"key": works[w][0], "title": works[w][1]} for w in e.work_ids if w in works]} for e in entries]
 
 
+@gated
 def complete_access(conn: Connection, ring: vault.KeyRing, request_id: int, *, actor: str = "system") -> dict[str, Any]:
     req = _ready(conn, request_id, "access")
     copy = export_member(conn, ring, req.member_id)
@@ -161,6 +167,7 @@ def complete_access(conn: Connection, ring: vault.KeyRing, request_id: int, *, a
     return copy
 
 
+@gated
 def complete_rectification(conn: Connection, ring: vault.KeyRing, request_id: int, *,
                            profile: dict[str, Any] | None = None, identifiers: dict[str, str] | None = None,
                            actor: str = "system") -> None:
@@ -177,12 +184,14 @@ def complete_rectification(conn: Connection, ring: vault.KeyRing, request_id: in
            {"profile_fields": sorted(profile), "identifier_fields": sorted(identifiers or {})}, actor)
 
 
+@gated
 def complete_restriction(conn: Connection, request_id: int, *, actor: str = "system") -> None:
     req = _ready(conn, request_id, "restriction")
     conn.execute(update(Member).where(Member.id == req.member_id).values(restricted_at=datetime.now(UTC)))
     _close(conn, request_id, "restriction", {"restricted": True}, actor)
 
 
+@gated
 def complete_withdrawal(conn: Connection, request_id: int, *, actor: str = "system") -> None:
     """Withdraw every consent the member has granted (one request, all purposes and separate consents)."""
     req = _ready(conn, request_id, "withdrawal")
@@ -194,12 +203,18 @@ def complete_withdrawal(conn: Connection, request_id: int, *, actor: str = "syst
     _close(conn, request_id, "withdrawal", {"withdrawn": granted}, actor)
 
 
-def complete_erasure(conn: Connection, home: Path, request_id: int, *, actor: str = "system") -> dict[str, Any]:
-    """Erase the member everywhere; model versions that learned from them are flagged for retraining and
-    their serving index no longer holds the member's history."""
+@gated
+def erasure_subject(conn: Connection, request_id: int) -> int:
+    """The member a verified erasure request will erase (so model artifacts can be scrubbed first)."""
+    return int(_ready(conn, request_id, "erasure").member_id)
+
+
+@gated
+def complete_erasure(conn: Connection, request_id: int, *, flagged_versions: list[int], actor: str = "system") -> dict[str, Any]:
+    """Erase the member everywhere in the store; ``flagged_versions`` are the model versions the caller
+    scrubbed of the member's history and flagged for retraining (``museion.recommend.erasure``)."""
     req = _ready(conn, request_id, "erasure")
     member_id = req.member_id
-    flagged = _scrub_models(conn, home, member_id, request_id)
     outcome = {
         "events": conn.execute(delete(Event).where(Event.member_id == member_id)).rowcount,
         "vault_entries": vault.erase(conn, member_id),
@@ -208,7 +223,7 @@ def complete_erasure(conn: Connection, home: Path, request_id: int, *, actor: st
         "preferences": conn.execute(delete(MemberPreference).where(MemberPreference.member_id == member_id)).rowcount,
         "deleted_interests": conn.execute(
             delete(InterestSuppression).where(InterestSuppression.member_id == member_id)).rowcount,
-        "model_versions_flagged": flagged,
+        "model_versions_flagged": flagged_versions,
     }
     conn.execute(update(SubjectRequest).where(SubjectRequest.member_id == member_id).values(member_id=None))
     conn.execute(delete(Member).where(Member.id == member_id))
@@ -216,30 +231,59 @@ def complete_erasure(conn: Connection, home: Path, request_id: int, *, actor: st
     return outcome
 
 
-def _scrub_models(conn: Connection, home: Path, member_id: int, request_id: int) -> list[int]:
-    flagged = []
-    for version_id, artifact in conn.execute(select(ModelVersion.id, ModelVersion.artifact)):
-        index = home / artifact / "interactions.npz"
-        if not index.is_file():
-            continue
-        with np.load(index, allow_pickle=False) as z:
-            arrays = {name: z[name] for name in z.files}
-        rows = np.flatnonzero(arrays["member_ids"] == member_id)
-        if not len(rows):
-            continue
-        row = int(rows[0])
-        start, end = int(arrays["indptr"][row]), int(arrays["indptr"][row + 1])
-        arrays["data"] = np.delete(arrays["data"], np.s_[start:end])
-        arrays["indices"] = np.delete(arrays["indices"], np.s_[start:end])
-        indptr = arrays["indptr"].copy()
-        indptr[row + 1 :] -= end - start
-        arrays["indptr"] = indptr
-        # The row stays (models with per-member factors are indexed by row) but is emptied and unnamed.
-        arrays["member_ids"][row] = ERASED
-        tmp = index.with_name("interactions.tmp.npz")
-        np.savez(tmp, allow_pickle=False, **arrays)
-        tmp.replace(index)
-        conn.execute(update(ModelVersion).where(ModelVersion.id == version_id).values(
-            retrain_reason=f"erasure request {request_id}: a member it learned from was erased"))
-        flagged.append(version_id)
-    return flagged
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """A request as staff and the member see it: its record, the member's key (None once erased), whether overdue."""
+
+    id: int
+    member_id: int | None
+    member: str | None
+    member_ref: str
+    kind: str
+    status: str
+    channel: str
+    received_at: datetime
+    due_at: datetime
+    verified_at: datetime | None
+    verified_by: str | None
+    verification: str | None
+    closed_at: datetime | None
+    refusal_reason: str | None
+    outcome: dict[str, Any]
+    overdue: bool
+
+
+def _query_requests() -> Select[Any]:
+    return select(SubjectRequest.__table__, Member.key.label("member")).outerjoin(Member, Member.id == SubjectRequest.member_id)
+
+
+def _view(row: Any, now: datetime) -> RequestView:
+    values = dict(row._mapping)
+    return RequestView(**values, overdue=row.closed_at is None and row.due_at < now)
+
+
+@gated
+def list_requests(conn: Connection, *, status: str | None = None, kind: str | None = None, member_id: int | None = None,
+                  open_only: bool = False, limit: int | None = None, offset: int = 0) -> list[RequestView]:
+    """Requests, open ones first by due date: the one listing behind the API, the CLI and the web pages."""
+    q = _query_requests()
+    if status is not None:
+        q = q.where(SubjectRequest.status == status)
+    if kind is not None:
+        q = q.where(SubjectRequest.kind == kind)
+    if member_id is not None:
+        q = q.where(SubjectRequest.member_id == member_id)
+    if open_only:
+        q = q.where(SubjectRequest.closed_at.is_(None))
+    q = q.order_by(SubjectRequest.closed_at.is_not(None), SubjectRequest.due_at, SubjectRequest.id).offset(offset)
+    now = datetime.now(UTC)
+    return [_view(row, now) for row in conn.execute(q if limit is None else q.limit(limit))]
+
+
+@gated
+def request_view(conn: Connection, request_id: int) -> RequestView:
+    """One request as ``list_requests`` shows it, or NotFound."""
+    row = conn.execute(_query_requests().where(SubjectRequest.id == request_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"no request {request_id}")
+    return _view(row, datetime.now(UTC))

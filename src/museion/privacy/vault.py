@@ -19,10 +19,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, delete, select, update
 
+from museion import audit
 from museion.errors import MuseionError
+from museion.privacy.access import gated
 from museion.privacy.models import VaultEntry
 from museion.privacy.pseudonym import write_private
-from museion.security import audit
 
 IDENTIFIERS = ("name", "email", "phone")
 ENV_KEY = "MUSEION_VAULT_KEY"
@@ -103,6 +104,7 @@ def _decrypt(ring: KeyRing, member_id: int, key_id: str, nonce: bytes, ciphertex
         raise VaultError(f"the vault entry of member {member_id} failed authentication (tampered or wrong key)") from None
 
 
+@gated
 def put(conn: Connection, ring: KeyRing, member_id: int, identifiers: dict[str, str]) -> None:
     """Store (or replace) a member's direct identifiers; only name, email and phone are accepted."""
     unknown = sorted(set(identifiers) - set(IDENTIFIERS))
@@ -115,16 +117,19 @@ def put(conn: Connection, ring: KeyRing, member_id: int, identifiers: dict[str, 
         conn.execute(update(VaultEntry).where(VaultEntry.member_id == member_id).values(**sealed))
 
 
+@gated
 def get(conn: Connection, ring: KeyRing, member_id: int) -> dict[str, str]:
     row = conn.execute(select(VaultEntry.key_id, VaultEntry.nonce, VaultEntry.ciphertext)
                        .where(VaultEntry.member_id == member_id)).one_or_none()
     return {} if row is None else _decrypt(ring, member_id, *row)
 
 
+@gated
 def erase(conn: Connection, member_id: int) -> int:
     return conn.execute(delete(VaultEntry).where(VaultEntry.member_id == member_id)).rowcount
 
 
+@gated
 def rotate(conn: Connection, ring: KeyRing, *, actor: str = "cli") -> int:
     """Re-encrypt every entry under a new key, then retire the old keys; returns entries re-encrypted.
 

@@ -23,11 +23,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from museion import audit
 from museion.errors import MuseionError, NotFound
-from museion.security import audit
+from museion.privacy import gate
 from museion.security.models import Account, Token
 from museion.security.permissions import Role
-from museion.store.models import Member
 
 TOKEN_RE = re.compile(r"mus_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 NAME_RE = re.compile(r"[a-z][a-z0-9_.-]{1,63}")
@@ -54,9 +54,6 @@ def _dummy_hash() -> str:
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -158,14 +155,12 @@ def list_accounts(conn: Connection, account_id: int | None = None) -> list[dict[
                    (Account.password_hash.is_not(None)).label("has_password")).order_by(Account.id)
     if account_id is not None:
         query = query.where(Account.id == account_id)
-    return [{**r._asdict(), "created_at": _utc(r.created_at)} for r in conn.execute(query)]
+    return [{**r._asdict(), "created_at": r.created_at} for r in conn.execute(query)]
 
 
 def member_account(conn: Connection, member_key: str, *, actor: str) -> int:
     """The self-service account of the member with ``member_key``, created on first use."""
-    member_id = conn.scalar(select(Member.id).where(Member.key == member_key))
-    if member_id is None:
-        raise NotFound(f"no member with key {member_key!r}")
+    member_id = gate.member_id_for(conn, member_key, purpose=gate.RIGHTS, actor=actor)
     existing = conn.scalar(select(Account.id).where(Account.member_id == member_id))
     if existing is not None:
         return int(existing)
@@ -214,7 +209,7 @@ def list_tokens(conn: Connection, account_id: int | None = None) -> list[dict[st
                    Token.revoked_at).where(Token.kind == API).order_by(Token.id.desc())
     if account_id is not None:
         query = query.where(Token.account_id == account_id)
-    return [{**r._asdict(), **{k: _utc(getattr(r, k)) for k in ("created_at", "expires_at", "revoked_at")}}
+    return [r._asdict()
             for r in conn.execute(query)]
 
 
@@ -245,14 +240,13 @@ def login_with_token(conn: Connection, verifier: TokenVerifier, token: str) -> I
     return issue_token(conn, principal.account_id, actor=principal.actor, kind=SESSION)
 
 
-_tokens, _accounts, _members = Token.__table__, Account.__table__, Member.__table__
+_tokens, _accounts = Token.__table__, Account.__table__
 # Built once from table columns (not ORM attributes): this runs on every request, and SQLAlchemy then
 # reuses the compiled statement and its result metadata.
 _LOOKUP = (
     select(_tokens.c.id, _tokens.c.secret_hash, _tokens.c.expires_at, _tokens.c.revoked_at, _accounts.c.id.label("account_id"),
-           _accounts.c.name, _accounts.c.role, _accounts.c.active, _members.c.key.label("member_key"))
-    .select_from(_tokens.join(_accounts, _accounts.c.id == _tokens.c.account_id)
-                 .outerjoin(_members, _members.c.id == _accounts.c.member_id))
+           _accounts.c.name, _accounts.c.role, _accounts.c.active, _accounts.c.member_id)
+    .select_from(_tokens.join(_accounts, _accounts.c.id == _tokens.c.account_id))
     .where(_tokens.c.public_id == bindparam("public_id"), _tokens.c.kind == bindparam("kind"))
 )
 
@@ -274,11 +268,13 @@ class TokenVerifier:
         row = conn.execute(_LOOKUP, {"public_id": public_id, "kind": kind}).first()
         if row is None or row.revoked_at is not None or not row.active:
             return None
-        if (expires := _utc(row.expires_at)) is not None and expires <= utcnow():
+        if (expires := row.expires_at) is not None and expires <= utcnow():
             return None
         if not self._check(public_id, secret, row.secret_hash):
             return None
-        return Principal(int(row.account_id), row.name, row.role, row.member_key, int(row.id), kind,
+        member_key = (None if row.member_id is None else  # a member's own account: the key its routes may read
+                      gate.member_key_of(conn, row.member_id, purpose=gate.RIGHTS, actor=row.name))
+        return Principal(int(row.account_id), row.name, row.role, member_key, int(row.id), kind,
                          csrf_for(secret) if kind == SESSION else None)
 
     def _check(self, public_id: str, secret: str, secret_hash: str) -> bool:

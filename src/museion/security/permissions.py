@@ -3,7 +3,7 @@
 An explicit table in Python rather than pycasbin with a policy file: seven roles and a few dozen
 permissions fit on one screen, a typo in a permission name fails at import instead of silently
 denying, and reviewers read the whole policy here without learning a policy language. The HTTP edge
-(``museion.api.authz``) consults ``allowed`` and nothing else.
+(``museion.http.authz``) consults ``allowed`` and nothing else.
 """
 
 from __future__ import annotations

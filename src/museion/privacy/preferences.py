@@ -10,12 +10,15 @@ from datetime import UTC, datetime
 import numpy as np
 from sqlalchemy import Connection, bindparam, delete, func, select
 
+from museion import audit
+from museion.catalog.models import WorkTerm
 from museion.errors import NotFound
+from museion.privacy.access import gated
+from museion.privacy.activity import member_target
 from museion.privacy.gate import read_activity
 from museion.privacy.models import InterestSuppression, MemberPreference
-from museion.security import audit
+from museion.store.batches import rows_in_batches
 from museion.store.engine import dialect_insert
-from museion.store.models import WorkTerm
 
 INTEREST_VOCABULARIES = ("genre", "subject", "movement")
 PURPOSE = "personalisation"
@@ -39,7 +42,7 @@ class Interest:
 
 
 def _audit(conn: Connection, actor: str, action: str, member_id: int, details: dict[str, object]) -> None:
-    audit.record(conn, actor=actor, action=action, target=audit.member_target(conn, member_id), details=details)
+    audit.record(conn, actor=actor, action=action, target=member_target(conn, member_id), details=details)
 
 
 # Built once: read on every recommendation request.
@@ -47,6 +50,7 @@ _PERSONALISE = select(MemberPreference.personalise).where(MemberPreference.membe
 _SUPPRESSED = select(InterestSuppression.term).where(InterestSuppression.member_id == bindparam("member"))
 
 
+@gated
 def controls(conn: Connection, member_id: int) -> Controls:
     """The member's controls as stored now (personalisation is on until they switch it off)."""
     personalise = conn.scalar(_PERSONALISE, {"member": member_id})
@@ -54,6 +58,7 @@ def controls(conn: Connection, member_id: int) -> Controls:
     return Controls(personalise is not False, suppressed)
 
 
+@gated
 def set_personalisation(conn: Connection, member_id: int, on: bool, *, actor: str) -> None:
     """Switch personalisation on or off for the member; effective on their next request."""
     stmt = dialect_insert(conn)(MemberPreference).values(member_id=member_id, personalise=on, updated_at=datetime.now(UTC))
@@ -62,6 +67,7 @@ def set_personalisation(conn: Connection, member_id: int, on: bool, *, actor: st
     _audit(conn, actor, "preference.personalisation", member_id, {"personalise": on})
 
 
+@gated
 def interests(conn: Connection, member_id: int, *, actor: str, limit: int = 20) -> list[Interest]:
     """The member's top catalogue terms, weighted by the share of their activity on works carrying them.
 
@@ -75,17 +81,17 @@ def interests(conn: Connection, member_id: int, *, actor: str, limit: int = 20) 
     counts = dict(zip(works.tolist(), per_work.tolist(), strict=True))
     suppressed = controls(conn, member_id).suppressed
     totals: dict[tuple[str, str], int] = {}
-    for start in range(0, len(works), 900):
-        chunk = works[start:start + 900].tolist()
-        for work_id, vocabulary, term in conn.execute(
-                select(WorkTerm.work_id, WorkTerm.vocabulary, WorkTerm.term)
-                .where(WorkTerm.work_id.in_(chunk), WorkTerm.vocabulary.in_(INTEREST_VOCABULARIES))):
-            if term not in suppressed:
-                totals[(vocabulary, term)] = totals.get((vocabulary, term), 0) + counts[work_id]
+    terms = rows_in_batches(conn, lambda batch: select(WorkTerm.work_id, WorkTerm.vocabulary, WorkTerm.term)
+                            .where(WorkTerm.work_id.in_(batch), WorkTerm.vocabulary.in_(INTEREST_VOCABULARIES)),
+                            works.tolist())
+    for work_id, vocabulary, term in terms:
+        if term not in suppressed:
+            totals[(vocabulary, term)] = totals.get((vocabulary, term), 0) + counts[work_id]
     ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0][1]))[:limit]
     return [Interest(term, vocabulary, round(n / len(events), 4)) for (vocabulary, term), n in ranked]
 
 
+@gated
 def suppress(conn: Connection, member_id: int, tag: str, *, actor: str) -> None:
     """Delete an interest tag: works carrying it are no longer recommended to the member (idempotent)."""
     known = conn.scalar(select(func.count()).where(WorkTerm.term == tag, WorkTerm.vocabulary.in_(INTEREST_VOCABULARIES)))
@@ -96,6 +102,7 @@ def suppress(conn: Connection, member_id: int, tag: str, *, actor: str) -> None:
     _audit(conn, actor, "interest.delete", member_id, {"deleted": len(controls(conn, member_id).suppressed)})
 
 
+@gated
 def restore(conn: Connection, member_id: int, tag: str, *, actor: str) -> None:
     """Undo a deletion: the tag may shape the member's recommendations again."""
     removed = conn.execute(delete(InterestSuppression).where(InterestSuppression.member_id == member_id,
@@ -112,6 +119,7 @@ def works_with(conn: Connection, tags: frozenset[str]) -> np.ndarray:
     return np.fromiter(ids, dtype=np.int64)
 
 
+@gated
 def deleted_tags(conn: Connection, member_id: int) -> list[str]:
     """The tags the member deleted, oldest first."""
     return list(conn.scalars(select(InterestSuppression.term).where(InterestSuppression.member_id == member_id)

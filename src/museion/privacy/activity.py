@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, Select, bindparam, select
+from sqlalchemy import Connection, Select, select
 
-from museion.errors import NotFound
-from museion.store.models import Event, Member
+from museion import audit
+from museion.privacy.access import gated
+from museion.privacy.models import Event, Member
+from museion.store.batches import rows_in_batches
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,7 @@ def event_arrays(conn: Connection, *, source: str | None = None, kinds: frozense
                  members: Select | None = None) -> EventArrays:
     """Events of one member source (or all), optionally of some kinds and some members only, as arrays.
 
-    Reads personal data: call it through ``museion.privacy.gate``, which supplies ``members``.
+    Reads personal data: only ``museion.privacy.gate`` calls it, supplying ``members``.
     """
     q = select(Event.member_id, Event.work_id, Event.kind, Event.value, Event.occurred_at)
     if members is not None:
@@ -56,12 +59,19 @@ def event_arrays(conn: Connection, *, source: str | None = None, kinds: frozense
     )
 
 
-_MEMBER_ID = select(Member.id).where(Member.key == bindparam("key"))  # built once: asked on every request
+def member_ids_for(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
+    """Database ids of the members with these keys (unknown keys are left out); called inside the gate."""
+    rows = rows_in_batches(conn, lambda batch: select(Member.key, Member.id).where(Member.key.in_(batch)), list(keys))
+    return {key: int(member_id) for key, member_id in rows}
 
 
-def member_id_for(conn: Connection, key: str) -> int:
-    """The database id of the member with this pseudonymous key, or NotFound."""
-    member_id = conn.scalar(_MEMBER_ID, {"key": key})
-    if member_id is None:
-        raise NotFound(f"no member with key {key!r}")
-    return int(member_id)
+def member_keys_for(conn: Connection, member_ids: Sequence[int]) -> dict[int, str]:
+    """Keys of the members with these ids (erased ones are left out); called inside the gate."""
+    rows = rows_in_batches(conn, lambda batch: select(Member.id, Member.key).where(Member.id.in_(batch)), list(member_ids))
+    return {int(member_id): key for member_id, key in rows}
+
+
+@gated
+def member_target(conn: Connection, member_id: int) -> str:
+    """The audit target for a member: the pseudonym of their key, never the key itself."""
+    return audit.pseudonym("member", str(conn.scalar(select(Member.key).where(Member.id == member_id))))
