@@ -20,25 +20,24 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
 from threadpoolctl import threadpool_limits
 
 from museion.catalog.features import term_matrix
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import load_dataset
-from museion.evaluation.run import evaluate_models
-from museion.evaluation.splits import ratio_split
-from museion.fairness.audit import AuditInputs, json_ready, run_audit
+from museion.encoding import json_ready
+from museion.fairness.audit import AuditInputs, run_audit
 from museion.fairness.curve import headline, tradeoff_points
 from museion.fairness.groups import activity_levels
 from museion.fairness.rerank import RerankContext
 from museion.fairness.service import item_groups
-from museion.privacy.consent import current_purpose, record_many
+from museion.privacy import consent
+from museion.recommend.evaluation.run import evaluate_models
+from museion.recommend.evaluation.splits import ratio_split
 from museion.recommend.interactions import InteractionPolicy
-from museion.recommend.service import content_features, load_interactions
+from museion.recommend.training import content_features, load_interactions
 from museion.store.engine import make_engine
 from museion.store.migrate import upgrade
-from museion.store.models import Member
 
 REPO = Path(__file__).resolve().parents[1]
 SEED, K = 2024, 10
@@ -68,8 +67,8 @@ def main() -> int:
         upgrade(engine)
         load_dataset(engine, get_dataset("movielens-latest-small"), args.data)
         with engine.begin() as conn:
-            record_many(conn, list(conn.scalars(select(Member.id))), current_purpose(conn, "personalisation"), granted=True,
-                        notice_version="benchmark", source="benchmark")
+            consent.grant_to_undecided(conn, "movielens", "personalisation", notice_version="benchmark", channel="benchmark",
+                                       actor="benchmark")
         policy = InteractionPolicy(rating_threshold=3.0, min_member_interactions=5, min_work_interactions=5)
         interactions, _ = load_interactions(engine, policy, source="movielens", actor="benchmark")
         features, genres = content_features(engine, interactions)

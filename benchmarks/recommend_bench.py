@@ -5,7 +5,7 @@ Museion's own ingest into a scratch SQLite store and is read back as `museion ev
 ``$MUSEION_DATASETS_DIR/movielens-latest-small``, else ``../shared/data/movielens-latest-small``
 beside the repository. Protocol: ratings >= 3 are positives, 5-core filter, per-member ratio 8:1:1
 split (seed 2024), hyper-parameters tuned on validation, refit on train+valid, full ranking on test
-(see ``museion.evaluation.run``). Peers get the parameters Museion chose, the same matrix and seed.
+(see ``museion.recommend.evaluation.run``). Peers get the parameters Museion chose, the same matrix and seed.
 BLAS runs single-threaded throughout (implicit's advice; also stable on small shared machines).
 """
 
@@ -32,20 +32,20 @@ from scipy.sparse import csr_matrix
 from sqlalchemy import select
 from threadpoolctl import threadpool_limits
 
+from museion.catalog.models import Work
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import load_dataset
-from museion.evaluation.metrics import ranking_metrics
-from museion.evaluation.run import Holdout, ModelReport, evaluate_models
-from museion.evaluation.splits import ratio_split
-from museion.privacy.consent import current_purpose, record_many
+from museion.privacy import consent
 from museion.recommend.artifacts import load_model, save_model
+from museion.recommend.evaluation.metrics import ranking_metrics
+from museion.recommend.evaluation.run import Holdout, ModelReport, evaluate_models
+from museion.recommend.evaluation.splits import ratio_split
 from museion.recommend.interactions import InteractionPolicy, Interactions
 from museion.recommend.models import ALS, MostPopular
 from museion.recommend.serve import Fallback, recommend_for_member
-from museion.recommend.service import content_features, load_interactions
+from museion.recommend.training import content_features, load_interactions
 from museion.store.engine import make_engine
 from museion.store.migrate import upgrade
-from museion.store.models import Member, Work
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 2024
@@ -77,9 +77,8 @@ def load_from_store(data_dir: Path, workdir: Path) -> tuple[Interactions, csr_ma
     load_dataset(engine, get_dataset("movielens-latest-small"), data_dir)
     policy = InteractionPolicy(rating_threshold=3.0, min_member_interactions=5, min_work_interactions=5)
     with engine.begin() as conn:  # the benchmark's members take part in personalisation, as in the demo
-        members = list(conn.scalars(select(Member.id)))
-        record_many(conn, members, current_purpose(conn, "personalisation"), granted=True, notice_version="benchmark",
-                    source="benchmark")
+        consent.grant_to_undecided(conn, "movielens", "personalisation", notice_version="benchmark", channel="benchmark",
+                                   actor="benchmark")
     interactions, _events = load_interactions(engine, policy, source="movielens", actor="benchmark")
     features, genres = content_features(engine, interactions)
     with engine.connect() as conn:
@@ -210,7 +209,7 @@ def main() -> int:
 
     peer_of = {p.pairs_with: p for p in peers}
     header = ["model", "NDCG@10", "Recall@10", "coverage@10", "ARP@10", "fit s", "peer", "peer NDCG@10 (ranx)", "ratio"]
-    # ratio = Museion NDCG@10 / peer NDCG@10, both from museion.evaluation.metrics; ranx's value in brackets
+    # ratio = Museion NDCG@10 / peer NDCG@10, both from museion.recommend.evaluation.metrics; ranx's value in brackets
     rows = []
     for report in evaluated:
         m, peer = report.metrics, peer_of.get(report.name)

@@ -24,17 +24,20 @@ os.environ.setdefault("MUSEION_AUDIT_KEY", "museion-benchmark-audit-key-01234567
 from sqlalchemy import Engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-import museion.recommend.service as service_module  # noqa: E402
+import museion.recommend.serving as serving_module  # noqa: E402
 from museion.datasets.registry import get_dataset  # noqa: E402
 from museion.datasets.service import load_dataset  # noqa: E402
+from museion.fairness.serving import open_recommender  # noqa: E402
 from museion.privacy.consent import current_purpose, record_many  # noqa: E402
-from museion.privacy.models import ServedEntry  # noqa: E402
-from museion.recommend.served import log_served  # noqa: E402
-from museion.recommend.service import RecommenderService, train  # noqa: E402
+from museion.privacy.models import (
+    Member,  # noqa: E402
+    ServedEntry,  # noqa: E402
+)
+from museion.privacy.served import log_served  # noqa: E402
+from museion.recommend.training import train  # noqa: E402
 from museion.registry.demo import approve_for_demo  # noqa: E402
 from museion.store.engine import make_engine  # noqa: E402
 from museion.store.migrate import upgrade  # noqa: E402
-from museion.store.models import Member  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("MUSEION_DATASETS_DIR", REPO.parent / "shared" / "data"))
@@ -56,22 +59,22 @@ def prepare(engine: Engine, home: Path) -> list[str]:
 
 
 def measure(engine: Engine, home: Path, keys: list[str]) -> None:
-    service = RecommenderService(engine, home)
+    service = open_recommender(engine, home)
     for key in keys[:50]:  # warm caches and the connection pool
-        service.recommend(key, 10)
+        service.recommend(key, 10, actor="bench")
     logged, unlogged = [], []
-    real = service_module.log_served
+    real = serving_module.log_served
     def skip(conn: object, **_: object) -> None:
         return None
 
     for round_ in range(ROUNDS):
         for n, key in enumerate(keys):
             on = (n + round_) % 2 == 0  # every other call, so drift hits both alike; each member gets both
-            service_module.log_served = real if on else skip
+            serving_module.log_served = real if on else skip
             start = time.perf_counter()
-            service.recommend(key, 10)
+            service.recommend(key, 10, actor="bench")
             (logged if on else unlogged).append(time.perf_counter() - start)
-    service_module.log_served = real
+    serving_module.log_served = real
     with engine.connect() as conn:
         member_id = conn.scalar(select(Member.id).limit(1))
         rows = conn.scalar(select(func.count()).select_from(ServedEntry))

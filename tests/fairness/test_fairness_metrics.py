@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.stats import entropy
 
-from museion.evaluation.metrics import per_member_metrics
+from museion.encoding import json_ready
 from museion.fairness import metrics as fm
-from museion.fairness.audit import AuditInputs, json_ready, run_audit
+from museion.fairness.audit import AuditInputs, run_audit
 from museion.fairness.groups import activity_levels, attribute_labels, decade_labels, encode, popularity_tiers
+from museion.recommend.evaluation.metrics import per_member_metrics
 
 
 def test_popularity_tiers_split_interaction_mass_20_60_20() -> None:
@@ -112,7 +113,8 @@ def test_representativeness_and_full_audit_shape() -> None:
     assert set(result["provider"]["groups"]) == {"popularity_tier", "era"}
     assert set(result["member"]["activity_level"]["groups"]) == {"ndcg@2", "recall@2", "miscalibration_kl"}
     assert result["provider"]["groups"]["era"]["1990s"]["exposure_share"] == pytest.approx(1.0)
-    assert json_ready({"x": float("nan"), "y": np.float32(1.5)}) == {"x": None, "y": 1.5}
+    assert json_ready({"x": float("nan"), "y": np.float32(1.5), 3: (np.int64(2), np.array([0.5, np.inf]))}) == {
+        "x": None, "y": 1.5, "3": [2, [0.5, None]]}
 
 
 lists = st.integers(1, 8).flatmap(lambda n_items: st.tuples(

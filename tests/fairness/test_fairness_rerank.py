@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 
-from museion.evaluation.metrics import intra_list_diversity
 from museion.fairness import metrics as fm
 from museion.fairness.rerank import PARAMS, RerankContext, RerankError, RerankSpec, rerank
 from museion.fairness.serving import Reranked, version_spec
+from museion.recommend.evaluation.metrics import intra_list_diversity
 from museion.recommend.models import ContentBased, MostPopular
 
 N_ITEMS = 12

@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from helpers import approve_and_deploy, auth_headers, grant_personalisation, import_views, require_dataset
-from museion.api.app import create_app
-from museion.audience.activity import member_id_for
+from museion.audit.models import AuditEntry
 from museion.cli.main import app as cli
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import load_dataset
@@ -22,11 +21,13 @@ from museion.errors import NotFound
 from museion.fairness.groups import popularity_tiers
 from museion.fairness.rerank import RerankSpec
 from museion.fairness.service import AuditError, get_audit, list_audits, member_demographics, reranked_version, run_version_audit
-from museion.privacy import consent
-from museion.privacy.models import ServedEntry
-from museion.recommend.service import RecommenderService, train
-from museion.security.models import AuditEntry
-from museion.store.models import Member
+from museion.fairness.serving import open_recommender
+from museion.ingest.load import import_file
+from museion.ingest.mapping import ColumnMapping
+from museion.privacy import consent, gate
+from museion.privacy.served import log_served
+from museion.recommend.training import train
+from museion.server import create_app
 
 
 @pytest.fixture
@@ -58,11 +59,11 @@ def test_audits_of_a_version_and_its_reranked_twin(movielens: Engine, tmp_path: 
     # the provider-fairness re-ranker, stored as a version of its own, changes what is served and what is audited
     fair = reranked_version(movielens, base.id, RerankSpec("xquad", 0.9), actor="test")
     approve_and_deploy(movielens, home, base.id)
-    plain = RecommenderService(movielens, home, base.id)
-    first = plain.recommend("movielens:1", 10)
-    lists = {m: [i.work_id for i in plain.recommend(f"movielens:{m}", 10).items] for m in (1, 2, 3)}
+    plain = open_recommender(movielens, home, base.id)
+    first = plain.recommend("movielens:1", 10, actor="test", log=False)
+    lists = {m: [i.work_id for i in plain.recommend(f"movielens:{m}", 10, actor="test", log=False).items] for m in (1, 2, 3)}
     approve_and_deploy(movielens, home, fair.id)
-    second = RecommenderService(movielens, home, fair.id).recommend("movielens:1", 10)
+    second = open_recommender(movielens, home, fair.id).recommend("movielens:1", 10, actor="test", log=False)
     tier = popularity_tiers(plain.interactions.matrix.getnnz(axis=0))
     column = {int(w): i for i, w in enumerate(plain.interactions.work_ids)}
     tail_items = lambda served: sum(tier[column[i.work_id]] != "head" for i in served.items)  # noqa: E731
@@ -72,17 +73,14 @@ def test_audits_of_a_version_and_its_reranked_twin(movielens: Engine, tmp_path: 
     assert fair_record["metrics"]["rerank"]["name"] == "xquad"
     assert fair_record["summary"]["head_tail_exposure_gap"] < 0.8 * summary["head_tail_exposure_gap"]
 
-    # what was actually served: rows in the served-list log (written here with plain inserts)
-    with movielens.begin() as conn:
-        conn.execute(delete(ServedEntry))
+    # what was actually served: the served-list log (the lists above were previews, not logged)
     with pytest.raises(AuditError, match="nothing has been served"):
         run_version_audit(movielens, home, base.id, scope="served", actor="test")
     with movielens.begin() as conn:
-        rows = [{"member_id": member_id_for(conn, f"movielens:{m}"), "model_version_id": base.id, "personalised": True,
-                 "not_personalised_because": None, "work_ids": lists[m]}
-                for m in (1, 2, 3)]
-        conn.execute(delete(ServedEntry))
-        conn.execute(insert(ServedEntry), rows)
+        for m in (1, 2, 3):
+            member = gate.member_id_for(conn, f"movielens:{m}", purpose=gate.PERSONALISATION, actor="test")
+            log_served(conn, member_id=member, model_version_id=base.id, personalised=True, not_personalised_because=None,
+                       work_ids=lists[m])
     served = run_version_audit(movielens, home, base.id, scope="served", actor="test")
     assert served["scope"] == "served" and served["summary"]["members"] == 3 and "ndcg@10" not in served["summary"]
     assert served["metrics"]["provider"]["groups"]["popularity_tier"]["head"]["exposure_share"] > 0
@@ -143,8 +141,8 @@ def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> Non
 
 
 def test_provider_groups_come_from_the_catalogue(sample_catalogue: Engine) -> None:
+    from museion.catalog.models import Work
     from museion.fairness.service import item_groups
-    from museion.store.models import Work
 
     with sample_catalogue.connect() as conn:
         ids = {key: i for i, key in conn.execute(select(Work.id, Work.key))}
@@ -155,18 +153,25 @@ def test_provider_groups_come_from_the_catalogue(sample_catalogue: Engine) -> No
     assert "creator_region" not in groups  # no creator has a region: the attribute is left out
 
 
+def _with_demographics(engine: Engine, folder: Path, people: list[tuple[int, str]]) -> np.ndarray:
+    """Members t:m0… as imported with (age, gender) each; returns their ids in that order."""
+    members = folder / "members.csv"
+    members.write_text("key,age,gender\n" + "".join(f"m{m},{age},{gender}\n" for m, (age, gender) in enumerate(people)),
+                       encoding="utf-8")
+    import_file(engine, ColumnMapping("members", source="t"), members, keep_member_ids=True)
+    with engine.begin() as conn:
+        return np.array([gate.member_id_for(conn, f"t:m{m}", purpose=gate.RIGHTS, actor="test") for m in range(len(people))])
+
+
 def test_member_demographics_only_for_members_who_shared_them(engine: Engine, tmp_path: Path) -> None:
     """Gender and age groups come through the privacy gate: members without the separate demographics
     consent for fairness audits are "not shared", whatever the store holds about them."""
     import_views(engine, tmp_path, genres=("Drama", "Comedy", "Noir"), works=12, members=30, skip_every=4)
+    ids = _with_demographics(engine, tmp_path, [(16 + 2 * m, "FM"[m % 2]) for m in range(30)])
     with engine.begin() as conn:
-        for m in range(30):
-            conn.execute(update(Member).where(Member.key == f"t:m{m}").values(age=16 + 2 * m, gender="FM"[m % 2]))
         purpose = consent.current_purpose(conn, "fairness_audit")
         for m in range(0, 30, 3):  # a third of the members share their demographics for audits
-            consent.record(conn, member_id_for(conn, f"t:m{m}"), purpose, granted=True, notice_version="1", source="web",
-                           category="demographics")
-        ids = np.array([member_id_for(conn, f"t:m{m}") for m in range(30)])
+            consent.record(conn, int(ids[m]), purpose, granted=True, notice_version="1", source="web", category="demographics")
         groups = member_demographics(conn, ids, actor="test")
     shared = np.arange(30) % 3 == 0
     assert set(groups["gender"][~shared]) == {"not shared"} and set(groups["age_band"][~shared]) == {"not shared"}
@@ -182,6 +187,6 @@ def test_member_demographics_only_for_members_who_shared_them(engine: Engine, tm
 
 def test_no_demographic_groups_when_nobody_shared(engine: Engine, tmp_path: Path) -> None:
     import_views(engine, tmp_path, genres=("Drama", "Comedy"), works=8, members=10, skip_every=3)
+    ids = _with_demographics(engine, tmp_path, [(30, "F")] * 10)  # held, but nobody consented to its use
     with engine.begin() as conn:
-        conn.execute(update(Member).values(age=30, gender="F"))  # held, but nobody consented to its use
-        assert member_demographics(conn, np.array(list(conn.scalars(select(Member.id)))), actor="test") == {}
+        assert member_demographics(conn, ids, actor="test") == {}

@@ -9,8 +9,21 @@ import numpy as np
 import pytest
 
 from museion.errors import MuseionError
-from museion.recommend.artifacts import ARRAYS, FORMAT_VERSION, MANIFEST, ArtifactError, load_model, save_model
+from museion.recommend.artifacts import (
+    ARRAYS,
+    ERASED,
+    FORMAT_VERSION,
+    ArtifactError,
+    erase_from_index,
+    load_artifact,
+    load_index,
+    load_model,
+    save_artifact,
+    save_index,
+    save_model,
+)
 from museion.recommend.models import MODELS, ItemKNN
+from museion.registry.artifact_files import MANIFEST
 
 SMALL = {"als": {"factors": 8, "iterations": 3}, "bpr": {"factors": 8, "iterations": 5}, "itemknn": {"neighbours": 10}}
 
@@ -88,3 +101,34 @@ def test_saving_refuses_overwrites_wrong_params_and_unfitted_models(synthetic, t
         save_model(ItemKNN(), tmp_path / "u", data_fingerprint="abc")
     with pytest.raises(ArtifactError, match="not a Museion model folder"):
         load_model(tmp_path / "missing")
+
+
+def test_a_version_folder_holds_the_model_and_the_index_it_serves_from(synthetic, tmp_path: Path) -> None:
+    data = synthetic.interactions
+    model = fit("ease", synthetic)
+    save_artifact(tmp_path, "models/000001-ease", model, data, data_fingerprint=data.fingerprint())
+    loaded, manifest, index = load_artifact(tmp_path, "models/000001-ease")
+    assert manifest.data_fingerprint == data.fingerprint() == index.fingerprint()
+    np.testing.assert_array_equal(index.member_ids, data.member_ids)
+    np.testing.assert_array_equal(index.work_ids, data.work_ids)
+    assert index.last_timestamp is None  # serving needs no event times
+    np.testing.assert_array_equal(loaded.recommend(np.arange(3), index.matrix[:3], 5)[0], model.recommend(np.arange(3), data.matrix[:3], 5)[0])
+    blocked = tmp_path / "models" / "000002-ease"
+    (blocked / "interactions.npz").mkdir(parents=True)  # the index cannot be written after the model folder was
+    with pytest.raises(OSError):
+        save_artifact(tmp_path, "models/000002-ease", model, data, data_fingerprint=data.fingerprint())
+    assert not blocked.exists()  # a failed save leaves no half-written folder
+
+
+def test_erasing_a_member_empties_and_unnames_their_row_only(synthetic, tmp_path: Path) -> None:
+    data = synthetic.interactions
+    save_index(tmp_path / "index.npz", data)
+    member = int(data.member_ids[5])
+    assert erase_from_index(tmp_path / "index.npz", member)
+    erased = load_index(tmp_path / "index.npz")
+    assert erased.member_ids[5] == ERASED and erased.history(5).nnz == 0 and erased.matrix.shape == data.matrix.shape
+    others = np.arange(data.n_members) != 5
+    assert (erased.matrix[others] != data.matrix[others]).nnz == 0
+    np.testing.assert_array_equal(erased.member_ids[others], data.member_ids[others])
+    assert not erase_from_index(tmp_path / "index.npz", member)  # nobody left to erase
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.npz"]

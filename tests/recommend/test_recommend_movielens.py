@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from museion.evaluation.run import evaluate_models
-from museion.evaluation.splits import ratio_split
+from museion.recommend.evaluation.run import evaluate_models
+from museion.recommend.evaluation.splits import ratio_split
 from museion.recommend.interactions import InteractionPolicy, build_interactions
 from museion.recommend.models import MostPopular
 from museion.recommend.serve import Fallback, recommend_for_member

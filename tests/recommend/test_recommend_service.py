@@ -11,16 +11,18 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from helpers import approve_and_deploy, auth_headers, grant_personalisation, require_dataset
-from museion.api.app import create_app
-from museion.audience.activity import member_id_for
 from museion.cli.main import app as cli
 from museion.datasets.registry import get_dataset
 from museion.datasets.service import load_dataset
 from museion.errors import NotFound
+from museion.fairness.serving import open_recommender
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
-from museion.recommend.service import NoModel, RecommenderService, train
-from museion.store.models import ModelVersion
+from museion.privacy import gate
+from museion.recommend.training import train
+from museion.registry.lifecycle import NoModel
+from museion.registry.models import ModelVersion
+from museion.server import create_app
 
 
 @pytest.fixture
@@ -33,28 +35,28 @@ def movielens(engine: Engine) -> Engine:
 def test_train_serve_explain_and_reproduce(movielens: Engine, tmp_path: Path) -> None:
     home = tmp_path / "home"
     with pytest.raises(NoModel, match="museion train"):
-        RecommenderService(movielens, home)
+        open_recommender(movielens, home)
     first = train(movielens, home, "als", source="movielens", actor="test", params={"factors": 32, "iterations": 5})
     second = train(movielens, home, "als", source="movielens", actor="test", params={"factors": 32, "iterations": 5})
     assert first.data_fingerprint == second.data_fingerprint and first.id != second.id
     assert (home / first.artifact / "model" / "manifest.json").is_file()
 
     approve_and_deploy(movielens, home, first.id)  # only the deployed version serves: review and deploy each in turn
-    a = RecommenderService(movielens, home, first.id).recommend("movielens:1", 10)
-    service = RecommenderService(movielens, home, first.id)
+    a = open_recommender(movielens, home, first.id).recommend("movielens:1", 10, actor="test")
+    service = open_recommender(movielens, home, first.id)
     approve_and_deploy(movielens, home, second.id)
-    b = RecommenderService(movielens, home, second.id).recommend("movielens:1", 10)
+    b = open_recommender(movielens, home, second.id).recommend("movielens:1", 10, actor="test")
     assert [i.work_id for i in a.items] == [i.work_id for i in b.items]  # same data + same seed
     assert a.personalised and len(a.items) == 10
     for item in a.items:
         assert item.model == "als" and item.reason.startswith("Because you rated ") and item.because
     with movielens.connect() as conn:
-        row = service._row[member_id_for(conn, "movielens:1")]
+        row = service._row[gate.member_id_for(conn, "movielens:1", purpose=gate.PERSONALISATION, actor="test")]
     history = {int(service.interactions.work_ids[c]) for c in service.interactions.history(row).indices}
     assert len(history) > 10 and not history & {i.work_id for i in a.items}  # what they have is never offered
 
     with pytest.raises(NotFound, match="no member with key 'movielens:999999'"):
-        service.recommend("movielens:999999", 10)
+        service.recommend("movielens:999999", 10, actor="test")
 
 
 def test_member_without_history_gets_a_labelled_popular_list(movielens: Engine, tmp_path: Path) -> None:
@@ -62,8 +64,8 @@ def test_member_without_history_gets_a_labelled_popular_list(movielens: Engine, 
     approve_and_deploy(movielens, home, train(movielens, home, "ease", source="movielens", actor="test", params={"l2": 200.0}).id)
     newcomer = tmp_path / "members.csv"
     newcomer.write_text("key,age\nnewcomer,30\n", encoding="utf-8")
-    import_file(movielens, ColumnMapping("members", source="movielens"), newcomer)
-    served = RecommenderService(movielens, home).recommend("movielens:newcomer", 10)
+    import_file(movielens, ColumnMapping("members", source="movielens"), newcomer, keep_member_ids=True)
+    served = open_recommender(movielens, home).recommend("movielens:newcomer", 10, actor="test")
     assert not served.personalised and served.rule == "popular" and len(served.items) == 10
     assert all(i.rule == "popular" and i.score is None and i.because == [] for i in served.items)
     assert "Popular" in served.items[0].reason

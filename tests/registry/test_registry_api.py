@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from helpers import approve_and_deploy, auth_headers, grant_personalisation
-from museion.api.app import create_app
 from museion.recommend.interactions import InteractionPolicy
-from museion.recommend.service import train
+from museion.recommend.training import train
 from museion.registry import cards
 from museion.registry.disclosure import CARD_FIELDS
+from museion.server import create_app
 
 POLICY = InteractionPolicy(rating_threshold=0.0, min_member_interactions=1, min_work_interactions=1)
 

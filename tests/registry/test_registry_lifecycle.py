@@ -6,18 +6,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from helpers import approve_and_deploy, grant_personalisation
+from museion import audit
 from museion.errors import Conflict, MuseionError
+from museion.fairness.serving import open_recommender
 from museion.recommend.interactions import InteractionPolicy
-from museion.recommend.service import NoModel, RecommenderService, train
+from museion.recommend.training import train
 from museion.registry import cards, lifecycle, review
-from museion.registry.lifecycle import NotServable
+from museion.registry.lifecycle import NoModel, NotServable
+from museion.registry.models import FairnessAudit, ModelVersion
 from museion.registry.policy import DEFAULT_POLICY, decide, load_policy, parse_policy
-from museion.security import audit
 from museion.security.auth import create_account
-from museion.store.models import ModelVersion
 
 CAPACITIES = ("domain_expert", "member_representative", "privacy_officer", "external_reviewer")
 
@@ -71,9 +72,9 @@ def test_policy_file_in_home_overrides_the_default(tmp_path: Path) -> None:
 def test_the_whole_gate_and_serving_only_the_deployed_version(trained: tuple[Engine, Path, int]) -> None:
     engine, home, version_id = trained
     with pytest.raises(NoModel, match="no model version is deployed"):
-        RecommenderService(engine, home)
+        open_recommender(engine, home)
     with pytest.raises(NotServable, match=f"model version {version_id} is draft, not deployed"):
-        RecommenderService(engine, home, version_id)
+        open_recommender(engine, home, version_id)
     author, curator, *reviewers = _accounts(engine, "analyst", "curator", *(["algorithm_reviewer"] * 5))
     with engine.begin() as conn:
         cards.edit_card(conn, version_id, actor="test", limitations="Only four works.\nTiny data.", contact="team@example.org")
@@ -110,12 +111,12 @@ def test_the_whole_gate_and_serving_only_the_deployed_version(trained: tuple[Eng
     state = record(reviewers[3], "external_reviewer")
     assert state["status"] == "approved" and not state["open"]
     with pytest.raises(NotServable, match="approved, not deployed"):
-        RecommenderService(engine, home, version_id)
+        open_recommender(engine, home, version_id)
     with engine.begin() as conn:
         assert lifecycle.deploy(conn, home, version_id, actor="test") is None
-    served = RecommenderService(engine, home).recommend("demo:m1", 2)
+    served = open_recommender(engine, home).recommend("demo:m1", 2, actor="test")
     assert served.model_version == version_id and served.disclosure_url == "/api/disclosure"
-    assert RecommenderService(engine, home, version_id).version.id == version_id
+    assert open_recommender(engine, home, version_id).version.id == version_id
 
     with engine.connect() as conn:
         steps = [(t["from_status"], t["to_status"]) for t in lifecycle.transitions(conn, version_id)]
@@ -147,18 +148,40 @@ def test_deploying_retires_the_previous_version_and_only_one_serves(trained: tup
     engine, home, first = trained
     approve_and_deploy(engine, home, first)
     second = train(engine, home, "pop", source=None, actor="test", policy=InteractionPolicy(rating_threshold=0.0)).id
-    assert RecommenderService(engine, home).version.id == first
+    assert open_recommender(engine, home).version.id == first
     approve_and_deploy(engine, home, second)
     assert _status(engine, first) == "retired" and _status(engine, second) == "deployed"
-    assert RecommenderService(engine, home).version.id == second
+    with engine.connect() as conn:
+        listed = lifecycle.versions(conn, limit=None)
+        assert [(v["id"], v["status"]) for v in listed] == [(second, "deployed"), (first, "retired")]
+        row = cards.get_version(conn, first)
+        assert (listed[1]["n_members"], listed[1]["n_works"], listed[1]["evaluation"]) == (row.n_members, row.n_works, row.evaluation)
+        assert listed[1]["card_hash"] and listed[1]["n_works"] > 0
+        assert [v["id"] for v in lifecycle.versions(conn, "retired")] == [first]
+    assert open_recommender(engine, home).version.id == second
     with pytest.raises(NotServable, match=f"model version {first} is retired"):
-        RecommenderService(engine, home, first)
+        open_recommender(engine, home, first)
     with engine.begin() as conn, pytest.raises(Conflict, match="retired"):
         lifecycle.transition(conn, first, "deployed", actor="test", reason="sneak back")
     with engine.begin() as conn:
         lifecycle.retire(conn, second, actor="test", reason="end of the season")
     with pytest.raises(NoModel, match="no model version is deployed"):
-        RecommenderService(engine, home)
+        open_recommender(engine, home)
+
+
+def test_cards_and_reviews_cite_the_latest_fairness_audit(trained: tuple[Engine, Path, int]) -> None:
+    engine, home, version_id = trained
+    with engine.begin() as conn:
+        assert cards.latest_fairness_audit(conn, version_id) is None
+        for scope in ("evaluation", "served"):
+            conn.execute(insert(FairnessAudit).values(model_version_id=version_id, scope=scope, groups={}, metrics={},
+                                                      summary={"members": 4}, created_by="test"))
+        latest = cards.latest_fairness_audit(conn, version_id)
+        assert latest is not None and latest["scope"] == "served" and latest["summary"] == {"members": 4}
+        assert cards.card_for(conn, home, version_id)["fairness_audit"] == latest
+    approve_and_deploy(engine, home, version_id)
+    with engine.connect() as conn:
+        assert {r["audit_ref"] for r in review.reviews_of(conn, version_id)} == {f"fairness_audit:{latest['id']}"}
 
 
 def test_a_deployed_version_cannot_be_changed(trained: tuple[Engine, Path, int]) -> None:
@@ -169,15 +192,15 @@ def test_a_deployed_version_cannot_be_changed(trained: tuple[Engine, Path, int])
     with engine.begin() as conn:  # someone with database access changes the parameters behind the board's back
         conn.execute(update(ModelVersion).where(ModelVersion.id == version_id).values(params={"l2": 0.001}))
     with pytest.raises(NotServable, match=r"changed since it was reviewed \(params differ"):
-        RecommenderService(engine, home)
+        open_recommender(engine, home)
     with engine.begin() as conn:
         conn.execute(update(ModelVersion).where(ModelVersion.id == version_id).values(params={"l2": 10.0}))
-    RecommenderService(engine, home)  # restored: serves again
+    open_recommender(engine, home)  # restored: serves again
     with engine.connect() as conn:
         manifest = home / cards.get_version(conn, version_id).artifact / "model" / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"l2": 10.0', '"l2": 11.0'))
     with pytest.raises(NotServable, match="artifact_sha256 differ; the artifact folder was modified"):
-        RecommenderService(engine, home)
+        open_recommender(engine, home)
 
 
 def test_periodic_rereview_is_due_then_passes_or_retires(trained: tuple[Engine, Path, int]) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from museion.evaluation.metrics import per_member_metrics
 from museion.fairness import metrics as fm
 from museion.fairness.groups import TIERS, popularity_tiers
+from museion.recommend.evaluation.metrics import per_member_metrics
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,15 +100,3 @@ def _member_groups(per_member: dict[str, np.ndarray], labels: np.ndarray, seed: 
 def _nanmean(values: np.ndarray) -> float:
     return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
 
-
-def json_ready(value: Any) -> Any:
-    """NaN and infinities → None and numpy scalars → Python, so audits store as strict JSON on any database."""
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

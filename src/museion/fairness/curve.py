@@ -13,15 +13,15 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sqlalchemy import Engine
 
-from museion.evaluation.metrics import ranking_metrics
-from museion.evaluation.run import evaluate_models
-from museion.evaluation.splits import ratio_split
+from museion.encoding import json_ready
 from museion.fairness import metrics as fm
-from museion.fairness.audit import json_ready
 from museion.fairness.groups import TIERS, popularity_tiers
 from museion.fairness.rerank import PARAMS, RerankContext, RerankError, RerankSpec, rerank
+from museion.recommend.evaluation.metrics import ranking_metrics
+from museion.recommend.evaluation.run import evaluate_models
+from museion.recommend.evaluation.splits import ratio_split
 from museion.recommend.interactions import InteractionPolicy
-from museion.recommend.service import content_features, load_interactions
+from museion.recommend.training import content_features, load_interactions
 
 
 def tradeoff_points(items: np.ndarray, scores: np.ndarray, relevant: csr_matrix, histories: csr_matrix, train: csr_matrix,

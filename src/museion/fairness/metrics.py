@@ -1,7 +1,7 @@
 """Fairness metrics over top-k lists: provider exposure, member-group accuracy, calibration, data balance.
 
 Pure numpy/scipy. ``recommended`` is (n_members, ≥k) item indices best first, -1 for padding, as in
-:mod:`museion.evaluation.metrics`; item and member groups are label arrays (see :mod:`museion.fairness.groups`).
+:mod:`museion.recommend.evaluation.metrics`; item and member groups are label arrays (see :mod:`museion.fairness.groups`).
 Exposure weighs rank r by 1/log2(r+1), the NDCG discount, since attention falls with position.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from museion.evaluation.metrics import gini
 from museion.fairness.groups import encode
+from museion.recommend.evaluation.metrics import gini
 
 STECK_ALPHA = 0.01
 """Steck (2018) mixes a little of the history into the list's genre mix so KL stays finite."""

@@ -12,26 +12,29 @@ from scipy.sparse import csr_matrix
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
+from museion import audit
 from museion.catalog.features import term_matrix
+from museion.catalog.models import Creator, Credit, Work
+from museion.encoding import json_ready
 from museion.errors import MuseionError, NotFound
-from museion.evaluation.run import Holdout
-from museion.evaluation.splits import ratio_split
-from museion.fairness.audit import AuditInputs, json_ready, run_audit
+from museion.fairness.audit import AuditInputs, run_audit
 from museion.fairness.groups import NOT_SHARED, activity_levels, age_bands, attribute_labels, decade_labels
-from museion.fairness.models import FairnessAudit
 from museion.fairness.rerank import RerankContext, RerankSpec, rerank
-from museion.fairness.serving import RERANK_KEY, version_spec
-from museion.privacy.gate import PurposeRefused, read_members
-from museion.privacy.models import ServedEntry
-from museion.recommend.artifacts import load_model
+from museion.fairness.serving import version_spec
+from museion.privacy.gate import PurposeRefused, read_members, read_served
+from museion.recommend.artifacts import load_artifact
+from museion.recommend.evaluation.run import Holdout
+from museion.recommend.evaluation.splits import ratio_split
 from museion.recommend.interactions import Interactions
 from museion.recommend.models import MODELS, Recommender
-from museion.recommend.service import content_features, load_index
-from museion.security import audit
-from museion.store.models import Creator, Credit, ModelVersion, Work
+from museion.recommend.training import content_features
+from museion.registry.models import RERANK_KEY, FairnessAudit, ModelVersion
+from museion.store.batches import chunks
 
 SCOPES = ("evaluation", "served")
 AUDIT_PURPOSE = "fairness_audit"
+
+
 class AuditError(MuseionError):
     """An audit cannot run on this version or scope (nothing served yet, a model that needs timestamps…)."""
 
@@ -43,8 +46,7 @@ def item_groups(conn: Connection, work_ids: np.ndarray) -> dict[str, np.ndarray]
     years: dict[int, int | None] = {}
     creators: dict[int, tuple[str | None, str | None]] = {}
     first_credit = (select(Credit.work_id, func.min(Credit.position).label("position")).group_by(Credit.work_id).subquery())
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
+    for chunk in chunks(ids):
         years.update(conn.execute(select(Work.id, Work.year).where(Work.id.in_(chunk))).all())
         rows = conn.execute(
             select(Credit.work_id, Creator.gender, Creator.region)
@@ -74,9 +76,8 @@ def load_version(engine: Engine, home: Path, version_id: int) -> StoredVersion:
         version = session.get(ModelVersion, version_id)
     if version is None:
         raise NotFound(f"no model version {version_id}")
-    folder = home / version.artifact
-    model, _manifest = load_model(folder / "model")
-    return StoredVersion(version, model, load_index(folder / "interactions.npz"), version_spec(version.params))
+    model, _manifest, interactions = load_artifact(home, version.artifact)
+    return StoredVersion(version, model, interactions, version_spec(version.params))
 
 
 def top_lists(model: Recommender, known: csr_matrix, rows: np.ndarray, k: int, spec: RerankSpec | None,
@@ -133,11 +134,11 @@ def evaluation_inputs(engine: Engine, stored: StoredVersion, *, k: int, seed: in
 
 
 def served_inputs(engine: Engine, stored: StoredVersion, *, seed: int, actor: str) -> AuditInputs:
-    """The lists actually served under this version (from the served-list log), against the members' histories."""
+    """The lists actually served under this version (from the served-list log, through the privacy gate: members
+    taking part in fairness audits), against the members' histories."""
     interactions = stored.interactions
     with engine.begin() as conn:
-        served = conn.execute(select(ServedEntry.member_id, ServedEntry.work_ids)
-                              .where(ServedEntry.model_version_id == stored.version.id).order_by(ServedEntry.id)).all()
+        served = read_served(conn, purpose=AUDIT_PURPOSE, actor=actor, model_version_id=stored.version.id)
         if not served:
             raise AuditError(f"nothing has been served under model version {stored.version.id} yet")
         genres, _ = term_matrix(conn, interactions.work_ids, ("genre",))

@@ -1,7 +1,10 @@
-"""A model version's re-ranker at serving time: the fitted model wrapped so every top-k it returns is re-ranked."""
+"""A model version's re-ranker at serving time: the fitted model wrapped so every top-k it returns is re-ranked.
+
+``open_recommender`` is how the faces (API, CLI, web pages) open the served recommender."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,9 +15,8 @@ from museion.catalog.features import term_matrix
 from museion.fairness.rerank import RerankContext, RerankSpec, rerank
 from museion.recommend.interactions import Interactions
 from museion.recommend.models import Recommender
-
-RERANK_KEY = "rerank"
-"""Key of a model version's ``params`` that holds its re-ranker spec (a version = model + re-ranker + parameters)."""
+from museion.recommend.serving import RecommenderService
+from museion.registry.models import RERANK_KEY
 
 
 def version_spec(params: dict[str, Any] | None) -> RerankSpec | None:
@@ -55,3 +57,8 @@ def with_reranker(model: Recommender, params: dict[str, Any] | None, interaction
     with engine.connect() as conn:
         genres, _ = term_matrix(conn, interactions.work_ids, ("genre",))
     return Reranked(model, spec, RerankContext.from_training(interactions.matrix, genres if genres.nnz else None))
+
+
+def open_recommender(engine: Engine, home: Path, version_id: int | None = None) -> RecommenderService:
+    """The deployed version (or ``version_id`` when it is the deployed one), served with the re-ranker it names."""
+    return RecommenderService(engine, home, version_id, wrap=with_reranker)

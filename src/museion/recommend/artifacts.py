@@ -2,7 +2,8 @@
 
 The manifest records the model, its parameters, the format version, a fingerprint of the training
 matrix, the evaluation that justified it, and the sha256 of every file, so that loading refuses
-anything it cannot vouch for.
+anything it cannot vouch for. A model version's artifact folder holds that model folder and, beside it,
+the interactions index it serves from (file names: :mod:`museion.registry.artifact_files`).
 """
 
 from __future__ import annotations
@@ -22,16 +23,20 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from museion import __version__
+from museion.encoding import json_ready
 from museion.errors import MuseionError
-from museion.recommend.interactions import matrix_fingerprint
+from museion.recommend.interactions import Interactions, matrix_fingerprint
 from museion.recommend.models import MODELS, Recommender
+from museion.registry.artifact_files import MANIFEST, index_file, model_folder
 
 FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
 ARRAYS = "arrays.npz"
+ERASED = -1
+"""Member id left in a serving index where an erased member's row was."""
 _SPARSE_PARTS = ("data", "indices", "indptr", "shape")
 
-__all__ = ["FORMAT_VERSION", "ArtifactError", "Manifest", "load_model", "matrix_fingerprint", "save_model"]
+__all__ = ["ERASED", "FORMAT_VERSION", "ArtifactError", "Manifest", "erase_from_index", "load_artifact", "load_index", "load_model",
+           "matrix_fingerprint", "save_artifact", "save_index", "save_model"]
 
 
 class ArtifactError(MuseionError):
@@ -68,8 +73,8 @@ def save_model(
     target = Path(path)
     if target.exists():
         raise ArtifactError(f"{target}: already exists; model folders are never overwritten")
-    own_params = _json_ready(model.get_params())
-    if params is not None and _json_ready(dict(params)) != own_params:
+    own_params = json_ready(model.get_params())
+    if params is not None and json_ready(dict(params)) != own_params:
         raise ArtifactError(f"{target}: params {dict(params)} differ from the model's own {own_params}")
     arrays = _flatten(model.learned_state())
     buffer = io.BytesIO()
@@ -80,7 +85,7 @@ def save_model(
         model=model.name,
         params=own_params,
         data_fingerprint=data_fingerprint,
-        evaluation=_json_ready(dict(evaluation or {})),
+        evaluation=json_ready(dict(evaluation or {})),
         files={ARRAYS: hashlib.sha256(payload).hexdigest()},
         museion_version=__version__,
     )
@@ -169,12 +174,55 @@ def _unflatten(arrays: Mapping[str, np.ndarray], names: tuple[str, ...]) -> dict
     return state
 
 
-def _json_ready(value: Any) -> Any:
-    """numpy scalars and tuples → plain JSON types, so params compare equal after a round trip."""
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+
+def save_index(path: Path, interactions: Interactions) -> None:
+    """The interactions a version serves from (matrix and ids, no timestamps), as one ``.npz``."""
+    m = interactions.matrix
+    np.savez(path, allow_pickle=False, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.array(m.shape),
+             member_ids=interactions.member_ids, work_ids=interactions.work_ids)
+
+
+def load_index(path: Path) -> Interactions:
+    with np.load(path, allow_pickle=False) as z:
+        matrix = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        return Interactions(matrix, z["member_ids"], z["work_ids"], None)
+
+
+def erase_from_index(path: Path, member_id: int) -> bool:
+    """Empty and unname a member's row of a serving index, in place; False when the member has no row.
+
+    The row stays (models with per-member factors are indexed by row), its interactions gone and its id ``ERASED``."""
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {name: z[name] for name in z.files}
+    rows = np.flatnonzero(arrays["member_ids"] == member_id)
+    if not len(rows):
+        return False
+    row = int(rows[0])
+    start, end = int(arrays["indptr"][row]), int(arrays["indptr"][row + 1])
+    arrays["data"] = np.delete(arrays["data"], np.s_[start:end])
+    arrays["indices"] = np.delete(arrays["indices"], np.s_[start:end])
+    indptr = arrays["indptr"].copy()
+    indptr[row + 1 :] -= end - start
+    arrays["indptr"] = indptr
+    arrays["member_ids"][row] = ERASED
+    staging = path.with_name(f"{path.stem}.tmp.npz")
+    np.savez(staging, allow_pickle=False, **arrays)
+    staging.replace(path)
+    return True
+
+
+def save_artifact(home: Path, artifact: str, model: Recommender, interactions: Interactions, *, data_fingerprint: str,
+                  evaluation: Mapping[str, Any] | None = None) -> None:
+    """Write a version's artifact folder (model folder and interactions index); nothing is left behind on failure."""
+    try:
+        save_model(model, model_folder(home, artifact), data_fingerprint=data_fingerprint, evaluation=evaluation)
+        save_index(index_file(home, artifact), interactions)
+    except BaseException:
+        shutil.rmtree(home / artifact, ignore_errors=True)
+        raise
+
+
+def load_artifact(home: Path, artifact: str) -> tuple[Recommender, Manifest, Interactions]:
+    """A version's fitted model (checked against its manifest) and the interactions it serves from."""
+    model, manifest = load_model(model_folder(home, artifact))
+    return model, manifest, load_index(index_file(home, artifact))

@@ -21,16 +21,15 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import Row
 
+from museion import audit
 from museion.errors import Conflict, MuseionError, NotFound
+from museion.privacy import gate
 from museion.privacy.consent import current_purpose
-from museion.recommend.artifacts import MANIFEST
 from museion.registry import texts
-from museion.registry.models import ModelCard
-from museion.security import audit
-from museion.store.models import ModelVersion
+from museion.registry.artifact_files import MANIFEST, model_folder
+from museion.registry.models import RERANK_KEY, FairnessAudit, ModelCard, ModelVersion
 
 CARD_FORMAT = 1
-PURPOSE = "personalisation"
 EDITABLE = ("purpose_notes", "limitations", "contact")
 DEMO_MARK = "automatic demo approval"
 """Findings of reviews recorded by ``museion demo`` start with this, and the card and disclosure say so."""
@@ -52,10 +51,10 @@ def card_hash(card: dict[str, Any]) -> str:
 def artifact_sha256(home: Path, artifact: str) -> str | None:
     """sha256 of the model folder's manifest, which itself pins the sha256 of the learned arrays.
 
-    The serving index beside it (``interactions.npz``) is left out on purpose: erasure requests must be
-    able to remove a member's history from a deployed version's index.
+    The serving index beside it (``artifact_files.INDEX``) is left out on purpose: erasure requests must be able to
+    remove a member's history from a deployed version's index.
     """
-    path = home / artifact / "model" / MANIFEST
+    path = model_folder(home, artifact) / MANIFEST
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -72,8 +71,6 @@ def version_facts(version: ModelVersion | Row, home: Path) -> dict[str, Any]:
 
 POLICY_PARAMETERS = ("rating_threshold", "min_member_interactions", "min_work_interactions")
 """Interaction-policy settings a card explains beside the model's own parameters."""
-RERANK_KEY = "rerank"
-"""The key of a version's ``params`` holding its re-ranker (``museion.fairness.serving.RERANK_KEY``)."""
 
 
 def reranker_of(facts: dict[str, Any]) -> dict[str, Any] | None:
@@ -148,7 +145,7 @@ def build_card(facts: dict[str, Any], *, editable: dict[str, str | None], catego
         "version": facts,
         "trained_at": trained_at,
         "reranker": reranker,
-        "purpose_code": PURPOSE,
+        "purpose_code": gate.PERSONALISATION,
         "purpose_notes": editable.get("purpose_notes"),
         "data_categories": categories,
         "fairness_audit": fairness,
@@ -196,23 +193,13 @@ def card_row(conn: Connection, version_id: int) -> Row | None:
 
 
 def latest_fairness_audit(conn: Connection, version_id: int) -> dict[str, Any] | None:
-    """The latest record of the fairness-audit area for this version, when that area's table exists.
-
-    Looked up on the shared metadata rather than imported, so the registry works with or without it.
-    """
-    from museion.store.schema import metadata
-
-    table = metadata.tables.get("fairness_audits")
-    column = next((c for c in ("version_id", "model_version_id") if table is not None and c in table.c), None)
-    if table is None or column is None:
-        return None
-    row = conn.execute(select(table).where(table.c[column] == version_id).order_by(table.c.id.desc()).limit(1)).first()
+    """The latest fairness audit of this version (id, scope, time and headline figures), if any."""
+    row = conn.execute(select(FairnessAudit.id, FairnessAudit.scope, FairnessAudit.created_at, FairnessAudit.summary)
+                       .where(FairnessAudit.model_version_id == version_id).order_by(FairnessAudit.id.desc()).limit(1)).first()
     if row is None:
         return None
-    data = row._asdict()
-    summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
-    return {"id": int(data["id"]), "scope": data.get("scope"), "created_at": str(data.get("created_at") or ""),
-            "summary": summary}
+    return {"id": int(row.id), "scope": row.scope, "created_at": str(row.created_at or ""),
+            "summary": row.summary if isinstance(row.summary, dict) else {}}
 
 
 def draft_card(conn: Connection, home: Path, version_id: int) -> dict[str, Any]:
@@ -220,7 +207,7 @@ def draft_card(conn: Connection, home: Path, version_id: int) -> dict[str, Any]:
     version = get_version(conn, version_id)
     row = card_row(conn, version_id)
     editable = {name: getattr(row, name) if row is not None else None for name in EDITABLE}
-    categories = list(current_purpose(conn, PURPOSE).categories)
+    categories = list(current_purpose(conn, gate.PERSONALISATION).categories)
     return build_card(version_facts(version, home), editable=editable, categories=categories,
                       fairness=latest_fairness_audit(conn, version_id),
                       trained_at=version.created_at.isoformat() if version.created_at else None)

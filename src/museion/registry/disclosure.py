@@ -19,9 +19,8 @@ from sqlalchemy import Connection, select
 from museion.config import get_settings
 from museion.errors import NotFound
 from museion.registry import cards, lifecycle, texts
-from museion.registry.models import Review, VersionTransition
+from museion.registry.models import ModelVersion, Review, VersionTransition
 from museion.registry.policy import load_policy
-from museion.store.models import ModelVersion
 
 DISCLOSURE_URL = "/api/disclosure"
 CARD_FIELDS = ("name", "purpose", "principle", "mechanism", "reranker", "consent", "data_categories", "parameters",

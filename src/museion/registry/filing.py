@@ -20,16 +20,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from museion import __version__
+from museion import __version__, audit
 from museion.errors import Conflict, MuseionError
+from museion.privacy import gate
 from museion.privacy.consent import current_purpose
 from museion.privacy.datamap import CATEGORIES
 from museion.registry import cards, lifecycle, texts
+from museion.registry.artifact_files import MANIFEST
 from museion.registry.policy import load_policy
 from museion.registry.review import reviews_of
-from museion.security import audit
-
-MANIFEST = "manifest.json"
 
 
 def _json(data: Any) -> bytes:
@@ -43,7 +42,7 @@ def pack_files(conn: Connection, home: Path, version_id: int) -> dict[str, bytes
     if row is None or row.frozen is None:
         raise Conflict(f"model version {version_id} is a draft: submit it (freezing its card) before filing it")
     card = {**row.frozen, "card_hash": row.card_hash}
-    purpose = current_purpose(conn, cards.PURPOSE)
+    purpose = current_purpose(conn, gate.PERSONALISATION)
     files = {"card.json": _json(card)}
     for lang in texts.LANGS:
         files[f"card.{lang}.md"] = cards.render_markdown(row.frozen, lang).encode()

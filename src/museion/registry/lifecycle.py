@@ -20,11 +20,10 @@ from sqlalchemy import Connection, Select, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
+from museion import audit
 from museion.errors import Conflict, MuseionError
 from museion.registry import cards
-from museion.registry.models import ModelCard, VersionTransition
-from museion.security import audit
-from museion.store.models import ModelVersion
+from museion.registry.models import ModelCard, ModelVersion, VersionTransition
 
 DRAFT, SUBMITTED, UNDER_REVIEW, APPROVED, REJECTED, DEPLOYED, RETIRED = (
     "draft", "submitted", "under_review", "approved", "rejected", "deployed", "retired")
@@ -50,9 +49,7 @@ class NotServable(Conflict):
 
 
 class NoModel(MuseionError):
-    """Personalised serving was asked for but no version is deployed (or none has been trained).
-
-    Also importable from ``museion.recommend.service``, where serving raises it."""
+    """Personalised serving was asked for but no version is deployed (or none has been trained)."""
 
 
 def _now() -> datetime:
@@ -153,8 +150,9 @@ def transitions(conn: Connection, version_id: int) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def versions(conn: Connection, status: str | None = None, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    """Model versions, newest first, with their status, review round and card hash."""
+def versions(conn: Connection, status: str | None = None, *, limit: int | None = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """Model versions, newest first (all of them when ``limit`` is None), with their status, review round, card hash,
+    data sizes and recorded evaluation: what every listing of versions shows."""
     if status is not None and status not in STATUSES:
         raise MuseionError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     q = _summaries().order_by(ModelVersion.id.desc()).limit(limit).offset(offset)
@@ -174,7 +172,8 @@ def version_summary(conn: Connection, version_id: int) -> dict[str, Any]:
 def _summaries() -> Select[Any]:
     return (select(ModelVersion.id, ModelVersion.algorithm, ModelVersion.status, ModelVersion.source, ModelVersion.params,
                    ModelVersion.review_round, ModelVersion.review_open, ModelVersion.reviewed_at, ModelVersion.created_at,
-                   ModelVersion.retrain_reason, ModelCard.card_hash)
+                   ModelVersion.retrain_reason, ModelCard.card_hash, ModelVersion.n_members, ModelVersion.n_works,
+                   ModelVersion.evaluation)
             .outerjoin(ModelCard, ModelCard.version_id == ModelVersion.id))
 
 

@@ -23,14 +23,13 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from museion import audit
 from museion.errors import Conflict, MuseionError, NotFound
 from museion.registry import cards, lifecycle
-from museion.registry.models import ModelCard, Review
+from museion.registry.models import ModelCard, ModelVersion, Review
 from museion.registry.policy import ReviewPolicy, decide, load_policy
-from museion.security import audit
 from museion.security.models import Account
 from museion.security.permissions import Perm, allowed
-from museion.store.models import ModelVersion
 
 DECISIONS = ("approve", "reject")
 
@@ -134,10 +133,9 @@ def due(conn: Connection, home: Path, now: datetime | None = None) -> list[dict[
     out = []
     for r in conn.execute(select(ModelVersion.id, ModelVersion.algorithm, ModelVersion.reviewed_at, ModelVersion.review_open,
                                  ModelVersion.review_round).where(ModelVersion.status == lifecycle.DEPLOYED)):
-        reviewed = r.reviewed_at if r.reviewed_at is None or r.reviewed_at.tzinfo else r.reviewed_at.replace(tzinfo=UTC)
-        due_at = reviewed + timedelta(days=policy.rereview_days) if reviewed is not None else None
+        due_at = r.reviewed_at + timedelta(days=policy.rereview_days) if r.reviewed_at is not None else None
         if due_at is None or due_at <= now:
-            out.append({"version_id": int(r.id), "algorithm": r.algorithm, "reviewed_at": reviewed, "due_at": due_at,
+            out.append({"version_id": int(r.id), "algorithm": r.algorithm, "reviewed_at": r.reviewed_at, "due_at": due_at,
                         "days_overdue": (now - due_at).days if due_at else None, "rereview_open": bool(r.review_open),
                         "round": int(r.review_round), "rereview_days": policy.rereview_days})
     return out

@@ -6,6 +6,8 @@ side by side here, and a missing translation fails the card tests instead of sil
 
 from __future__ import annotations
 
+from museion.errors import MuseionError
+
 LANGS = ("en", "zh-Hans")
 
 ALGORITHMS: dict[str, dict[str, dict[str, str]]] = {
@@ -200,7 +202,5 @@ HEADINGS: dict[str, dict[str, str]] = {
 def text(table: dict[str, dict[str, str]], key: str, lang: str) -> str:
     """``table[key][lang]``, with a clear error for an unknown language."""
     if lang not in LANGS:
-        from museion.errors import MuseionError
-
         raise MuseionError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     return table[key][lang]

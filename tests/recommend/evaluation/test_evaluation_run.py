@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-from museion.evaluation.metrics import ranking_metrics
-from museion.evaluation.run import Holdout, evaluate_models, rank_members, write_split_csv
-from museion.evaluation.splits import ratio_split
+from museion.recommend.evaluation.metrics import ranking_metrics
+from museion.recommend.evaluation.run import Holdout, evaluate_models, rank_members, write_split_csv
+from museion.recommend.evaluation.splits import ratio_split
 from museion.recommend.interactions import Interactions, build_interactions
 from museion.recommend.models import ItemKNN
 

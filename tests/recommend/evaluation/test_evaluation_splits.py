@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from museion.evaluation.splits import Split, leave_last_out, make_split, ratio_split, time_split
+from museion.recommend.evaluation.splits import Split, leave_last_out, make_split, ratio_split, time_split
 
 
 def parts(split: Split) -> list[np.ndarray]:

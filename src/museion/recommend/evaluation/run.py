@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from museion.evaluation.metrics import evaluate_rankings, ranking_metrics
-from museion.evaluation.splits import Split
+from museion.recommend.evaluation.metrics import evaluate_rankings, ranking_metrics
+from museion.recommend.evaluation.splits import Split
 from museion.recommend.interactions import Interactions
 from museion.recommend.models import MODELS, Recommender
 

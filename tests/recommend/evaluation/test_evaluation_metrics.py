@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 
-from museion.evaluation.metrics import (
+from museion.recommend.evaluation.metrics import (
     RANKING_METRICS,
     beyond_accuracy,
     evaluate_rankings,

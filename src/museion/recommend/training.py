@@ -1,0 +1,184 @@
+"""Training and offline evaluation from the store: the I/O edge around the pure cores.
+
+Events come through the privacy gate for the personalisation purpose, become interactions under a
+declared policy, and are fitted and evaluated; training saves the artifact and records the version.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from museion import audit
+from museion.catalog.features import term_matrix
+from museion.errors import MuseionError
+from museion.privacy import gate
+from museion.privacy.activity import EventArrays
+from museion.recommend.artifacts import save_artifact
+from museion.recommend.evaluation.run import ModelReport, evaluate_models, write_split_csv
+from museion.recommend.evaluation.splits import Split, make_split
+from museion.recommend.interactions import InteractionPolicy, Interactions, build_interactions
+from museion.recommend.models import MODELS
+from museion.registry.models import ModelVersion
+
+PROTOCOLS = ("ratio-811", "loo", "time")
+CONTENT_VOCABULARIES = ("genre", "subject", "movement")
+
+
+def policy_record(policy: InteractionPolicy) -> dict[str, Any]:
+    """The policy as stored with a model version (the consent seam is recorded by whether it was set)."""
+    record = {k: v for k, v in asdict(policy).items() if k != "member_filter"}
+    record["kinds"] = sorted(policy.kinds)
+    record["member_filter"] = policy.member_filter is not None
+    return record
+
+
+def load_interactions(engine: Engine, policy: InteractionPolicy, *, source: str | None,
+                      actor: str) -> tuple[Interactions, EventArrays]:
+    """Events of ``source`` (all when None) → interactions under ``policy``.
+
+    The events come through the privacy gate for the personalisation purpose: members who have not
+    consented never reach a model, and the read is recorded against ``actor``.
+    """
+    with engine.begin() as conn:
+        events = gate.read_activity(conn, purpose=gate.PERSONALISATION, actor=actor, source=source, kinds=policy.kinds)
+    if not len(events):
+        where = f" from source {source!r}" if source else ""
+        raise MuseionError(f"no events{where} of kinds {', '.join(sorted(policy.kinds))} from members who consented "
+                           f"to {gate.PERSONALISATION}: load activity and consents first")
+    interactions = build_interactions(events.member_ids, events.work_ids, events.kinds, events.values,
+                                      events.timestamps if events.has_timestamps else None, policy)
+    if interactions.matrix.nnz == 0:
+        raise MuseionError("the interaction policy leaves no interactions (lower the rating threshold or k-core)")
+    return interactions, events
+
+
+def content_features(engine: Engine, interactions: Interactions) -> tuple[csr_matrix, csr_matrix]:
+    """(item features for content models, genre matrix for diversity), rows aligned with the columns."""
+    with engine.connect() as conn:
+        features, _ = term_matrix(conn, interactions.work_ids, CONTENT_VOCABULARIES)
+        genres, _ = term_matrix(conn, interactions.work_ids, ("genre",))
+    return features, genres
+
+
+def _split(interactions: Interactions, protocol: str, seed: int) -> Split:
+    if protocol not in PROTOCOLS:
+        raise MuseionError(f"unknown protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
+    rows, _cols = interactions.cells()
+    timestamps = interactions.last_timestamp
+    if protocol != "ratio-811" and timestamps is None:
+        raise MuseionError(f"the {protocol!r} protocol needs event timestamps, and some events have none")
+    return make_split(protocol, rows, timestamps, seed=seed)
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """What `museion evaluate` reports: the data, the protocol and every model's figures."""
+
+    source: str | None
+    protocol: str
+    seed: int
+    k: int
+    policy: dict[str, Any]
+    sizes: dict[str, int]
+    reports: list[ModelReport] = field(repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "protocol": self.protocol, "seed": self.seed, "k": self.k, "policy": self.policy,
+            "sizes": self.sizes,
+            "models": [{"name": r.name, "params": r.params, "metrics": r.metrics,
+                        "validation": [{"params": p, f"ndcg@{self.k}": v} for p, v in r.validation],
+                        "fit_seconds": r.fit_seconds, "recommend_seconds": r.recommend_seconds} for r in self.reports],
+        }
+
+
+def evaluate(engine: Engine, models: list[str], *, source: str | None, actor: str, protocol: str = "ratio-811",
+             seed: int = 2024, k: int = 10, policy: InteractionPolicy | None = None, save_split: Path | None = None,
+             param_grids: dict[str, dict[str, list[Any]]] | None = None) -> EvaluationResult:
+    """Tune each model on the validation part, report it on the test part (see museion.recommend.evaluation.run)."""
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise MuseionError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(sorted(MODELS))}")
+    policy = policy or InteractionPolicy(min_member_interactions=5, min_work_interactions=5)
+    interactions, _events = load_interactions(engine, policy, source=source, actor=actor)
+    split = _split(interactions, protocol, seed)
+    features, genres = content_features(engine, interactions)
+    if save_split is not None:
+        write_split_csv(save_split, interactions, split)
+    reports = evaluate_models(interactions, split, models, k=k, seed=seed, param_grids=param_grids,
+                              item_features=features, item_genres=genres)
+    sizes = {"members": interactions.n_members, "works": interactions.n_works, "interactions": int(interactions.matrix.nnz),
+             "train": len(split.train), "valid": len(split.valid), "test": len(split.test)}
+    with engine.begin() as conn:
+        audit.record(conn, actor=actor, action="model.evaluate", target=audit.ref("source", source or "all"),
+                     details={"models": sorted(models), "protocol": protocol, "seed": seed, "k": k,
+                              "data_fingerprint": interactions.fingerprint(), **sizes})
+    return EvaluationResult(source, protocol, seed, k, policy_record(policy), sizes, reports)
+
+
+def holdout_evaluation(engine: Engine, algorithm: str, params: dict[str, Any], *, source: str | None, actor: str,
+                       policy: InteractionPolicy | None = None, seed: int = 2024) -> dict[str, Any]:
+    """Ratio-811 test metrics of exactly these parameters, to record with a model version."""
+    grid = {algorithm: {name: [value] for name, value in params.items()}}
+    result = evaluate(engine, [algorithm], source=source, actor=actor, seed=seed, policy=policy, param_grids=grid).as_dict()
+    return {"protocol": result["protocol"], "seed": seed, "sizes": result["sizes"], "metrics": result["models"][0]["metrics"]}
+
+
+def train(engine: Engine, home: Path, algorithm: str, *, source: str | None, actor: str, params: dict[str, Any] | None = None,
+          policy: InteractionPolicy | None = None, evaluation: dict[str, Any] | None = None, seed: int = 2024) -> ModelVersion:
+    """Fit ``algorithm`` on all events under ``policy``, save the artifact and record the model version."""
+    if algorithm not in MODELS:
+        raise MuseionError(f"unknown model {algorithm!r}; choose from {', '.join(sorted(MODELS))}")
+    policy = policy or InteractionPolicy(min_member_interactions=5, min_work_interactions=5)
+    interactions, events = load_interactions(engine, policy, source=source, actor=actor)
+    kinds, counts = np.unique(events.kinds, return_counts=True)
+    cls = MODELS[algorithm]
+    params = dict(params or {})
+    if "random_state" in inspect.signature(cls).parameters:
+        params.setdefault("random_state", seed)
+    try:
+        model = cls(**params)
+    except TypeError as exc:
+        raise MuseionError(f"bad parameters for {algorithm}: {exc}") from None
+    features = content_features(engine, interactions)[0] if algorithm == "content" else None
+    model.fit(interactions.matrix, item_features=features,
+              timestamps=interactions.last_timestamp if algorithm == "trending" else None)
+
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        recorded_policy = {**policy_record(policy), "main_event_kind": str(kinds[np.argmax(counts)])}
+        version = ModelVersion(algorithm=algorithm, params=model.get_params(), policy=recorded_policy, source=source,
+                               data_fingerprint=interactions.fingerprint(), artifact="", n_members=interactions.n_members,
+                               n_works=interactions.n_works, evaluation=evaluation or {})
+        session.add(version)
+        session.flush()
+        version.artifact = str(Path("models") / f"{version.id:06d}-{algorithm}")
+        # the version row rolls back with a failed save, which leaves no folder behind
+        save_artifact(home, version.artifact, model, interactions, data_fingerprint=version.data_fingerprint, evaluation=evaluation)
+        audit.record(session.connection(), actor=actor, action="model.train", target=f"model_version:{version.id}",
+                     details={"algorithm": algorithm, "source": audit.ref("source", source or "all"),
+                              "data_fingerprint": version.data_fingerprint, "members": interactions.n_members,
+                              "works": interactions.n_works, "interactions": int(interactions.matrix.nnz)})
+    return version
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """NAME=VALUE pairs from the command line, values read as JSON where they parse (numbers, booleans)."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise MuseionError(f"expected NAME=VALUE, got {pair!r}")
+        try:
+            params[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[name] = raw
+    return params
