@@ -34,18 +34,21 @@ os.environ.setdefault("MUSEION_AUDIT_KEY", "museion-benchmark-audit-key-01234567
 
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
-from sqlalchemy import Engine, select  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
 
 from museion.api.routes_recommend import RecommendationsOut  # noqa: E402
 from museion.datasets.registry import get_dataset  # noqa: E402
 from museion.datasets.service import load_dataset  # noqa: E402
-from museion.privacy.consent import current_purpose, record_many  # noqa: E402
-from museion.recommend.service import RecommenderService, holdout_evaluation, train  # noqa: E402
+from museion.fairness.serving import open_recommender  # noqa: E402
+from museion.privacy import gate  # noqa: E402
+from museion.privacy.consent import (  # noqa: E402
+    grant_to_undecided,  # noqa: E402
+    )
+from museion.recommend.training import holdout_evaluation, train  # noqa: E402
 from museion.registry.demo import approve_for_demo  # noqa: E402
 from museion.security.auth import create_account, issue_token  # noqa: E402
 from museion.store.engine import make_engine  # noqa: E402
 from museion.store.migrate import upgrade  # noqa: E402
-from museion.store.models import Member  # noqa: E402
 
 MUSEION = Path(sys.executable).with_name("museion")
 DATASETS = Path(os.environ.get("MUSEION_DATASETS_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -60,9 +63,7 @@ def prepare(engine: Engine, home: Path) -> tuple[list[str], str]:
     load_dataset(engine, dataset, dataset.locate(DATASETS), actor="bench")
     print(f"loaded ml-latest-small in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     with engine.begin() as conn:
-        members = list(conn.execute(select(Member.id, Member.key).where(Member.source == "movielens")))
-        record_many(conn, [m.id for m in members], current_purpose(conn, "personalisation"), granted=True,
-                    notice_version="bench", source="bench")
+        grant_to_undecided(conn, "movielens", "personalisation", notice_version="bench", channel="bench", actor="bench")
     started = time.perf_counter()
     params = {"l2": 200.0}
     evaluation = holdout_evaluation(engine, "ease", params, source="movielens", actor="bench")
@@ -72,7 +73,9 @@ def prepare(engine: Engine, home: Path) -> tuple[list[str], str]:
         approve_for_demo(conn, home, version.id)  # serving needs a reviewed, deployed version: the demo's review path
         account = create_account(conn, "load-bench", "admin", actor="bench")
         token = issue_token(conn, account, actor="bench", label="load benchmark").token
-    return [m.key for m in members], token
+        known = open_recommender(engine, home).interactions.member_ids.tolist()
+        members = gate.member_keys(conn, known, purpose=gate.PERSONALISATION, actor="bench")
+    return list(members.values()), token
 
 
 def free_port() -> int:
@@ -131,11 +134,11 @@ async def open_loop(base: str, token: str, members: list[str], rate: float, dura
 
 def in_process(engine: Engine, home: Path, members: list[str], n: int) -> list[float]:
     """The route's own work without HTTP: the service call and the response model, timed per call."""
-    service = RecommenderService(engine, home)
+    service = open_recommender(engine, home)
     timings = []
     for i in range(n):
         started = time.perf_counter()
-        RecommendationsOut.model_validate(service.recommend(members[i % len(members)], 10).as_dict())
+        RecommendationsOut.model_validate(service.recommend(members[i % len(members)], 10, actor="bench").as_dict())
         timings.append(time.perf_counter() - started)
     return timings
 

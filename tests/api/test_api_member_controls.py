@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from helpers import approve_and_deploy, auth_headers, import_views
-from museion.api.app import create_app
-from museion.recommend.service import train
-from museion.store.models import WorkTerm
+from museion.catalog.models import WorkTerm
+from museion.recommend.training import train
+from museion.server import create_app
 
 GENRES = ("Drama", "Comedy", "Noir")
 

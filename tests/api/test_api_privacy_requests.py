@@ -10,13 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from helpers import auth_headers, import_views
-from museion.api.app import create_app
+from helpers import auth_headers, import_views, inspecting
+from museion import audit
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
 from museion.privacy import releases, vault
-from museion.security import audit
-from museion.store.models import Event, Member
+from museion.privacy.models import Event, Member
+from museion.server import create_app
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_the_request_ledger_over_http(officer: TestClient, app_engine: Engine) -
     done = officer.post(f"/api/requests/{request_id}/complete", json={"profile": {"age": 40}, "identifiers": {"name": "M One"}})
     assert done.status_code == 200 and done.json()["status"] == "completed"
     assert done.json()["outcome"] == {"profile_fields": ["age"], "identifier_fields": ["name"]}
-    with app_engine.connect() as conn:
+    with app_engine.connect() as conn, inspecting():
         assert conn.scalar(select(Member.age).where(Member.key == "t:m1")) == 40
 
     refused = officer.post(f"/api/requests/{erasure}/refuse", json={"reason": "a legal hold applies until 2027"})
@@ -57,7 +57,7 @@ def test_the_request_ledger_over_http(officer: TestClient, app_engine: Engine) -
     assert officer.post(f"/api/requests/{erasure}/refuse", json={"reason": "again"}).status_code == 400
     assert officer.get(f"/api/requests/{erasure}").json()["closed_at"] is not None
     assert officer.get("/api/requests/999999").status_code == 404
-    with app_engine.connect() as conn:
+    with app_engine.connect() as conn, inspecting():
         steps = [(e["target"], e["details"]["status"]) for e in audit.entries(conn, audit.AuditFilter(action="request."))]
     assert steps == [(f"request:{request_id}", "received"), (f"request:{erasure}", "received"),
                      (f"request:{request_id}", "verified"), (f"request:{request_id}", "completed"),
@@ -75,7 +75,7 @@ def test_access_and_erasure_complete_over_http(officer: TestClient, app_engine: 
     officer.post(f"/api/requests/{erase}/verify", json={"how": "account login"})
     erased = officer.post(f"/api/requests/{erase}/complete").json()
     assert erased["member"] is None and erased["outcome"]["events"] == 4
-    with app_engine.connect() as conn:
+    with app_engine.connect() as conn, inspecting():
         assert conn.scalar(select(func.count()).select_from(Member).where(Member.key == "t:m3")) == 0
         assert conn.scalar(select(func.count()).select_from(Event)) == 40 * 4 - 4
 
@@ -93,7 +93,7 @@ def test_members_download_their_own_data(officer: TestClient, app_engine: Engine
 def test_dp_histogram_is_refused_past_the_budget(officer: TestClient, app_engine: Engine) -> None:
     analyst = auth_headers(app_engine, "analyst")
     assert officer.get("/api/releases/budgets/t", headers=analyst).status_code == 404
-    with app_engine.begin() as conn:
+    with app_engine.begin() as conn, inspecting():
         releases.set_budget(conn, "t", 1.0)
     body = {"dataset": "t", "by": "genre", "epsilon": 0.75, "max_contributions": 3}
     made = officer.post("/api/releases/histogram", json=body, headers=analyst)
@@ -107,7 +107,7 @@ def test_dp_histogram_is_refused_past_the_budget(officer: TestClient, app_engine
     assert officer.post("/api/releases/histogram", json={**body, "epsilon": -1}, headers=analyst).status_code == 422
     curator = auth_headers(app_engine, "curator")
     assert officer.post("/api/releases/histogram", json=body, headers=curator).status_code == 403
-    with app_engine.connect() as conn:
+    with app_engine.connect() as conn, inspecting():
         (entry,) = audit.entries(conn, audit.AuditFilter(action="release.dp_histogram"))
     assert entry["target"] == "dataset:t" and entry["details"]["epsilon"] == 0.75
 

@@ -18,12 +18,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from helpers import auth_headers, counts, role_for
-from museion.api.app import create_app
-from museion.api.hardening import MAX_BODY_BYTES, JsonFormatter
-from museion.api.ratelimit import TokenBucket
-from museion.security import audit
+from museion import audit
+from museion.http.hardening import MAX_BODY_BYTES, JsonFormatter
+from museion.http.ratelimit import TokenBucket
 from museion.security.auth import SESSION, TOKEN_RE, create_account, csrf_for, issue_token
 from museion.security.permissions import Role
+from museion.server import create_app
 
 PAYLOADS = [
     "' OR '1'='1", "1; DROP TABLE works; --", '" OR 1=1 --', "%' UNION SELECT name FROM accounts --",  # SQL
@@ -237,7 +237,7 @@ def page_injection_requests(app: FastAPI) -> Iterator[tuple[str, str, dict[str, 
     document): query, path and form parameters read from each route's dependency tree, not hand-listed."""
     from fastapi.routing import APIRoute
 
-    from museion.api.authz import route_contexts
+    from museion.http.authz import route_contexts
 
     for original, route in route_contexts(app):
         if not isinstance(original, APIRoute) or original.include_in_schema:

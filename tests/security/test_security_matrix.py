@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from helpers import auth_headers
-from museion.api.app import create_app
-from museion.api.authz import PUBLIC, SIGNED_IN, check_routes, declarations, public, requires, route_contexts
-from museion.api.ratelimit import TokenBucket
+from museion.http.authz import PUBLIC, SIGNED_IN, check_routes, declarations, public, requires, route_contexts
+from museion.http.ratelimit import TokenBucket
 from museion.security.permissions import MATRIX, SELF_ONLY, Perm, Role
+from museion.server import create_app
 
 OWN_MEMBER, OTHER_MEMBER = "demo:m1", "demo:m2"  # members of the sample catalogue
 # Values for path parameters: they exist where that matters (members), and are otherwise harmless ids.

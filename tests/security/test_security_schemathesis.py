@@ -18,10 +18,10 @@ from schemathesis import GenerationMode
 from sqlalchemy import Engine
 
 from helpers import approve_and_deploy, auth_headers, grant_personalisation, role_for
-from museion.api.app import create_app
-from museion.api.ratelimit import TokenBucket
+from museion.http.ratelimit import TokenBucket
 from museion.recommend.interactions import InteractionPolicy
-from museion.recommend.service import train
+from museion.recommend.training import train
+from museion.server import create_app
 
 EXAMPLES = 25  # per operation and backend: about a minute for both backends on two cores
 

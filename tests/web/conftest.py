@@ -32,7 +32,7 @@ TEST_AUDIT_KEY = "museion-test-audit-key-0123456789abcdef"  # the same key tests
 def movielens_site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Site]:
     from museion.datasets.registry import get_dataset
     from museion.datasets.service import load_dataset
-    from museion.recommend.service import train
+    from museion.recommend.training import train
     from museion.registry import lifecycle, review
     from museion.security.auth import create_account
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from helpers import auth_headers
-from museion.api.app import create_app
-from museion.web.pages import STATIC_DIR
+from museion.server import create_app
+from museion.web.site import STATIC_DIR
 
 CSS = (STATIC_DIR / "museion.css").read_text(encoding="utf-8")
 PALETTE = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", CSS))

@@ -18,8 +18,8 @@ import pytest
 import uvicorn
 from web_site import Site
 
-from museion.api.app import create_app
 from museion.security.auth import issue_token, member_account
+from museion.server import create_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(os.environ.get("MUSEION_SCREENSHOTS") or Path(__file__).resolve().parents[2] / "build" / "screenshots")

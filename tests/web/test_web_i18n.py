@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -11,10 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from helpers import auth_headers
-from museion.api.app import create_app
-from museion.web import i18n
+from museion import web
+from museion.http import i18n
+from museion.server import create_app
 
-WEB = i18n.LOCALE_DIR.parent
+SOURCES = (i18n.LOCALE_DIR.parent, Path(web.__file__).parent)  # the page frame and error pages, and the pages
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -23,8 +25,9 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 def used_msgids() -> set[str]:
     """Every string the web app marks for translation, found the way `pybabel extract` finds them."""
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(WEB, METHODS, OPTIONS, KEYWORDS):
-        found.update(message if isinstance(message, tuple) else (message,))
+    for source in SOURCES:
+        for _file, _line, message, _comments, _context in extract_from_dir(source, METHODS, OPTIONS, KEYWORDS):
+            found.update(message if isinstance(message, tuple) else (message,))
     return {m for m in found if m}
 
 
@@ -44,7 +47,7 @@ def test_every_ui_string_has_a_chinese_translation() -> None:
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             translations.update({msgid: strings[0] for msgid in ids})
     missing = sorted(msgid for msgid in used if not translations.get(msgid))
-    assert not missing, f"UI strings without a zh-Hans translation (see src/museion/web/locale/README.md): {missing}"
+    assert not missing, f"UI strings without a zh-Hans translation (see src/museion/http/locale/README.md): {missing}"
 
 
 def test_placeholders_survive_translation() -> None:

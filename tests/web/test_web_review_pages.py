@@ -11,9 +11,9 @@ from markupsafe import escape
 from web_site import Site
 
 from helpers import auth_headers
-from museion.api.app import create_app
 from museion.registry.disclosure import public_disclosure
 from museion.security.auth import issue_token
+from museion.server import create_app
 
 
 @pytest.fixture

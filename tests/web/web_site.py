@@ -18,7 +18,7 @@ class Site:
     def submit_new_version(self) -> int:
         """Train and submit a fresh version (its own, so tests that review it never share one); the cheap
         most-popular model, since the board reviews its card, not its accuracy."""
-        from museion.recommend.service import train
+        from museion.recommend.training import train
         from museion.registry import lifecycle
 
         version = train(self.engine, self.home, "pop", source="movielens", actor="test").id

@@ -1,1 +1,1 @@
-"""HTTP API (FastAPI) and the app that also serves the web pages."""
+"""The JSON API under /api: one router per area, each route declaring its access (museion.http.authz)."""

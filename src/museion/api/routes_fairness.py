@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from museion.api.authz import requires
 from museion.fairness.report import app_html, audit_figures, audit_title
 from museion.fairness.service import get_audit as read_audit
 from museion.fairness.service import list_audits, run_version_audit
+from museion.http.authz import requires
+from museion.http.deps import EngineDep, HomeDep
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
@@ -47,27 +48,26 @@ class AuditOut(AuditSummaryOut):
 
 
 @router.post("/{version_id}/fairness-audits", response_model=AuditOut, status_code=201, summary="Run a fairness audit of a model version")
-def run_audit(request: Request, version_id: Id, body: AuditIn,
-              principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)]) -> dict[str, Any]:
-    state = request.app.state
-    return run_version_audit(state.engine, state.home, version_id, scope=body.scope, actor=principal.actor, k=body.k, seed=body.seed)
+def run_audit(version_id: Id, body: AuditIn, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)],
+              engine: EngineDep, home: HomeDep) -> dict[str, Any]:
+    return run_version_audit(engine, home, version_id, scope=body.scope, actor=principal.actor, k=body.k, seed=body.seed)
 
 
 @router.get("/{version_id}/fairness-audits", response_model=list[AuditSummaryOut], summary="Fairness audits of a model version, newest first",
             dependencies=[requires(Perm.MODELS_READ)])
-def audits(request: Request, version_id: Id, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+def audits(engine: EngineDep, version_id: Id, limit: Annotated[int, Query(ge=1, le=200)] = 50,
            offset: Annotated[int, Query(ge=0, le=2**31)] = 0) -> list[dict[str, Any]]:
-    return list_audits(request.app.state.engine, version_id, limit=limit, offset=offset)
+    return list_audits(engine, version_id, limit=limit, offset=offset)
 
 
 @router.get("/{version_id}/fairness-audits/{audit_id}", response_model=AuditOut, summary="One fairness audit, every figure",
             dependencies=[requires(Perm.MODELS_READ)])
-def get_audit(request: Request, version_id: Id, audit_id: Id) -> dict[str, Any]:
-    return read_audit(request.app.state.engine, version_id, audit_id)
+def get_audit(engine: EngineDep, version_id: Id, audit_id: Id) -> dict[str, Any]:
+    return read_audit(engine, version_id, audit_id)
 
 
 @router.get("/{version_id}/fairness-audits/{audit_id}/report", response_class=HTMLResponse,
             summary="One fairness audit as an HTML report with charts", dependencies=[requires(Perm.MODELS_READ)])
-def audit_report(request: Request, version_id: Id, audit_id: Id) -> HTMLResponse:
-    record = read_audit(request.app.state.engine, version_id, audit_id)
+def audit_report(engine: EngineDep, version_id: Id, audit_id: Id) -> HTMLResponse:
+    record = read_audit(engine, version_id, audit_id)
     return HTMLResponse(app_html(audit_title(record), record["summary"], audit_figures(record)))

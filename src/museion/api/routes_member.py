@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
-from museion.api.authz import requires
-from museion.audience import preferences
-from museion.audience.activity import member_id_for
-from museion.privacy.gate import may_use
+from museion.http.authz import requires
+from museion.http.deps import ConnDep, TxDep
+from museion.privacy import gate, preferences
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
@@ -47,43 +46,42 @@ class InterestsOut(BaseModel):
     deleted: list[str] = Field(description="Tags the member deleted: works carrying them are not recommended.")
 
 
-def _personalisation(conn: Connection, member: str) -> PersonalisationOut:
-    member_id = member_id_for(conn, member)
+def _personalisation(conn: Connection, member: str, principal: Principal) -> PersonalisationOut:
+    """The member's setting and consent, their key looked up through the privacy gate for their rights."""
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
     on = preferences.controls(conn, member_id).personalise
-    consented = may_use(conn, member_id, preferences.PURPOSE)
+    consented = gate.may_use(conn, member_id, preferences.PURPOSE)
     return PersonalisationOut(member=member, personalise=on, consented=consented, effective=on and consented)
 
 
 @router.get("/members/{member}/personalisation", response_model=PersonalisationOut,
-            summary="Whether the member's recommendations are personalised", dependencies=[requires(Perm.MEMBER_DATA, member="member")])
-def get_personalisation(request: Request, member: MemberKey) -> PersonalisationOut:
-    with request.app.state.engine.connect() as conn:
-        return _personalisation(conn, member)
+            summary="Whether the member's recommendations are personalised")
+def get_personalisation(member: MemberKey, principal: MemberSelf, conn: ConnDep) -> PersonalisationOut:
+    return _personalisation(conn, member, principal)
 
 
 @router.put("/members/{member}/personalisation", response_model=PersonalisationOut,
             summary="Switch personalisation off or on (effective on the next request)")
-def put_personalisation(request: Request, member: MemberKey, body: PersonalisationIn, principal: MemberSelf) -> PersonalisationOut:
-    with request.app.state.engine.begin() as conn:
-        preferences.set_personalisation(conn, member_id_for(conn, member), body.personalise, actor=principal.actor)
-        return _personalisation(conn, member)
+def put_personalisation(member: MemberKey, body: PersonalisationIn, principal: MemberSelf, conn: TxDep) -> PersonalisationOut:
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    preferences.set_personalisation(conn, member_id, body.personalise, actor=principal.actor)
+    return _personalisation(conn, member, principal)
 
 
 @router.get("/members/{member}/interests", response_model=InterestsOut,
             summary="The interest tags Museion derived from the member's history, with their weights")
-def get_interests(request: Request, member: MemberKey, principal: MemberSelf,
+def get_interests(member: MemberKey, principal: MemberSelf, conn: TxDep,  # the gate records the read: a write
                   limit: Annotated[int, Query(ge=1, le=100)] = 20) -> InterestsOut:
-    with request.app.state.engine.begin() as conn:  # the gate records the read: a write
-        member_id = member_id_for(conn, member)
-        found = preferences.interests(conn, member_id, actor=principal.actor, limit=limit)
-        deleted = preferences.deleted_tags(conn, member_id)
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    found = preferences.interests(conn, member_id, actor=principal.actor, limit=limit)
+    deleted = preferences.deleted_tags(conn, member_id)
     return InterestsOut(member=member, interests=[InterestOut(tag=i.tag, vocabulary=i.vocabulary, weight=i.weight) for i in found],
                         deleted=deleted)
 
 
 @router.delete("/members/{member}/interests/{tag}", status_code=204,
                summary="Delete an interest tag: works carrying it leave the member's recommendations at once")
-def delete_interest(request: Request, member: MemberKey, tag: Tag, principal: MemberSelf) -> Response:
-    with request.app.state.engine.begin() as conn:
-        preferences.suppress(conn, member_id_for(conn, member), tag, actor=principal.actor)
+def delete_interest(member: MemberKey, tag: Tag, principal: MemberSelf, conn: TxDep) -> Response:
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    preferences.suppress(conn, member_id, tag, actor=principal.actor)
     return Response(status_code=204)

@@ -1,32 +1,31 @@
-"""Privacy over HTTP: consents (and separate consents for sensitive categories), data-subject requests
-with their ledger and the member's self-service copy, and de-identified releases."""
+"""Privacy over HTTP: consents (and separate consents for sensitive categories), and data-subject requests
+with their ledger and the member's self-service copy."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from museion.api.authz import requires
-from museion.api.problems import problem
-from museion.audience.activity import member_id_for
-from museion.config import get_settings
 from museion.errors import MuseionError
-from museion.privacy import consent, releases, requests
-from museion.privacy.models import SubjectRequest
+from museion.http.authz import requires
+from museion.http.deps import ConnDep, HomeDep, ServedModelDep, SettingsDep, TxDep
+from museion.privacy import consent, gate, requests
 from museion.privacy.vault import KeyRing
+from museion.recommend.erasure import complete_erasure
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
-from museion.store.models import Member
 
 router = APIRouter(prefix="/api", tags=["privacy"])
 MemberKey = Annotated[str, Path(max_length=255, description="The member's pseudonymous key.")]
+MemberSelf = Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]
+PrivacyStaff = Annotated[Principal, requires(Perm.REQUESTS_MANAGE)]
 
 
 class ConsentOut(BaseModel):
@@ -46,25 +45,24 @@ class ConsentIn(BaseModel):
                                  description="A sensitive category of the purpose: this is its own, separate consent.")
 
 
-@router.get("/members/{member}/consents", response_model=list[ConsentOut], summary="A member's current consent decisions",
-            dependencies=[requires(Perm.MEMBER_DATA, member="member")])
-def list_consents(request: Request, member: MemberKey) -> list[ConsentOut]:
-    with request.app.state.engine.connect() as conn:
-        states = consent.states(conn, member_id_for(conn, member))
+def _consents(conn: Connection, member_id: int) -> list[ConsentOut]:
     return [ConsentOut(purpose=s.purpose, granted=s.granted, notice_version=s.notice_version, source=s.source,
-                       recorded_at=s.recorded_at) for s in states]
+                       recorded_at=s.recorded_at) for s in consent.states(conn, member_id)]
+
+
+@router.get("/members/{member}/consents", response_model=list[ConsentOut], summary="A member's current consent decisions")
+def list_consents(member: MemberKey, principal: MemberSelf, conn: ConnDep) -> list[ConsentOut]:
+    return _consents(conn, gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor))
 
 
 @router.post("/members/{member}/consents", response_model=list[ConsentOut], status_code=201,
              summary="Grant or withdraw consent to a purpose (or a sensitive category of it)")
-def decide(request: Request, member: MemberKey, body: ConsentIn,
-           principal: Annotated[Principal, requires(Perm.CONSENT_WRITE, member="member")]) -> list[ConsentOut]:
-    with request.app.state.engine.begin() as conn:
-        member_id = member_id_for(conn, member)
-        consent.record(conn, member_id, consent.current_purpose(conn, body.purpose), granted=body.granted,
-                       notice_version=body.notice_version, source=body.source, category=body.category,
-                       actor=principal.actor)
-    return list_consents(request, member)
+def decide(member: MemberKey, body: ConsentIn, principal: Annotated[Principal, requires(Perm.CONSENT_WRITE, member="member")],
+           conn: TxDep) -> list[ConsentOut]:
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    consent.record(conn, member_id, consent.current_purpose(conn, body.purpose), granted=body.granted,
+                   notice_version=body.notice_version, source=body.source, category=body.category, actor=principal.actor)
+    return _consents(conn, member_id)
 
 
 # --- data-subject requests ---------------------------------------------------------------------
@@ -96,6 +94,8 @@ class RequestIn(BaseModel):
 
 
 class RequestOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from museion.privacy.requests.RequestView
+
     id: int
     member: str | None = Field(description="The member's key; null once the member has been erased.")
     kind: str
@@ -142,11 +142,8 @@ class CompleteIn(BaseModel):
     identifiers: Identifiers | None = Field(default=None, description="Rectification: corrected identifiers (vault).")
 
 
-def _request_out(conn: Connection, row: Any) -> RequestOut:
-    key = conn.scalar(select(Member.key).where(Member.id == row.member_id)) if row.member_id is not None else None
-    fields = {name: getattr(row, name) for name in RequestOut.model_fields if name not in ("member", "overdue")}
-    due = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=UTC)
-    return RequestOut(member=key, overdue=row.closed_at is None and due < datetime.now(UTC), **fields)
+def _request_out(conn: Connection, request_id: int) -> RequestOut:
+    return RequestOut.model_validate(requests.request_view(conn, request_id))
 
 
 def _export_download(copy: dict[str, Any], name: str) -> JSONResponse:
@@ -155,187 +152,81 @@ def _export_download(copy: dict[str, Any], name: str) -> JSONResponse:
 
 @router.post("/members/{member}/requests", response_model=RequestOut, status_code=201, tags=["requests"],
              summary="Open a data-subject request (members for themselves, privacy staff for anyone)")
-def open_request(request: Request, member: MemberKey, body: RequestIn,
-                 principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]) -> RequestOut:
-    with request.app.state.engine.begin() as conn:
-        request_id = requests.open_request(conn, member, body.kind.value, channel=body.channel,
-                                           due_days=get_settings().request_due_days, actor=principal.actor)
-        return _request_out(conn, requests.get_request(conn, request_id))
+def open_request(member: MemberKey, body: RequestIn, principal: MemberSelf, settings: SettingsDep, conn: TxDep) -> RequestOut:
+    request_id = requests.open_request(conn, member, body.kind.value, channel=body.channel,
+                                       due_days=settings.request_due_days, actor=principal.actor)
+    return _request_out(conn, request_id)
 
 
 @router.get("/requests", response_model=list[RequestOut], tags=["requests"],
             summary="Data-subject requests, open ones first by due date", dependencies=[requires(Perm.REQUESTS_MANAGE)])
 def list_requests(
-    request: Request,
+    conn: ConnDep,
     status: Annotated[Status | None, Query(description="Only requests in this state.")] = None,
     kind: Annotated[Kind | None, Query(description="Only requests of this kind.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> list[RequestOut]:
-    q = select(SubjectRequest.__table__)
-    if status is not None:
-        q = q.where(SubjectRequest.status == status.value)
-    if kind is not None:
-        q = q.where(SubjectRequest.kind == kind.value)
-    q = q.order_by(SubjectRequest.closed_at.is_not(None), SubjectRequest.due_at, SubjectRequest.id).limit(limit).offset(offset)
-    with request.app.state.engine.connect() as conn:
-        return [_request_out(conn, row) for row in conn.execute(q)]
+    views = requests.list_requests(conn, status=status.value if status else None, kind=kind.value if kind else None,
+                                   limit=limit, offset=offset)
+    return [RequestOut.model_validate(view) for view in views]
 
 
 @router.get("/requests/{request_id}", response_model=RequestOut, tags=["requests"], summary="One request",
             dependencies=[requires(Perm.REQUESTS_MANAGE)])
-def get_request(request: Request, request_id: RequestId) -> RequestOut:
-    with request.app.state.engine.connect() as conn:
-        return _request_out(conn, requests.get_request(conn, request_id))
+def get_request(request_id: RequestId, conn: ConnDep) -> RequestOut:
+    return _request_out(conn, request_id)
 
 
 @router.post("/requests/{request_id}/verify", response_model=RequestOut, tags=["requests"],
              summary="Record how the requester's identity was checked")
-def verify_request(request: Request, request_id: RequestId, body: VerifyIn,
-                   principal: Annotated[Principal, requires(Perm.REQUESTS_MANAGE)]) -> RequestOut:
-    with request.app.state.engine.begin() as conn:
-        requests.verify(conn, request_id, by=principal.actor, how=body.how, actor=principal.actor)
-        return _request_out(conn, requests.get_request(conn, request_id))
+def verify_request(request_id: RequestId, body: VerifyIn, principal: PrivacyStaff, conn: TxDep) -> RequestOut:
+    requests.verify(conn, request_id, by=principal.actor, how=body.how, actor=principal.actor)
+    return _request_out(conn, request_id)
 
 
 @router.post("/requests/{request_id}/refuse", response_model=RequestOut, tags=["requests"],
              summary="Refuse a request, giving the reason (kept and told to the requester)")
-def refuse_request(request: Request, request_id: RequestId, body: RefuseIn,
-                   principal: Annotated[Principal, requires(Perm.REQUESTS_MANAGE)]) -> RequestOut:
-    with request.app.state.engine.begin() as conn:
-        requests.refuse(conn, request_id, reason=body.reason, actor=principal.actor)
-        return _request_out(conn, requests.get_request(conn, request_id))
+def refuse_request(request_id: RequestId, body: RefuseIn, principal: PrivacyStaff, conn: TxDep) -> RequestOut:
+    requests.refuse(conn, request_id, reason=body.reason, actor=principal.actor)
+    return _request_out(conn, request_id)
 
 
 @router.post("/requests/{request_id}/complete", response_model=None, tags=["requests"],
              summary="Carry out a verified request; an access request answers with the member's data as a JSON file",
              responses={200: {"description": "The request (or, for access, the machine-readable copy as a download)."}})
-def complete_request(request: Request, request_id: RequestId,
-                     principal: Annotated[Principal, requires(Perm.REQUESTS_MANAGE)],
+def complete_request(request_id: RequestId, principal: PrivacyStaff, conn: TxDep, home: HomeDep, served: ServedModelDep,
                      body: CompleteIn | None = None) -> RequestOut | JSONResponse:
-    state, actor = request.app.state, principal.actor
-    with state.engine.begin() as conn:
-        kind = requests.get_request(conn, request_id).kind
-        if body is not None and kind != "rectification" and (body.profile or body.identifiers):
-            raise MuseionError("corrections come only with a rectification request")
-        if kind == "access":
-            copy = requests.complete_access(conn, KeyRing.load(state.home), request_id, actor=actor)
-            return _export_download(copy, f"museion-access-{request_id}.json")
-        if kind == "rectification":
-            profile = body.profile.model_dump(exclude_none=True) if body and body.profile else {}
-            identifiers = body.identifiers.model_dump(exclude_none=True) if body and body.identifiers else {}
-            if not profile and not identifiers:
-                raise MuseionError("a rectification needs the corrected profile fields or identifiers")
-            requests.complete_rectification(conn, KeyRing.load(state.home), request_id, profile=profile,
-                                            identifiers=identifiers, actor=actor)
-        elif kind == "erasure":
-            requests.complete_erasure(conn, state.home, request_id, actor=actor)
-            state.recommender = None  # the serving index was scrubbed on disk: reload it
-        elif kind == "restriction":
-            requests.complete_restriction(conn, request_id, actor=actor)
-        else:
-            requests.complete_withdrawal(conn, request_id, actor=actor)
-        return _request_out(conn, requests.get_request(conn, request_id))
+    actor = principal.actor
+    kind = requests.get_request(conn, request_id).kind
+    if body is not None and kind != "rectification" and (body.profile or body.identifiers):
+        raise MuseionError("corrections come only with a rectification request")
+    if kind == "access":
+        copy = requests.complete_access(conn, KeyRing.load(home), request_id, actor=actor)
+        return _export_download(copy, f"museion-access-{request_id}.json")
+    if kind == "rectification":
+        profile = body.profile.model_dump(exclude_none=True) if body and body.profile else {}
+        identifiers = body.identifiers.model_dump(exclude_none=True) if body and body.identifiers else {}
+        if not profile and not identifiers:
+            raise MuseionError("a rectification needs the corrected profile fields or identifiers")
+        requests.complete_rectification(conn, KeyRing.load(home), request_id, profile=profile, identifiers=identifiers, actor=actor)
+    elif kind == "erasure":
+        complete_erasure(conn, home, request_id, actor=actor)
+        served.forget()  # the serving index was scrubbed on disk: reload it
+    elif kind == "restriction":
+        requests.complete_restriction(conn, request_id, actor=actor)
+    else:
+        requests.complete_withdrawal(conn, request_id, actor=actor)
+    return _request_out(conn, request_id)
 
 
 @router.get("/members/{member}/export", response_model=None, tags=["requests"],
             summary="Self-service copy of everything held about the member (a completed access request)",
             responses={200: {"description": "The machine-readable copy, as a JSON download."}})
-def self_service_export(request: Request, member: MemberKey,
-                        principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]) -> JSONResponse:
-    state = request.app.state
+def self_service_export(member: MemberKey, principal: MemberSelf, settings: SettingsDep, home: HomeDep, conn: TxDep) -> JSONResponse:
     how = "signed in with the member's own account" if principal.member_key == member else f"staff role {principal.role}"
-    with state.engine.begin() as conn:
-        request_id = requests.open_request(conn, member, "access", channel="self-service",
-                                           due_days=get_settings().request_due_days, actor=principal.actor)
-        requests.verify(conn, request_id, by=principal.actor, how=how, actor=principal.actor)
-        copy = requests.complete_access(conn, KeyRing.load(state.home), request_id, actor=principal.actor)
+    request_id = requests.open_request(conn, member, "access", channel="self-service", due_days=settings.request_due_days,
+                                       actor=principal.actor)
+    requests.verify(conn, request_id, by=principal.actor, how=how, actor=principal.actor)
+    copy = requests.complete_access(conn, KeyRing.load(home), request_id, actor=principal.actor)
     return _export_download(copy, "museion-my-data.json")
-
-
-# --- de-identified releases --------------------------------------------------------------------
-
-Dataset = Annotated[str, Path(max_length=64, pattern=r"^[\w.-]+$", description="A member source, e.g. movielens.")]
-
-
-class BudgetOut(BaseModel):
-    dataset: str
-    total_epsilon: float
-    spent: float
-    remaining: float
-    releases: int
-
-
-class HistogramIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    dataset: str = Field(max_length=64, pattern=r"^[\w.-]+$", examples=["movielens"])
-    by: Literal["genre", "kind"] = "genre"
-    epsilon: float = Field(gt=0, le=10, examples=[0.5], description="Privacy loss charged to the dataset's budget.")
-    max_contributions: int = Field(default=50, ge=1, le=10_000, description="Events counted per member at most.")
-
-
-class HistogramOut(BaseModel):
-    dataset: str
-    by: str
-    epsilon: float
-    mechanism: str
-    error_bound: float = Field(description="Each count is within this of the truth with `confidence` probability.")
-    confidence: float
-    max_contributions: int
-    counts: dict[str, int]
-    remaining_epsilon: float
-
-
-class KAnonymousIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    source: str = Field(max_length=64, pattern=r"^[\w.-]+$", examples=["moma"])
-    k: int = Field(default=5, ge=2, le=1000)
-    l: int = Field(default=1, ge=1, le=100, description="Distinct l-diversity within each group (1: off).")  # noqa: E741
-    max_suppression: float = Field(default=0.05, ge=0, le=0.5)
-
-
-class KAnonymousOut(BaseModel):
-    report: dict[str, Any]
-    records: list[dict[str, Any]] = Field(description="The released, generalised creator table.")
-
-
-def _budget_out(conn: Connection, dataset: str) -> BudgetOut:
-    ledger = releases.budget(conn, dataset)
-    return BudgetOut(dataset=dataset, total_epsilon=ledger.total_epsilon, spent=ledger.spent, remaining=ledger.remaining,
-                     releases=len(ledger.spends))
-
-
-@router.get("/releases/budgets/{dataset}", response_model=BudgetOut, tags=["releases"],
-            summary="A dataset's differential-privacy budget: total, spent, remaining",
-            dependencies=[requires(Perm.RELEASES_RUN)])
-def release_budget(request: Request, dataset: Dataset) -> BudgetOut:
-    with request.app.state.engine.connect() as conn:
-        return _budget_out(conn, dataset)
-
-
-@router.post("/releases/histogram", response_model=HistogramOut, tags=["releases"],
-             summary="Differentially private activity counts per genre or kind (refused past the budget)",
-             responses={409: {"description": "The release would exceed the dataset's privacy budget."}})
-def release_histogram(request: Request, body: HistogramIn,
-                      principal: Annotated[Principal, requires(Perm.RELEASES_RUN)]) -> HistogramOut | JSONResponse:
-    try:
-        with request.app.state.engine.begin() as conn:
-            release = releases.activity_histogram(conn, body.dataset, body.by, epsilon=body.epsilon, actor=principal.actor,
-                                                  max_contributions=body.max_contributions)
-            remaining = releases.budget(conn, body.dataset).remaining
-    except releases.BudgetRefused as exc:
-        return problem(409, "Privacy budget exceeded", str(exc), request.url.path)
-    return HistogramOut(dataset=body.dataset, by=body.by, epsilon=release.epsilon, mechanism=release.mechanism,
-                        error_bound=release.error_bound, confidence=release.confidence,
-                        max_contributions=release.max_contributions,
-                        counts={str(k): v for k, v in release.as_dict().items()}, remaining_epsilon=remaining)
-
-
-@router.post("/releases/k-anonymous", response_model=KAnonymousOut, tags=["releases"],
-             summary="Creators' nationality, gender and birth year generalised until every group has at least k people")
-def release_k_anonymous(request: Request, body: KAnonymousIn,
-                        principal: Annotated[Principal, requires(Perm.RELEASES_RUN)]) -> KAnonymousOut:
-    with request.app.state.engine.begin() as conn:
-        report, table = releases.k_anonymous_creators(conn, body.source, k=body.k, l=body.l,
-                                                      max_suppression=body.max_suppression, actor=principal.actor)
-    return KAnonymousOut(report=report, records=jsonable_encoder(table.to_dict(orient="records")))

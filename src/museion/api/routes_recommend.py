@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from museion.api.authz import requires
-from museion.api.deps import get_recommender
 from museion.api.routes_catalog import WorkKind
+from museion.http.authz import requires
+from museion.http.deps import ServedModelDep
+from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
 router = APIRouter(prefix="/api", tags=["recommendations"])
@@ -45,14 +46,14 @@ class RecommendationsOut(BaseModel):
 
 
 @router.get("/members/{member}/recommendations", response_model=RecommendationsOut,
-            summary="Top-k works for a member, each with its reason",
-            dependencies=[requires(Perm.MEMBER_RECOMMENDATIONS, member="member")])
+            summary="Top-k works for a member, each with its reason")
 def recommendations(
-    request: Request,
+    principal: Annotated[Principal, requires(Perm.MEMBER_RECOMMENDATIONS, member="member")],
+    model: ServedModelDep,
     member: Annotated[str, Path(max_length=255, description="The member's pseudonymous key, e.g. movielens:1.")],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     kind: Annotated[WorkKind | None, Query(description="Only works of this kind.")] = None,
     personalise: Annotated[bool, Query(description="false gives the labelled non-personalised list.")] = True,
 ) -> dict[str, Any]:
-    served = get_recommender(request).recommend(member, k, kind=kind.value if kind else None, personalise=personalise)
+    served = model.get().recommend(member, k, actor=principal.actor, kind=kind.value if kind else None, personalise=personalise)
     return served.as_dict()  # validated once, by the response model

@@ -11,11 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from museion.api.authz import public, requires
+from museion.http.authz import public, requires
+from museion.http.deps import ConnDep, HomeDep, TxDep
 from museion.registry import cards, disclosure, lifecycle, review
 from museion.registry.policy import load_policy
 from museion.security.auth import Principal
@@ -26,6 +27,8 @@ VersionId = Annotated[int, Path(ge=1, le=2**62, description="A model version id 
 Lang = StrEnum("Lang", {"en": "en", "zh_Hans": "zh-Hans"})  # type: ignore[misc]
 Status = StrEnum("Status", {s: s for s in lifecycle.STATUSES})  # type: ignore[misc]
 Text = Annotated[str, Field(max_length=20_000, pattern=r"^[^\x00]*$")]
+Reviewer = Annotated[Principal, requires(Perm.MODELS_APPROVE)]
+Deployer = Annotated[Principal, requires(Perm.MODELS_DEPLOY)]
 
 
 class Strict(BaseModel):
@@ -124,124 +127,95 @@ class DeployOut(BaseModel):
     retired: int | None = Field(description="The version that was deployed before, now retired.")
 
 
-def _home(request: Request):  # type: ignore[no-untyped-def]
-    return request.app.state.home
-
-
-def _engine(request: Request):  # type: ignore[no-untyped-def]
-    return request.app.state.engine
-
-
 @router.get("/registry/versions", response_model=list[VersionOut], summary="Model versions with their review status",
             dependencies=[requires(Perm.MODELS_READ)])
-def list_versions(request: Request, status: Status | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+def list_versions(conn: ConnDep, status: Status | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                   offset: Annotated[int, Query(ge=0, le=2**31)] = 0) -> list[VersionOut]:
-    with _engine(request).connect() as conn:
-        return [VersionOut(**v) for v in lifecycle.versions(conn, status.value if status else None, limit=limit, offset=offset)]
+    return [VersionOut(**v) for v in lifecycle.versions(conn, status.value if status else None, limit=limit, offset=offset)]
 
 
 @router.get("/registry/versions/{version_id}/card", summary="A version's model card (frozen once submitted)",
             dependencies=[requires(Perm.MODELS_READ)],
             responses={200: {"content": {"application/json": {}, "text/markdown": {}}}})
-def get_card(request: Request, version_id: VersionId, lang: Lang = Lang.en,  # type: ignore[attr-defined]
+def get_card(conn: ConnDep, home: HomeDep, version_id: VersionId, lang: Lang = Lang.en,  # type: ignore[attr-defined]
              format: Literal["json", "markdown"] = "json") -> Any:
-    with _engine(request).connect() as conn:
-        card = cards.card_for(conn, _home(request), version_id)
+    card = cards.card_for(conn, home, version_id)
     if format == "markdown":
         return PlainTextResponse(cards.render_markdown(card, lang.value), media_type="text/markdown; charset=utf-8")
     return card
 
 
 @router.patch("/registry/versions/{version_id}/card", summary="Edit a draft's purpose notes, limitations or contact")
-def edit_card(request: Request, version_id: VersionId, body: CardEdit,
-              principal: Annotated[Principal, requires(Perm.MODELS_WRITE)]) -> dict[str, str | None]:
-    with _engine(request).begin() as conn:
-        return cards.edit_card(conn, version_id, actor=principal.actor, **body.model_dump())
+def edit_card(version_id: VersionId, body: CardEdit, principal: Annotated[Principal, requires(Perm.MODELS_WRITE)],
+              conn: TxDep) -> dict[str, str | None]:
+    return cards.edit_card(conn, version_id, actor=principal.actor, **body.model_dump())
 
 
 @router.post("/registry/versions/{version_id}/submit", response_model=VersionOut,
              summary="Submit a draft for review: freezes its card; you can never review it yourself")
-def submit(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.MODELS_WRITE)]) -> VersionOut:
-    with _engine(request).begin() as conn:
-        lifecycle.submit(conn, _home(request), version_id, author_account_id=principal.account_id, actor=principal.actor)
-        return VersionOut(**lifecycle.version_summary(conn, version_id))
+def submit(version_id: VersionId, principal: Annotated[Principal, requires(Perm.MODELS_WRITE)], conn: TxDep, home: HomeDep) -> VersionOut:
+    lifecycle.submit(conn, home, version_id, author_account_id=principal.account_id, actor=principal.actor)
+    return VersionOut(**lifecycle.version_summary(conn, version_id))
 
 
 @router.post("/registry/versions/{version_id}/review", response_model=RoundOut,
              summary="Open a review round (on a submitted version, or a periodic re-review of the deployed one)")
-def start_review(request: Request, version_id: VersionId,
-                 principal: Annotated[Principal, requires(Perm.MODELS_APPROVE)]) -> RoundOut:
-    with _engine(request).begin() as conn:
-        lifecycle.start_review(conn, version_id, actor=principal.actor)
-        return RoundOut(**review.round_status(conn, _home(request), version_id))
+def start_review(version_id: VersionId, principal: Reviewer, conn: TxDep, home: HomeDep) -> RoundOut:
+    lifecycle.start_review(conn, version_id, actor=principal.actor)
+    return RoundOut(**review.round_status(conn, home, version_id))
 
 
 @router.post("/registry/versions/{version_id}/reviews", response_model=RoundOut, status_code=201,
              summary="Record your findings and decision in the open round (not on your own submission)")
-def record_review(request: Request, version_id: VersionId, body: ReviewIn,
-                  principal: Annotated[Principal, requires(Perm.MODELS_APPROVE)]) -> RoundOut:
-    with _engine(request).begin() as conn:
-        state = review.record_review(conn, _home(request), version_id, reviewer_account_id=principal.account_id,
-                                     capacity=body.capacity, decision=body.decision, findings=body.findings,
-                                     actor=principal.actor)
-    return RoundOut(**state)
+def record_review(version_id: VersionId, body: ReviewIn, principal: Reviewer, conn: TxDep, home: HomeDep) -> RoundOut:
+    return RoundOut(**review.record_review(conn, home, version_id, reviewer_account_id=principal.account_id, capacity=body.capacity,
+                                          decision=body.decision, findings=body.findings, actor=principal.actor))
 
 
 @router.get("/registry/versions/{version_id}/reviews", response_model=list[ReviewOut], summary="Every review of a version",
             dependencies=[requires(Perm.MODELS_READ)])
-def list_reviews(request: Request, version_id: VersionId) -> list[ReviewOut]:
-    with _engine(request).connect() as conn:
-        cards.get_version(conn, version_id)
-        return [ReviewOut(**r) for r in review.reviews_of(conn, version_id)]
+def list_reviews(version_id: VersionId, conn: ConnDep) -> list[ReviewOut]:
+    cards.get_version(conn, version_id)
+    return [ReviewOut(**r) for r in review.reviews_of(conn, version_id)]
 
 
 @router.get("/registry/versions/{version_id}/transitions", response_model=list[TransitionOut],
             summary="Every lifecycle step of a version: who, when, from, to and why", dependencies=[requires(Perm.MODELS_READ)])
-def list_transitions(request: Request, version_id: VersionId) -> list[TransitionOut]:
-    with _engine(request).connect() as conn:
-        return [TransitionOut(**t) for t in lifecycle.transitions(conn, version_id)]
+def list_transitions(version_id: VersionId, conn: ConnDep) -> list[TransitionOut]:
+    return [TransitionOut(**t) for t in lifecycle.transitions(conn, version_id)]
 
 
 @router.post("/registry/versions/{version_id}/deploy", response_model=DeployOut,
              summary="Deploy an approved version (the deployed one is retired); serving switches on the next request")
-def deploy(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.MODELS_DEPLOY)],
-           body: ReasonIn | None = None) -> DeployOut:
-    with _engine(request).begin() as conn:
-        previous = lifecycle.deploy(conn, _home(request), version_id, actor=principal.actor,
-                                    reason=body.reason if body else "deployed")
+def deploy(version_id: VersionId, principal: Deployer, conn: TxDep, home: HomeDep, body: ReasonIn | None = None) -> DeployOut:
+    previous = lifecycle.deploy(conn, home, version_id, actor=principal.actor, reason=body.reason if body else "deployed")
     return DeployOut(deployed=version_id, retired=previous)
 
 
 @router.post("/registry/versions/{version_id}/retire", response_model=VersionOut, summary="Retire a version for good")
-def retire(request: Request, version_id: VersionId, body: ReasonIn,
-           principal: Annotated[Principal, requires(Perm.MODELS_DEPLOY)]) -> VersionOut:
-    with _engine(request).begin() as conn:
-        lifecycle.retire(conn, version_id, actor=principal.actor, reason=body.reason)
-        return VersionOut(**lifecycle.version_summary(conn, version_id))
+def retire(version_id: VersionId, body: ReasonIn, principal: Deployer, conn: TxDep) -> VersionOut:
+    lifecycle.retire(conn, version_id, actor=principal.actor, reason=body.reason)
+    return VersionOut(**lifecycle.version_summary(conn, version_id))
 
 
 @router.get("/registry/board", response_model=list[BoardItem], summary="Versions awaiting the review board",
             dependencies=[requires(Perm.MODELS_READ)])
-def board(request: Request) -> list[BoardItem]:
-    with _engine(request).connect() as conn:
-        return [BoardItem(**item) for item in review.board(conn, _home(request))]
+def board(conn: ConnDep, home: HomeDep) -> list[BoardItem]:
+    return [BoardItem(**item) for item in review.board(conn, home)]
 
 
 @router.get("/registry/due", response_model=list[DueOut],
             summary="Alert: deployed versions whose periodic re-review is due", dependencies=[requires(Perm.MODELS_READ)])
-def due(request: Request) -> list[DueOut]:
-    with _engine(request).connect() as conn:
-        return [DueOut(**d) for d in review.due(conn, _home(request))]
+def due(conn: ConnDep, home: HomeDep) -> list[DueOut]:
+    return [DueOut(**d) for d in review.due(conn, home)]
 
 
 @router.get("/registry/policy", summary="The review policy in force", dependencies=[requires(Perm.MODELS_READ)])
-def policy(request: Request) -> dict[str, Any]:
-    return load_policy(_home(request)).as_dict()
+def policy(home: HomeDep) -> dict[str, Any]:
+    return load_policy(home).as_dict()
 
 
 @router.get("/disclosure", tags=["registry"], summary="How our recommendations work (public; English or Simplified Chinese)",
             dependencies=[public()])
-def public_disclosure(request: Request, lang: Lang = Lang.en) -> dict[str, Any]:  # type: ignore[attr-defined]
-    with _engine(request).connect() as conn:
-        return disclosure.public_disclosure(conn, lang.value, _home(request))
-
+def public_disclosure(conn: ConnDep, home: HomeDep, lang: Lang = Lang.en) -> dict[str, Any]:  # type: ignore[attr-defined]
+    return disclosure.public_disclosure(conn, lang.value, home)

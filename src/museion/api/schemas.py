@@ -7,7 +7,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from museion.store.models import Creator, Work
+from museion.catalog.models import Creator, Work
+from museion.privacy.aggregates import SMALL_CELL
 
 T = TypeVar("T")
 
@@ -83,9 +84,10 @@ class StatsOut(BaseModel):
     creators_by_source: dict[str, int]
     credits: int
     terms_by_vocabulary: dict[str, int]
-    members: int
-    events: int
-    events_by_kind: dict[str, int]
+    members: int = Field(description="Members taking part in analytics (their consent or no objection).")
+    events: int = Field(description="Events of those members.")
+    events_by_kind: dict[str, int | None] = Field(
+        description=f"Events per kind; null where fewer than {SMALL_CELL} members would be counted.")
     first_event_at: int | None = Field(None, description="Earliest event time, seconds since 1970 UTC.")
     last_event_at: int | None = None
     imports: int

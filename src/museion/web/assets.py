@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from plotly import __version__ as plotly_version
 
-from museion.api.authz import requires
+from museion.http.authz import requires
 from museion.security.permissions import Perm
 
 router = APIRouter(include_in_schema=False)

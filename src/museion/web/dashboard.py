@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from museion.api.authz import requires
+from museion.http.authz import requires
+from museion.http.deps import TxDep
+from museion.http.i18n import N_, gettext_for
+from museion.security.auth import Principal
 from museion.security.permissions import Perm
 from museion.web import charts, kpis
-from museion.web.i18n import N_, gettext_for
 from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -16,12 +20,12 @@ CHART_TITLES = {"activity": N_("Activity per month"), "kinds": N_("Works by kind
                 "acquisitions": N_("Acquisitions by year")}
 
 
-@router.get("/dashboard", response_class=HTMLResponse, dependencies=[requires(Perm.STATS_READ)])
-def overview(request: Request) -> HTMLResponse:
-    """Aggregates only (counts per month, kind, decade), so every staff role may open it."""
+@router.get("/dashboard", response_class=HTMLResponse)
+def overview(request: Request, principal: Annotated[Principal, requires(Perm.STATS_READ)], conn: TxDep) -> HTMLResponse:
+    """Aggregates only (counts per month, kind, decade), so every staff role may open it; a transaction because
+    the audience counts come through the privacy gate, which records the access."""
     _ = gettext_for(request)
-    with request.app.state.engine.connect() as conn:
-        data = kpis.overview(conn)
+    data = kpis.overview(conn, actor=principal.actor)
     figures = {
         "activity": charts.activity(data["activity"], _) if data["activity"].x else None,
         "kinds": charts.bar(data["kinds"], _(CHART_TITLES["kinds"]), _("kind"), _("number of works")) if data["kinds"].x else None,

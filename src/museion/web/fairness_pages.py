@@ -7,17 +7,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Engine
 
-from museion.api.authz import requires
 from museion.errors import MuseionError, NotFound
 from museion.fairness import report, service
 from museion.fairness.curve import rerank_curve
 from museion.fairness.rerank import PARAMS as RERANKERS
+from museion.http.authz import requires
+from museion.http.deps import EngineDep, HomeDep
 from museion.recommend.models import MODELS
+from museion.registry import lifecycle
 from museion.security.auth import Principal
 from museion.security.permissions import Perm, allowed
-from museion.store.models import ModelVersion
 from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -29,12 +30,10 @@ def _figures(figures: list) -> list[str]:  # type: ignore[type-arg]
     return [figure.to_json().replace("</", "<\\/") for figure in figures]
 
 
-def _overview(request: Request, principal: Principal, *, curve: dict | None = None, message: str | None = None,  # type: ignore[type-arg]
-              status_code: int = 200) -> HTMLResponse:
-    engine = request.app.state.engine
+def _overview(request: Request, principal: Principal, engine: Engine, *, curve: dict | None = None,  # type: ignore[type-arg]
+              message: str | None = None, status_code: int = 200) -> HTMLResponse:
     with engine.connect() as conn:
-        versions = list(conn.execute(select(ModelVersion.id, ModelVersion.algorithm, ModelVersion.source, ModelVersion.status)
-                                     .order_by(ModelVersion.id.desc()).limit(50)).mappings())
+        versions = lifecycle.versions(conn, limit=50)
     audits = {v["id"]: service.list_audits(engine, v["id"], limit=5) for v in versions}
     return templates.TemplateResponse(request, "fairness.html", {
         "versions": versions, "audits": audits, "may_run": allowed(principal.role, Perm.FAIRNESS_AUDIT),
@@ -43,16 +42,15 @@ def _overview(request: Request, principal: Principal, *, curve: dict | None = No
 
 
 @router.get("/fairness", response_class=HTMLResponse)
-def overview(request: Request, principal: Annotated[Principal, requires(Perm.MODELS_READ)]) -> HTMLResponse:
+def overview(request: Request, principal: Annotated[Principal, requires(Perm.MODELS_READ)], engine: EngineDep) -> HTMLResponse:
     """Every version with its latest audits, and the forms to run an audit or a trade-off curve."""
-    return _overview(request, principal)
+    return _overview(request, principal, engine)
 
 
 @router.get("/fairness/{version_id}", response_class=HTMLResponse, dependencies=[requires(Perm.MODELS_READ)])
-def version_audit(request: Request, version_id: VersionId,
+def version_audit(request: Request, version_id: VersionId, engine: EngineDep,
                   audit: Annotated[int | None, Query(ge=1, le=2**62, description="Which audit (default: the latest).")] = None) -> Response:
     """One audit in full: summary, provider exposure against catalogue and merit, member groups with CIs."""
-    engine = request.app.state.engine
     try:
         listed = service.list_audits(engine, version_id, limit=50)
         chosen = audit or (listed[0]["id"] if listed else None)
@@ -66,34 +64,33 @@ def version_audit(request: Request, version_id: VersionId,
 
 @router.post("/fairness/{version_id}/audits", response_class=RedirectResponse)
 def run_audit(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)],
-              scope: Annotated[Literal["evaluation", "served"], Form()] = "evaluation") -> Response:
+              engine: EngineDep, home: HomeDep, scope: Annotated[Literal["evaluation", "served"], Form()] = "evaluation") -> Response:
     try:
-        record = service.run_version_audit(request.app.state.engine, request.app.state.home, version_id, scope=scope,
-                                           actor=principal.actor)
+        record = service.run_version_audit(engine, home, version_id, scope=scope, actor=principal.actor)
     except NotFound as exc:
         return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
     except MuseionError as exc:
-        return _overview(request, principal, message=str(exc), status_code=422)
+        return _overview(request, principal, engine, message=str(exc), status_code=422)
     return RedirectResponse(f"/fairness/{version_id}?audit={record['id']}", status_code=303)
 
 
 @router.post("/fairness/curve", response_class=HTMLResponse)
-def curve(request: Request, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)],
+def curve(request: Request, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)], engine: EngineDep,
           model: Annotated[str, Form(max_length=32)], reranker: Annotated[str, Form(max_length=32)],
           strengths: Annotated[str, Form(max_length=200)] = CURVE_STRENGTHS,
           source: Annotated[str, Form(max_length=64)] = "") -> HTMLResponse:
     """NDCG@10 against exposure gap, long-tail share and miscalibration over the re-ranker's strength."""
     if model not in MODELS:
-        return _overview(request, principal, message=f"unknown model {model!r}; choose from {', '.join(sorted(MODELS))}",
+        return _overview(request, principal, engine, message=f"unknown model {model!r}; choose from {', '.join(sorted(MODELS))}",
                          status_code=422)
     try:
         grid = [float(s) for s in strengths.split(",") if s.strip()]
     except ValueError:
-        return _overview(request, principal, message=f"strengths must be numbers separated by commas, not {strengths!r}",
+        return _overview(request, principal, engine, message=f"strengths must be numbers separated by commas, not {strengths!r}",
                          status_code=422)
     try:
-        result = rerank_curve(request.app.state.engine, source=source or None, model=model, reranker=reranker, strengths=grid,
+        result = rerank_curve(engine, source=source or None, model=model, reranker=reranker, strengths=grid,
                               actor=principal.actor)
     except MuseionError as exc:
-        return _overview(request, principal, message=str(exc), status_code=422)
-    return _overview(request, principal, curve=result)
+        return _overview(request, principal, engine, message=str(exc), status_code=422)
+    return _overview(request, principal, engine, curve=result)

@@ -1,6 +1,7 @@
 """Aggregates for the staff dashboard: catalogue, audience and activity over time.
 
-Counts only — no member keys, no per-member rows leave the database — so analysts may see all of it.
+Catalogue counts come from the catalogue; audience counts come through the privacy gate (purpose analytics,
+small cells suppressed), so analysts may see all of it.
 """
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, distinct, func, literal_column, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Connection, func, select
 
-from museion.store.models import Creator, Event, Member, Work
+from museion.catalog.models import Creator, Work
+from museion.privacy import aggregates
 
 YEAR_RANGE = (-3000, 2100)  # plausible creation years; catalogues hold typos and placeholders outside it
 
@@ -21,23 +22,14 @@ class Series:
     """One chart's data: x labels and their counts (and a second count where the chart has two)."""
 
     x: list[Any]
-    y: list[int]
-    y2: list[int] | None = None
+    y: list[int | None]
+    y2: list[int | None] | None = None
 
 
-def _month(conn: Connection) -> ColumnElement[str]:
-    """'YYYY-MM' of an event's epoch-seconds timestamp, in the dialect's own date functions."""
-    if conn.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", func.to_timestamp(Event.occurred_at)), literal_column("'YYYY-MM'"))
-    return func.strftime("%Y-%m", Event.occurred_at, "unixepoch")
-
-
-def activity_by_month(conn: Connection) -> Series:
-    """Events and distinct active members per calendar month (UTC), oldest first."""
-    month = _month(conn).label("month")
-    rows = conn.execute(select(month, func.count(), func.count(distinct(Event.member_id)))
-                        .where(Event.occurred_at.is_not(None)).group_by(month).order_by(month)).all()
-    return Series([r[0] for r in rows], [int(r[1]) for r in rows], [int(r[2]) for r in rows])
+def activity_by_month(conn: Connection, *, actor: str) -> Series:
+    """Events and distinct active members per calendar month (UTC), oldest first (None where suppressed)."""
+    monthly = aggregates.activity_by_month(conn, actor=actor)
+    return Series(monthly.months, monthly.events, monthly.members)
 
 
 def works_by_kind(conn: Connection) -> Series:
@@ -59,15 +51,16 @@ def acquisitions_by_year(conn: Connection) -> Series:
     return Series([int(r[0]) for r in rows], [int(r[1]) for r in rows])
 
 
-def totals(conn: Connection) -> dict[str, int]:
+def totals(conn: Connection, *, actor: str) -> dict[str, int]:
     """Headline counts: works, creators, members and events."""
     count = lambda model: int(conn.scalar(select(func.count()).select_from(model)) or 0)  # noqa: E731
-    return {"works": count(Work), "creators": count(Creator), "members": count(Member), "events": count(Event)}
+    audience = aggregates.activity_totals(conn, actor=actor)
+    return {"works": count(Work), "creators": count(Creator), "members": audience["members"], "events": audience["events"]}
 
 
-def overview(conn: Connection) -> dict[str, Any]:
+def overview(conn: Connection, *, actor: str) -> dict[str, Any]:
     """Everything the overview page shows, in one read."""
-    activity = activity_by_month(conn)
-    return {"totals": totals(conn), "activity": activity, "kinds": works_by_kind(conn), "decades": works_by_decade(conn),
+    activity = activity_by_month(conn, actor=actor)
+    return {"totals": totals(conn, actor=actor), "activity": activity, "kinds": works_by_kind(conn), "decades": works_by_decade(conn),
             "acquisitions": acquisitions_by_year(conn),
             "last_month": (activity.x[-1], activity.y[-1], activity.y2[-1]) if activity.x else None}

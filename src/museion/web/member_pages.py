@@ -9,24 +9,22 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 
-from museion.api.authz import requires
-from museion.api.deps import get_recommender
-from museion.audience import preferences
-from museion.audience.activity import member_id_for
 from museion.errors import NotFound
-from museion.privacy import consent, requests
-from museion.privacy.models import SubjectRequest
+from museion.http.authz import requires
+from museion.http.deps import EngineDep, ServedModel, ServedModelDep, SettingsDep, TxDep
+from museion.http.i18n import N_, gettext_for, language_of
+from museion.privacy import consent, gate, preferences, requests
 from museion.recommend.explain import RULE_REASONS
-from museion.recommend.service import NoModel, ServedItem, ServedList
+from museion.recommend.serving import ServedItem, ServedList
+from museion.registry.lifecycle import NoModel
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
-from museion.web.i18n import N_, gettext_for, language_of
 from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 MemberKey = Annotated[str, Path(min_length=1, max_length=255)]
+MemberSelf = Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]
 WEB_NOTICE = "web"  # the consent form shows each purpose's current description; its version is recorded with it
 
 DONE = {"consent": N_("Your consent decision is recorded."), "personalisation-on": N_("Personalisation is on."),
@@ -48,11 +46,12 @@ def reason(item: ServedItem, request: Request) -> str:
     return _("Recommended for you")
 
 
-def served_list(request: Request, member: str, k: int, *, preview: bool = False) -> tuple[ServedList | None, str | None, int]:
+def served_list(model: ServedModel, member: str, k: int, *, actor: str,
+                preview: bool = False) -> tuple[ServedList | None, str | None, int]:
     """(list, problem message, status) for one member: 404 for an unknown member, 503 before any model is trained.
     A staff ``preview`` is not logged as served to the member."""
     try:
-        return get_recommender(request).recommend(member, k, log=not preview), None, 200
+        return model.get().recommend(member, k, actor=actor, log=not preview), None, 200
     except NotFound as exc:
         return None, str(exc), 404
     except NoModel as exc:
@@ -63,70 +62,65 @@ def _back(member: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"/members/{member}/privacy?done={done}", status_code=303)
 
 
-@router.get("/members/{member}/recommendations", response_class=HTMLResponse,
-            dependencies=[requires(Perm.MEMBER_RECOMMENDATIONS, member="member")])
-def my_recommendations(request: Request, member: MemberKey, done: str = "") -> HTMLResponse:
+@router.get("/members/{member}/recommendations", response_class=HTMLResponse)
+def my_recommendations(request: Request, member: MemberKey,
+                       principal: Annotated[Principal, requires(Perm.MEMBER_RECOMMENDATIONS, member="member")],
+                       model: ServedModelDep, engine: EngineDep, done: str = "") -> HTMLResponse:
     """The member's list, each item with its reason, labelled when it is not personalised."""
-    served, message, status = served_list(request, member, 10)
+    served, message, status = served_list(model, member, 10, actor=principal.actor)
     reasons = [reason(item, request) for item in served.items] if served else []
-    with request.app.state.engine.connect() as conn:
-        mine = preferences.controls(conn, member_id_for(conn, member)) if status != 404 else None
+    mine = None
+    if status != 404:
+        with engine.connect() as conn:  # only once the recommender gave its connection back: one at a time per request
+            mine = preferences.controls(conn, gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor))
     return templates.TemplateResponse(request, "my_recommendations.html", {
         "member": member, "served": served, "reasons": reasons, "message": message, "controls": mine, "done": DONE.get(done)},
         status_code=status)
 
 
 @router.get("/members/{member}/privacy", response_class=HTMLResponse)
-def my_privacy(request: Request, member: MemberKey, principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")],
-               done: str = "") -> HTMLResponse:
-    """Everything a member controls, on one page."""
-    with request.app.state.engine.begin() as conn:  # deriving interests records an access to personal data
-        member_id = member_id_for(conn, member)
-        decided = {s.purpose: s for s in consent.states(conn, member_id)}
-        purposes = [(p, decided.get(p.code)) for p in consent.current_purposes(conn)]
-        mine = preferences.controls(conn, member_id)
-        tags = preferences.interests(conn, member_id, actor=principal.actor)
-        deleted = preferences.deleted_tags(conn, member_id)
-        mine_requests = list(conn.execute(select(SubjectRequest.__table__).where(SubjectRequest.member_id == member_id)
-                                          .order_by(SubjectRequest.id.desc())).mappings())
+def my_privacy(request: Request, member: MemberKey, principal: MemberSelf, conn: TxDep, done: str = "") -> HTMLResponse:
+    """Everything a member controls, on one page (a transaction: deriving interests records an access to personal data)."""
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    decided = {s.purpose: s for s in consent.states(conn, member_id)}
+    purposes = [(p, decided.get(p.code)) for p in consent.current_purposes(conn)]
+    mine = preferences.controls(conn, member_id)
+    tags = preferences.interests(conn, member_id, actor=principal.actor)
+    deleted = preferences.deleted_tags(conn, member_id)
+    mine_requests = requests.list_requests(conn, member_id=member_id)
     return templates.TemplateResponse(request, "my_privacy.html", {
         "member": member, "purposes": purposes, "controls": mine, "interests": tags, "deleted": deleted,
         "requests": mine_requests, "done": DONE.get(done)})
 
 
 @router.post("/members/{member}/consents", response_class=RedirectResponse)
-def decide_consent(request: Request, member: MemberKey, purpose: Annotated[str, Form(max_length=64)],
-                   granted: Annotated[bool, Form()],
-                   principal: Annotated[Principal, requires(Perm.CONSENT_WRITE, member="member")]) -> RedirectResponse:
-    with request.app.state.engine.begin() as conn:
-        declared = consent.current_purpose(conn, purpose)
-        consent.record(conn, member_id_for(conn, member), declared, granted=granted,
-                       notice_version=f"{WEB_NOTICE}-v{declared.version}", source="web", actor=principal.actor)
+def decide_consent(member: MemberKey, purpose: Annotated[str, Form(max_length=64)], granted: Annotated[bool, Form()],
+                   principal: Annotated[Principal, requires(Perm.CONSENT_WRITE, member="member")], conn: TxDep) -> RedirectResponse:
+    declared = consent.current_purpose(conn, purpose)
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    consent.record(conn, member_id, declared, granted=granted, notice_version=f"{WEB_NOTICE}-v{declared.version}", source="web",
+                   actor=principal.actor)
     return _back(member, "consent")
 
 
 @router.post("/members/{member}/personalisation", response_class=RedirectResponse)
-def switch_personalisation(request: Request, member: MemberKey, on: Annotated[bool, Form()],
-                           principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]) -> RedirectResponse:
-    with request.app.state.engine.begin() as conn:
-        preferences.set_personalisation(conn, member_id_for(conn, member), on, actor=principal.actor)
+def switch_personalisation(member: MemberKey, on: Annotated[bool, Form()], principal: MemberSelf, conn: TxDep) -> RedirectResponse:
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    preferences.set_personalisation(conn, member_id, on, actor=principal.actor)
     return RedirectResponse(f"/members/{member}/recommendations?done=personalisation-{'on' if on else 'off'}", status_code=303)
 
 
 @router.post("/members/{member}/interests", response_class=RedirectResponse)
-def change_interest(request: Request, member: MemberKey, tag: Annotated[str, Form(min_length=1, max_length=512)],
-                    action: Annotated[Literal["delete", "restore"], Form()],
-                    principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]) -> RedirectResponse:
-    with request.app.state.engine.begin() as conn:
-        change = preferences.suppress if action == "delete" else preferences.restore
-        change(conn, member_id_for(conn, member), tag, actor=principal.actor)
+def change_interest(member: MemberKey, tag: Annotated[str, Form(min_length=1, max_length=512)],
+                    action: Annotated[Literal["delete", "restore"], Form()], principal: MemberSelf, conn: TxDep) -> RedirectResponse:
+    change = preferences.suppress if action == "delete" else preferences.restore
+    change(conn, gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor), tag, actor=principal.actor)
     return _back(member, "tag" if action == "delete" else "restored")
 
 
 @router.post("/members/{member}/requests", response_class=RedirectResponse)
-def open_request(request: Request, member: MemberKey, kind: Annotated[Literal["rectification", "erasure"], Form()],
-                 principal: Annotated[Principal, requires(Perm.MEMBER_DATA, member="member")]) -> RedirectResponse:
+def open_request(member: MemberKey, kind: Annotated[Literal["rectification", "erasure"], Form()], principal: MemberSelf,
+                 settings: SettingsDep, conn: TxDep) -> RedirectResponse:
     """Ask for a correction or an erasure; the privacy officer verifies identity and completes it by the due date."""
-    with request.app.state.engine.begin() as conn:
-        requests.open_request(conn, member, kind, channel="web", actor=principal.actor)
+    requests.open_request(conn, member, kind, channel="web", due_days=settings.request_due_days, actor=principal.actor)
     return _back(member, "request")

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.orm import Session
 
-from museion.api.authz import requires, signed_in
-from museion.api.deps import get_session
 from museion.catalog import queries
-from museion.catalog.stats import catalogue_stats
 from museion.errors import NotFound
+from museion.http.authz import requires, signed_in
+from museion.http.deps import ServedModelDep, SessionDep, TxDep
+from museion.http.navigation import home_for
 from museion.ingest.schema import WORK_KINDS
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
+from museion.web import kpis
 from museion.web.member_pages import reason, served_list
-from museion.web.navigation import home_for
 from museion.web.templating import templates
 
-__all__ = ["STATIC_DIR", "router", "templates"]
-STATIC_DIR = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
 
@@ -35,10 +31,12 @@ def start(request: Request, principal: Annotated[Principal, signed_in()]) -> Red
     return RedirectResponse(home_for(principal) + query, status_code=303)
 
 
-@router.get("/catalogue", response_class=HTMLResponse, dependencies=[requires(Perm.CATALOG_READ), requires(Perm.STATS_READ)])
+@router.get("/catalogue", response_class=HTMLResponse, dependencies=[requires(Perm.CATALOG_READ)])
 def catalogue(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    principal: Annotated[Principal, requires(Perm.STATS_READ)],
+    session: SessionDep,
+    conn: TxDep,  # the session's connection: the headline audience counts leave an access record
     q: Annotated[str, Query(max_length=200)] = "",
     kind: Annotated[str, Query(max_length=32)] = "",
     genre: Annotated[str, Query(max_length=200)] = "",
@@ -55,12 +53,12 @@ def catalogue(
         "works": result.items, "total": result.total, "q": q, "kind": kind, "genre": genre, "page": page,
         "pages": pages, "prev_link": link(page - 1) if page > 1 else None, "next_link": link(page + 1) if page < pages else None,
         "kinds": queries.kinds(session), "genres": queries.facet(session, "genre", kind=kind or None, limit=60),
-        "stats": catalogue_stats(session),
+        "stats": kpis.totals(conn, actor=principal.actor),
     })
 
 
 @router.get("/works/{work_id}", response_class=HTMLResponse, dependencies=[requires(Perm.CATALOG_READ)])
-def work_page(request: Request, work_id: int, session: Annotated[Session, Depends(get_session)]) -> HTMLResponse:
+def work_page(request: Request, work_id: int, session: SessionDep) -> HTMLResponse:
     try:
         work = queries.get_work(session, work_id)
     except NotFound as exc:
@@ -68,15 +66,16 @@ def work_page(request: Request, work_id: int, session: Annotated[Session, Depend
     return templates.TemplateResponse(request, "work.html", {"work": work})
 
 
-@router.get("/recommendations", response_class=HTMLResponse,
-            dependencies=[requires(Perm.MEMBER_RECOMMENDATIONS, member="member")])
+@router.get("/recommendations", response_class=HTMLResponse)
 def recommendations_page(
     request: Request,
+    principal: Annotated[Principal, requires(Perm.MEMBER_RECOMMENDATIONS, member="member")],
+    model: ServedModelDep,
     member: Annotated[str, Query(max_length=255)] = "",
     k: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> HTMLResponse:
     """Staff look up one member's list, with the reason for every item (members use their own page)."""
-    served, message, status = served_list(request, member, k, preview=True) if member else (None, None, 200)
+    served, message, status = served_list(model, member, k, actor=principal.actor, preview=True) if member else (None, None, 200)
     return templates.TemplateResponse(request, "recommendations.html", {
         "member": member, "served": served, "message": message,
         "reasons": [reason(item, request) for item in served.items] if served else []}, status_code=status)

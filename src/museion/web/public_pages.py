@@ -7,31 +7,31 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
 
-from museion.api.authz import SESSION_COOKIE, public
 from museion.errors import NotFound
+from museion.http.authz import SESSION_COOKIE, Guards, GuardsDep, public
+from museion.http.deps import ConnDep, HomeDep
+from museion.http.i18n import language_of
 from museion.registry.disclosure import public_disclosure
 from museion.security.auth import SESSION
-from museion.web.i18n import language_of
 from museion.web.review_pages import headings
 from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
 
-def _recognise_visitor(request: Request, conn: Connection) -> None:
+def _recognise_visitor(request: Request, guards: Guards, conn: Connection) -> None:
     """Show a signed-in visitor their menu on this public page; nobody needs to be signed in to read it."""
     token = request.cookies.get(SESSION_COOKIE)
-    if token and (principal := request.app.state.guards.verifier.resolve(conn, token, SESSION)) is not None:
+    if token and (principal := guards.verifier.resolve(conn, token, SESSION)) is not None:
         request.state.principal = principal
 
 
 @router.get("/about/recommendations", response_class=HTMLResponse, dependencies=[public()])
-def how_recommendations_work(request: Request) -> HTMLResponse:
+def how_recommendations_work(request: Request, guards: GuardsDep, conn: ConnDep, home: HomeDep) -> HTMLResponse:
     lang = language_of(request)
-    with request.app.state.engine.connect() as conn:
-        _recognise_visitor(request, conn)
-        try:
-            disclosure, message = public_disclosure(conn, lang, request.app.state.home), None
-        except NotFound as exc:
-            disclosure, message = None, str(exc)
+    _recognise_visitor(request, guards, conn)
+    try:
+        disclosure, message = public_disclosure(conn, lang, home), None
+    except NotFound as exc:
+        disclosure, message = None, str(exc)
     return templates.TemplateResponse(request, "disclosure.html", {"d": disclosure, "message": message, "h": headings(lang)})

@@ -1,41 +1,9 @@
-"""The one Jinja2 environment every page renders with: translations, the role-aware menu, the language switcher."""
+"""The web pages' templates: those in web/templates, over the shared frame and error pages of museion.http."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
-from fastapi.templating import Jinja2Templates
-from starlette.requests import Request
+from museion.http.templating import page_templates
 
-from museion import __version__
-from museion.security.permissions import Role
-from museion.web.i18n import LANGUAGES, N_, jinja_callables, language_of
-from museion.web.navigation import menu
-
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-ROLE_LABELS = {Role.ADMIN: N_("administrator"), Role.PRIVACY_OFFICER: N_("privacy officer"), Role.ANALYST: N_("analyst"),
-               Role.CURATOR: N_("curator"), Role.ALGORITHM_REVIEWER: N_("algorithm reviewer"), Role.AUDITOR: N_("auditor"),
-               Role.MEMBER: N_("member")}
-
-
-def language_links(request: Request) -> list[tuple[str, str, str]]:
-    """(code, own name, this page's address in that language) for the switcher."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return [(lang.code, lang.name, f"{request.url.path}?{urlencode([*kept, ('lang', lang.code)])}") for lang in LANGUAGES]
-
-
-def page_context(request: Request) -> dict[str, Any]:
-    """What every template may use: the request's translations, its language and the signed-in person's menu."""
-    code = language_of(request)
-    principal = getattr(request.state, "principal", None)
-    return {**jinja_callables(code), "lang": code, "languages": language_links(request), "principal": principal,
-            "menu": menu(principal), "current_path": request.url.path}
-
-
-templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[page_context])
-templates.env.add_extension("jinja2.ext.i18n")
-templates.env.install_null_translations(newstyle=True)  # replaced per request by page_context's callables
-templates.env.globals["version"] = __version__
-templates.env.filters["role_label"] = lambda role: ROLE_LABELS.get(role, role)
+templates = page_templates(Path(__file__).parent / "templates")

@@ -3,7 +3,7 @@ so each appears translated: templates write ``{{ _(code) }}``, and an unknown co
 
 from __future__ import annotations
 
-from museion.web.i18n import N_
+from museion.http.i18n import N_
 
 LIFECYCLE = (N_("draft"), N_("submitted"), N_("under_review"), N_("approved"), N_("rejected"), N_("deployed"), N_("retired"))
 REQUEST_KINDS = (N_("access"), N_("rectification"), N_("erasure"), N_("restriction"), N_("withdrawal"))

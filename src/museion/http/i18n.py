@@ -1,8 +1,9 @@
 """Languages of the web app: English and Simplified Chinese, chosen per request.
 
 The choice is ``?lang=`` (remembered in a cookie), else the cookie, else the browser's Accept-Language.
-Catalogues are the ``.po`` files under ``web/locale``, read with Babel at first use (no compiled ``.mo``
-files in the repository). Update them with the commands in ``web/locale/README.md``.
+Catalogues are the ``.po`` files under ``http/locale`` (the strings of the page frame here and of every web
+page), read with Babel at first use (no compiled ``.mo`` files in the repository). Update them with the
+commands in ``http/locale/README.md``.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from museion.http.i18n import N_
 from museion.security.auth import Principal
 from museion.security.permissions import SELF_ONLY, Perm, allowed
-from museion.web.i18n import N_
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from museion.errors import Conflict, InputRejected, MuseionError, NotFound
-from museion.recommend.service import NoModel
+from museion.registry.lifecycle import NoModel
 
 log = logging.getLogger("museion.api")
 PROBLEM = "application/problem+json"

@@ -23,8 +23,9 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from museion.api.authz import Forbidden, Guards, RateLimited, Unauthenticated
-from museion.api.problems import problem, unexpected
+from museion.http.authz import Forbidden, Guards, RateLimited, Unauthenticated
+from museion.http.problems import problem, unexpected
+from museion.http.templating import error_pages
 from museion.security.auth import AuthError
 
 MAX_BODY_BYTES = 1 << 20
@@ -147,9 +148,7 @@ def _wants_html(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    """Add the guards, the middleware and the handlers for refused requests; check every route declares access."""
-    from museion.web.pages import templates
-
+    """Add the guards, the middleware and the handlers for refused requests (a page for browsers where one helps)."""
     app.state.guards = Guards()
     app.add_middleware(Hardening)
     configure_logging()
@@ -170,7 +169,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         if _wants_html(request):
-            return templates.TemplateResponse(request, "forbidden.html", {"message": str(exc)}, status_code=403)
+            return error_pages.TemplateResponse(request, "forbidden.html", {"message": str(exc)}, status_code=403)
         return problem(403, "Forbidden", str(exc), request.url.path)
 
     @app.exception_handler(RateLimited)

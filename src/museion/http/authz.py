@@ -14,12 +14,11 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 from starlette.routing import BaseRoute
 
-from museion.api.deps import get_session
-from museion.api.ratelimit import TokenBucket
 from museion.errors import MuseionError
+from museion.http.deps import SessionDep, get_session
+from museion.http.ratelimit import TokenBucket
 from museion.security.auth import API, SESSION, Principal, TokenVerifier
 from museion.security.permissions import SELF_ONLY, Perm, allowed
 
@@ -66,6 +65,9 @@ def guards(request: Request) -> Guards:
     return request.app.state.guards
 
 
+GuardsDep = Annotated[Guards, Depends(guards)]
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -80,10 +82,10 @@ def _authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     session: Annotated[str | None, Depends(session_cookie)],
-    db: Annotated[Session, Depends(get_session)],
+    db: SessionDep,
 ) -> Principal:
     """The caller, from a bearer token or else a session cookie, read through the request's own database
-    session, so a route that queries it too reuses the connection (no extra round trip on PostgreSQL).
+    session, so a route that queries it too (``SessionDep``, ``ConnDep``, ``TxDep``) reuses the connection.
     A route that does not gets the connection back in the pool at once: holding it while the route opens
     another (the recommender reads through its own) exhausts the pool under load and deadlocks."""
     if credentials is not None:
