@@ -53,7 +53,8 @@ def test_ingest_stats_and_export(museion_env: str, tmp_path: Path) -> None:
     assert code == 0, out
     code, out = run("catalog", "stats", "--json")
     stats = json.loads(out)
-    assert (stats["works"], stats["members"], stats["events_by_kind"]) == (2, 2, {"play": 2})
+    assert (stats["works"], stats["members"], stats["events"]) == (2, 2, 2)
+    assert stats["events_by_kind"] == {"play": None}  # two members are too few to publish a count about
     target = tmp_path / "out.csv"
     code, out = run("export", "works", "--format", "csv", "--output", str(target))
     assert code == 0 and "'@SUM(A1)" in target.read_text(encoding="utf-8")

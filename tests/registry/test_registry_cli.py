@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from helpers import grant_personalisation
 from museion.cli.main import app as cli
 from museion.recommend.interactions import InteractionPolicy
-from museion.recommend.service import train
+from museion.recommend.training import train
 from museion.registry.demo import approve_for_demo
 from museion.registry.disclosure import public_disclosure
 
@@ -104,14 +104,14 @@ def test_the_demo_approval_is_labelled_as_such(sample_catalogue: Engine, tmp_pat
 
 
 def test_the_demo_deploys_a_version_trained_before_the_gate_existed(sample_catalogue: Engine, tmp_path: Path) -> None:
-    from museion.cli.main import _demo_model
-    from museion.recommend.service import RecommenderService
+    from museion.cli.demo import _demo_model
+    from museion.fairness.serving import open_recommender
 
     grant_personalisation(sample_catalogue)
     home = tmp_path / "home"
     version = train(sample_catalogue, home, "pop", source=None, actor="test", policy=InteractionPolicy(rating_threshold=0.0))
     _demo_model(sample_catalogue, home)
     _demo_model(sample_catalogue, home)  # a second run changes nothing
-    assert RecommenderService(sample_catalogue, home).version.id == version.id
+    assert open_recommender(sample_catalogue, home).version.id == version.id
     with sample_catalogue.connect() as conn:
         assert public_disclosure(conn, "en", home)["review"]["approvals"] == 4

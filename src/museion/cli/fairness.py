@@ -9,17 +9,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from museion.cli import context
+from museion.cli.datasets import dataset_source
 from museion.cli.output import console, friendly_errors, print_json
-from museion.config import get_settings
 from museion.errors import MuseionError
-
-CLI_ACTOR = "cli"
-
-
-def _engine():  # type: ignore[no-untyped-def]
-    from museion.store.session import ready_engine
-
-    return ready_engine(get_settings().resolved_database_url)
 
 
 def _write(path: Path, text: str) -> None:
@@ -70,7 +63,7 @@ def audit_fairness(
     from museion.fairness.report import audit_figures, audit_json, audit_title, standalone_html
     from museion.fairness.service import run_version_audit
 
-    record = run_version_audit(_engine(), get_settings().home, version, scope=scope, actor=CLI_ACTOR, k=k, seed=seed)
+    record = run_version_audit(context.engine(), context.home(), version, scope=scope, actor=context.CLI_ACTOR, k=k, seed=seed)
     if json_out:
         _write(json_out, audit_json(record))
     if html_out:
@@ -96,13 +89,12 @@ def rerank_curve(
 ) -> None:
     """Accuracy against fairness over a re-ranker's strength: NDCG@k vs head–tail exposure gap, long-tail share
     and miscalibration on the evaluation split, as JSON and an HTML plot."""
-    from museion.cli.main import _dataset_source
     from museion.fairness.curve import rerank_curve as run_curve
     from museion.fairness.report import curve_figures, standalone_html
-    from museion.recommend.service import parse_params
+    from museion.recommend.training import parse_params
 
-    curve = run_curve(_engine(), source=_dataset_source(dataset, source), model=model, reranker=reranker,
-                      strengths=parse_strengths(strengths), actor=CLI_ACTOR, k=k, seed=seed, params=parse_params(param))
+    curve = run_curve(context.engine(), source=dataset_source(dataset, source), model=model, reranker=reranker,
+                      strengths=parse_strengths(strengths), actor=context.CLI_ACTOR, k=k, seed=seed, params=parse_params(param))
     _write(json_out, json.dumps(curve, indent=2, allow_nan=False) + "\n")
     title = f"{model} + {reranker} on {curve['members']:,} test members"
     _write(html_out, standalone_html(title, curve["headline"], curve_figures(curve)))
@@ -131,9 +123,9 @@ def rerank_version(
     It starts as a draft like any version: audit it (`museion audit fairness`), then have it reviewed."""
     from museion.fairness.rerank import RerankSpec
     from museion.fairness.service import reranked_version
-    from museion.recommend.service import parse_params
+    from museion.recommend.training import parse_params
 
     spec = RerankSpec(reranker, strength, parse_params(param))
-    created = reranked_version(_engine(), version, spec, actor=CLI_ACTOR)
+    created = reranked_version(context.engine(), version, spec, actor=context.CLI_ACTOR)
     console.print(f"model version {created.id}: version {version}'s {created.algorithm} model + {spec.name} "
                   f"(strength {spec.strength:g}, {', '.join(f'{k}={v}' for k, v in spec.params.items())})")

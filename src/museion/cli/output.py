@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from museion.errors import InputRejected, MuseionError
+
+if TYPE_CHECKING:
+    from museion.ingest.load import ImportReport
 
 # Piped output (CI logs, files) gets a wide console so report tables are not cut at 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -46,6 +49,20 @@ def show_rows(rows: list[dict[str, Any]], *, as_json: bool, title: str,
         table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(*(str(cell(row)) for cell in columns.values()))
+    console.print(table)
+
+
+def print_import_reports(reports: Sequence[ImportReport], as_json: bool) -> None:
+    """Import reports (one per file) as JSON, or as a table of rows read, inserted, updated and unchanged."""
+    if as_json:
+        print_json([r.as_dict() for r in reports])
+        return
+    table = Table()
+    table.add_column("file", overflow="fold", min_width=16)
+    for col in ("entity", "rows read", "inserted", "updated", "unchanged", "seconds"):
+        table.add_column(col, justify="left" if col == "entity" else "right", no_wrap=True)
+    for r in reports:
+        table.add_row(r.file, r.entity, f"{r.rows_read:,}", f"{r.inserted:,}", f"{r.updated:,}", f"{r.unchanged:,}", f"{r.seconds:.2f}")
     console.print(table)
 
 

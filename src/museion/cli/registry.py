@@ -11,16 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
 
+from museion.cli import context
 from museion.cli.output import console, friendly_errors, print_json, show_rows
-from museion.config import get_settings
 from museion.errors import MuseionError
 from museion.registry import cards, disclosure, filing, lifecycle, review
 from museion.registry.policy import DEFAULT_POLICY, POLICY_FILE, load_policy
 from museion.security.auth import account_id_for
-
-CLI_ACTOR = "cli"
 
 registry_app = typer.Typer(
     help="The algorithm registry. Every trained model version has a model card and moves through "
@@ -43,16 +40,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="en or zh-Hans.")]
 
 
-def _engine() -> Engine:
-    from museion.store.session import ready_engine
-
-    return ready_engine(get_settings().resolved_database_url)
-
-
-def _home() -> Path:
-    return get_settings().home
-
-
 # --- registry ----------------------------------------------------------------------------------
 
 @registry_app.command("list")
@@ -63,7 +50,7 @@ def registry_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Model versions, newest first, with their lifecycle status and card hash."""
-    with _engine().connect() as conn:
+    with context.engine().connect() as conn:
         rows = lifecycle.versions(conn, status, limit=limit)
     show_rows(rows, as_json=as_json, title="model versions", columns={
         "id": lambda r: r["id"], "algorithm": lambda r: r["algorithm"], "status": lambda r: r["status"],
@@ -78,8 +65,8 @@ def registry_list(
 @friendly_errors
 def registry_show(version: VersionArg, as_json: JsonOpt = False) -> None:
     """One version: status, the current review round, its reviews and every transition."""
-    with _engine().connect() as conn:
-        data = {**lifecycle.version_summary(conn, version), "round": review.round_status(conn, _home(), version),
+    with context.engine().connect() as conn:
+        data = {**lifecycle.version_summary(conn, version), "round": review.round_status(conn, context.home(), version),
                 "reviews": review.reviews_of(conn, version), "transitions": lifecycle.transitions(conn, version)}
     if as_json:
         print_json(data)
@@ -108,8 +95,8 @@ def registry_card(
     """The model card: purpose, principles, mechanism, data, parameters, evaluation and audit, limitations, contact."""
     if fmt not in ("markdown", "json"):
         raise MuseionError(f"unknown format {fmt!r}; use markdown or json")
-    with _engine().connect() as conn:
-        card = cards.card_for(conn, _home(), version)
+    with context.engine().connect() as conn:
+        card = cards.card_for(conn, context.home(), version)
     text = (json.dumps(card, indent=2, ensure_ascii=False, default=str) + "\n" if fmt == "json"
             else cards.render_markdown(card, lang))
     if output is None:
@@ -130,8 +117,8 @@ def registry_edit(
     """Edit a draft's card. Once submitted a card is frozen: train a new version to change it."""
     if purpose_notes is None and limitations is None and contact is None:
         raise MuseionError("give at least one of --purpose-notes, --limitations, --contact")
-    with _engine().begin() as conn:
-        cards.edit_card(conn, version, actor=CLI_ACTOR, purpose_notes=purpose_notes, limitations=limitations, contact=contact)
+    with context.engine().begin() as conn:
+        cards.edit_card(conn, version, actor=context.CLI_ACTOR, purpose_notes=purpose_notes, limitations=limitations, contact=contact)
     console.print(f"card of version {version} updated (see `museion registry card {version}`)")
 
 
@@ -142,8 +129,8 @@ def registry_submit(
     author: Annotated[str, typer.Option("--as", help="The author's account name: that account can never review this version.")],
 ) -> None:
     """Freeze the card (its sha256 is what reviewers sign off) and submit the version for review."""
-    with _engine().begin() as conn:
-        digest = lifecycle.submit(conn, _home(), version, author_account_id=account_id_for(conn, author), actor=CLI_ACTOR,
+    with context.engine().begin() as conn:
+        digest = lifecycle.submit(conn, context.home(), version, author_account_id=account_id_for(conn, author), actor=context.CLI_ACTOR,
                                   reason=f"submitted by {author}")
     console.print(f"version {version} submitted; card sha256 {digest}. Next: `museion review start {version}`")
 
@@ -155,8 +142,8 @@ def registry_deploy(
     reason: Annotated[str, typer.Option(help="Why it is deployed now.")] = "deployed",
 ) -> None:
     """Deploy an approved version; the version deployed before is retired. Running servers switch on their next request."""
-    with _engine().begin() as conn:
-        previous = lifecycle.deploy(conn, _home(), version, actor=CLI_ACTOR, reason=reason)
+    with context.engine().begin() as conn:
+        previous = lifecycle.deploy(conn, context.home(), version, actor=context.CLI_ACTOR, reason=reason)
     console.print(f"version {version} deployed" + (f"; version {previous} retired" if previous else ""))
 
 
@@ -167,8 +154,8 @@ def registry_retire(
     reason: Annotated[str, typer.Option(help="Why it is retired (kept in its history).")],
 ) -> None:
     """Retire a deployed (or approved) version for good. With no deployed version, lists are not personalised."""
-    with _engine().begin() as conn:
-        lifecycle.retire(conn, version, actor=CLI_ACTOR, reason=reason)
+    with context.engine().begin() as conn:
+        lifecycle.retire(conn, version, actor=context.CLI_ACTOR, reason=reason)
     console.print(f"version {version} retired")
 
 
@@ -181,8 +168,8 @@ def registry_filing_pack(
     """Export everything a regulator asks about one version: card (JSON + Markdown, English and Chinese), parameters,
     evaluation, fairness audit, review record, transitions and their audit entries, data categories, and a manifest
     with the sha256 of every file."""
-    with _engine().connect() as conn:
-        manifest = filing.filing_pack(conn, _home(), version, output)
+    with context.engine().connect() as conn:
+        manifest = filing.filing_pack(conn, context.home(), version, output)
     console.print(f"wrote {len(manifest['files']) + 1} files to {output} (card {manifest['card_hash'][:16]})")
 
 
@@ -190,8 +177,8 @@ def registry_filing_pack(
 @friendly_errors
 def registry_disclosure(lang: LangOpt = "en", as_json: JsonOpt = False) -> None:
     """The public "How our recommendations work" text of the deployed version (as served at /api/disclosure)."""
-    with _engine().connect() as conn:
-        data = disclosure.public_disclosure(conn, lang, _home())
+    with context.engine().connect() as conn:
+        data = disclosure.public_disclosure(conn, lang, context.home())
     if as_json:
         print_json(data)
     else:
@@ -207,7 +194,7 @@ def review_policy(
     as_json: JsonOpt = False,
 ) -> None:
     """The review policy in force: required capacities, approvals needed, re-review period."""
-    home = _home()
+    home = context.home()
     if write:
         path = home / POLICY_FILE
         if path.exists():
@@ -230,8 +217,8 @@ def review_policy(
 @friendly_errors
 def review_board(as_json: JsonOpt = False) -> None:
     """Versions waiting for the board: submitted, under review, or deployed with a re-review open."""
-    with _engine().connect() as conn:
-        rows = review.board(conn, _home())
+    with context.engine().connect() as conn:
+        rows = review.board(conn, context.home())
     show_rows(rows, as_json=as_json, title="review board", columns={
         "version": lambda r: r["version_id"], "algorithm": lambda r: r["algorithm"], "status": lambda r: r["status"],
         "round": lambda r: r["round"], "approvals": lambda r: f"{r['approvals']} (+{r['approvals_needed']} needed)",
@@ -242,8 +229,8 @@ def review_board(as_json: JsonOpt = False) -> None:
 @friendly_errors
 def review_start(version: VersionArg) -> None:
     """Open a review round on a submitted version, or a periodic re-review of the deployed one."""
-    with _engine().begin() as conn:
-        round_ = lifecycle.start_review(conn, version, actor=CLI_ACTOR)
+    with context.engine().begin() as conn:
+        round_ = lifecycle.start_review(conn, version, actor=context.CLI_ACTOR)
     console.print(f"review round {round_} of version {version} is open: reviewers record with `museion review record {version} …`")
 
 
@@ -262,9 +249,9 @@ def review_record(
     if (findings is None) == (findings_file is None):
         raise MuseionError("give the findings with exactly one of --findings TEXT or --findings-file FILE")
     text = findings if findings is not None else findings_file.read_text(encoding="utf-8")  # type: ignore[union-attr]
-    with _engine().begin() as conn:
-        state = review.record_review(conn, _home(), version, reviewer_account_id=account_id_for(conn, reviewer),
-                                     capacity=capacity, decision=decision, findings=text, actor=CLI_ACTOR)
+    with context.engine().begin() as conn:
+        state = review.record_review(conn, context.home(), version, reviewer_account_id=account_id_for(conn, reviewer),
+                                     capacity=capacity, decision=decision, findings=text, actor=context.CLI_ACTOR)
     console.print(f"recorded; version {version} is {state['status']}"
                   + ("" if not state["open"] else f" ({state['approvals']} approval(s), {state['approvals_needed']} more needed; "
                      f"missing capacities: {', '.join(state['missing_capacities']) or 'none'})"))
@@ -274,8 +261,8 @@ def review_record(
 @friendly_errors
 def review_due(as_json: JsonOpt = False) -> None:
     """Deployed versions whose periodic re-review is due (start one with `museion review start VERSION`)."""
-    with _engine().connect() as conn:
-        rows = review.due(conn, _home())
+    with context.engine().connect() as conn:
+        rows = review.due(conn, context.home())
     if not rows and not as_json:
         console.print("no re-review is due")
         return

@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine, select
 
+from museion import audit
+from museion.audit import witness
+from museion.cli import context
 from museion.cli.fairness import audit_fairness
 from museion.cli.output import console, err_console, friendly_errors, print_json, show_rows
-from museion.config import get_settings
 from museion.errors import MuseionError
-from museion.security import audit, witness
 from museion.security.auth import (
     DEFAULT_TOKEN_DAYS,
     account_id_for,
@@ -29,11 +29,7 @@ from museion.security.auth import (
     revoke_token,
     update_account,
 )
-from museion.security.models import Account
 from museion.security.permissions import Role
-
-CLI_ACTOR = "cli"
-DEMO_ADMIN = "admin"
 
 users_app = typer.Typer(help="Staff accounts and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens: shown once, stored as argon2 hashes, with expiry and revocation.", no_args_is_help=True)
@@ -41,12 +37,6 @@ audit_app = typer.Typer(help="The tamper-evident audit chain: verify it, read it
 audit_app.command("fairness")(audit_fairness)
 RoleOpt = Annotated[str, typer.Option(help=f"One of: {', '.join(r.value for r in Role if r is not Role.MEMBER)}.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _engine() -> Engine:
-    from museion.store.session import ready_engine
-
-    return ready_engine(get_settings().resolved_database_url)
 
 
 def _staff_role(role: str) -> str:
@@ -77,8 +67,8 @@ def users_add(
 ) -> None:
     """Create a staff account. Without --password it signs in with tokens only."""
     secret = _ask_password() if password else None
-    with _engine().begin() as conn:
-        account_id = create_account(conn, name, _staff_role(role), actor=CLI_ACTOR, password=secret)
+    with context.engine().begin() as conn:
+        account_id = create_account(conn, name, _staff_role(role), actor=context.CLI_ACTOR, password=secret)
     console.print(f"account {name} (id {account_id}) created with role {role}")
 
 
@@ -86,7 +76,7 @@ def users_add(
 @friendly_errors
 def users_list(as_json: JsonOpt = False) -> None:
     """Every account with its role and whether it may sign in."""
-    with _engine().connect() as conn:
+    with context.engine().connect() as conn:
         rows = list_accounts(conn)
     show_rows(rows, as_json=as_json, title="accounts", columns={
         "id": lambda r: r["id"],
@@ -107,8 +97,8 @@ def users_set(
 ) -> None:
     """Change an account's role, password, or whether it may sign in."""
     secret = _ask_password() if password else None
-    with _engine().begin() as conn:
-        update_account(conn, account_id_for(conn, name), actor=CLI_ACTOR, role=_staff_role(role) if role else None,
+    with context.engine().begin() as conn:
+        update_account(conn, account_id_for(conn, name), actor=context.CLI_ACTOR, role=_staff_role(role) if role else None,
                        active=active, password=secret)
     console.print(f"account {name} updated")
 
@@ -126,9 +116,9 @@ def tokens_create(
     """Create an API token for a staff account (--user) or a member's self-service token (--member)."""
     if (user is None) == (member is None):
         raise MuseionError("name exactly one of --user NAME or --member KEY")
-    with _engine().begin() as conn:
-        account_id = account_id_for(conn, user) if user else member_account(conn, str(member), actor=CLI_ACTOR)
-        issued = issue_token(conn, account_id, actor=CLI_ACTOR, label=label, days=days)
+    with context.engine().begin() as conn:
+        account_id = account_id_for(conn, user) if user else member_account(conn, str(member), actor=context.CLI_ACTOR)
+        issued = issue_token(conn, account_id, actor=context.CLI_ACTOR, label=label, days=days)
     _show_token(issued.token, issued.expires_at)
 
 
@@ -136,7 +126,7 @@ def tokens_create(
 @friendly_errors
 def tokens_list(user: Annotated[str | None, typer.Option(help="Only this account's tokens.")] = None, as_json: JsonOpt = False) -> None:
     """API tokens (ids, labels, expiry, revocation), never their secrets."""
-    with _engine().connect() as conn:
+    with context.engine().connect() as conn:
         rows = list_tokens(conn, account_id_for(conn, user) if user else None)
     show_rows(rows, as_json=as_json, title="API tokens", columns={
         "id": lambda r: r["id"],
@@ -151,8 +141,8 @@ def tokens_list(user: Annotated[str | None, typer.Option(help="Only this account
 @friendly_errors
 def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (see `museion tokens list`).")]) -> None:
     """Revoke a token at once."""
-    with _engine().begin() as conn:
-        revoke_token(conn, token_id, actor=CLI_ACTOR)
+    with context.engine().begin() as conn:
+        revoke_token(conn, token_id, actor=context.CLI_ACTOR)
     console.print(f"token {token_id} revoked")
 
 
@@ -163,7 +153,7 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id (
 def audit_verify(as_json: JsonOpt = False) -> None:
     """Check every entry's hash and link, the signed checkpoints, the head and the witness (the signed head kept
     outside the database, MUSEION_AUDIT_WITNESS); name the first bad entry."""
-    with _engine().connect() as conn:
+    with context.engine().connect() as conn:
         report = audit.verify(conn)
     if as_json:
         print_json(report.as_dict())
@@ -197,7 +187,7 @@ def audit_log(
 ) -> None:
     """Read the audit chain, oldest first."""
     f = audit.AuditFilter(actor=actor, action=action, target=target, since=since, after_seq=after_seq)
-    with _engine().connect() as conn:
+    with context.engine().connect() as conn:
         rows = audit.entries(conn, f, limit)
     show_rows(rows, as_json=as_json, title="audit log", columns={
         "seq": lambda r: r["seq"],
@@ -213,20 +203,7 @@ def audit_log(
 @friendly_errors
 def audit_checkpoint() -> None:
     """Sign the chain's current head now (one is also signed automatically every 1,000 entries)."""
-    with _engine().begin() as conn:
+    with context.engine().begin() as conn:
         seq = audit.checkpoint(conn)
     console.print(f"signed checkpoint at entry {seq}" if seq else "the audit chain is empty: nothing to sign")
 
-
-# --- demo --------------------------------------------------------------------------------------
-
-def demo_admin(engine: Engine, new_token: bool) -> str | None:
-    """Create the demo's admin on first run and return its one-time token; later runs return a token only
-    when asked (``new_token``), since the first one cannot be shown again."""
-    with engine.begin() as conn:
-        account_id = conn.scalar(select(Account.id).where(Account.name == DEMO_ADMIN))
-        if account_id is None:
-            account_id = create_account(conn, DEMO_ADMIN, Role.ADMIN, actor="demo")
-        elif not new_token:
-            return None
-        return issue_token(conn, int(account_id), actor="demo", label="demo admin").token

@@ -1,0 +1,139 @@
+"""`museion evaluate`, `train` and `recommend`: offline evaluation, versioned training, and top-k lists with reasons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from museion.cli import context
+from museion.cli.datasets import dataset_source
+from museion.cli.output import console, err_console, friendly_errors, print_json
+from museion.errors import MuseionError
+from museion.recommend.interactions import InteractionPolicy
+
+DatasetOpt = Annotated[str | None, typer.Option(help="Evaluate on a known dataset's events (loaded first if needed).")]
+SourceOpt = Annotated[str | None, typer.Option(help="Use events of members from this source (default: all).")]
+ThresholdOpt = Annotated[float, typer.Option(help="Ratings at or above this count as positive signals.")]
+CoreOpt = Annotated[int, typer.Option(help="k-core: keep members and works with at least this many interactions.")]
+
+
+def _policy(rating_threshold: float, min_interactions: int) -> InteractionPolicy:
+    return InteractionPolicy(rating_threshold=rating_threshold, min_member_interactions=min_interactions,
+                             min_work_interactions=min_interactions)
+
+
+@friendly_errors
+def evaluate(
+    models: Annotated[str, typer.Option(help="Comma-separated: pop,trending,itemknn,als,bpr,ease,content.")] = "pop,itemknn,als,ease",
+    dataset: DatasetOpt = None,
+    source: SourceOpt = None,
+    protocol: Annotated[str, typer.Option(help="ratio-811 (per-member random 8:1:1), loo (leave last out), time (global cut).")] = "ratio-811",
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Cut-off for the metrics.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed for the split and the models.")] = 2024,
+    rating_threshold: ThresholdOpt = 3.0,
+    min_interactions: CoreOpt = 5,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write every model's figures to this JSON file.")] = None,
+    save_split: Annotated[Path | None, typer.Option(help="Write the exact train/valid/test CSVs here.")] = None,
+) -> None:
+    """Offline evaluation: parameters chosen on validation, metrics reported on test, full rankings."""
+    from museion.recommend.training import evaluate as run_evaluation
+
+    chosen = [m.strip() for m in models.split(",") if m.strip()]
+    result = run_evaluation(context.engine(), chosen, source=dataset_source(dataset, source), actor=context.CLI_ACTOR,
+                            protocol=protocol, seed=seed, k=k, policy=_policy(rating_threshold, min_interactions),
+                            save_split=save_split)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+    s = result.sizes
+    table = Table(title=f"{protocol} on {s['members']:,} members × {s['works']:,} works ({s['interactions']:,} interactions), seed {seed}")
+    columns = (f"ndcg@{k}", f"recall@{k}", f"precision@{k}", f"map@{k}", f"mrr@{k}", f"hit_rate@{k}",
+               f"coverage@{k}", f"arp@{k}", f"aplt@{k}")
+    table.add_column("model")
+    for col in (*columns, "fit s", "params"):
+        table.add_column(col, justify="right" if col != "params" else "left", overflow="fold")
+    for r in result.reports:
+        table.add_row(r.name, *(f"{r.metrics.get(c, float('nan')):.4f}" for c in columns), f"{r.fit_seconds:.2f}",
+                      ", ".join(f"{a}={b}" for a, b in r.params.items() if a not in ("random_state", "num_threads")))
+    console.print(table)
+
+
+@friendly_errors
+def train(
+    model: Annotated[str, typer.Option(help="pop, trending, itemknn, als, bpr, ease or content.")] = "ease",
+    param: Annotated[list[str], typer.Option("--param", "-p", help="NAME=VALUE model parameter; repeatable.")] = [],  # noqa: B006
+    dataset: DatasetOpt = None,
+    source: SourceOpt = None,
+    rating_threshold: ThresholdOpt = 3.0,
+    min_interactions: CoreOpt = 5,
+    evaluate_first: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="Attach a ratio-811 evaluation with these parameters.")] = True,
+    seed: Annotated[int, typer.Option(help="Seed for the model (and the evaluation split).")] = 2024,
+) -> None:
+    """Train a model version on all selected events and save it as a versioned artifact."""
+    from museion.recommend.training import holdout_evaluation, parse_params
+    from museion.recommend.training import train as run_training
+
+    params = parse_params(param)
+    src = dataset_source(dataset, source)
+    policy = _policy(rating_threshold, min_interactions)
+    engine, home = context.engine(), context.home()
+    evaluation = (holdout_evaluation(engine, model, params, source=src, actor=context.CLI_ACTOR, policy=policy, seed=seed)
+                  if evaluate_first else None)
+    version = run_training(engine, home, model, source=src, actor=context.CLI_ACTOR, params=params, policy=policy,
+                           evaluation=evaluation, seed=seed)
+    console.print(f"model version {version.id}: {model} on {version.n_members:,} members × {version.n_works:,} works; "
+                  f"artifact {home / version.artifact}")
+    console.print(f"it is a draft and serves nothing until reviewed and deployed: read its card with `museion registry "
+                  f"card {version.id}`, then `museion registry submit {version.id} --as AUTHOR` (see `museion review --help`)")
+    if evaluation:
+        console.print("test metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in evaluation["metrics"].items() if "@" in k))
+
+
+@friendly_errors
+def recommend(
+    member: Annotated[str | None, typer.Argument(help="The member's key, e.g. movielens:1.")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many works.")] = 10,
+    kind: Annotated[str | None, typer.Option(help="Only works of this kind.")] = None,
+    version: Annotated[int | None, typer.Option(help="Model version (default: the deployed one). Any version that is not "
+                                                     "deployed is refused: see `museion registry list`.")] = None,
+    personalise: Annotated[bool, typer.Option("--personalise/--no-personalise",
+                                              help="--no-personalise gives the labelled non-personalised list.")] = True,
+    all_members: Annotated[bool, typer.Option("--all", help="Score every member the model knows (needs --output).")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="JSON Lines file for --all.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Top-k works for a member, each with the reason it was recommended; or, with --all, for everyone."""
+    from museion.fairness.serving import open_recommender
+
+    service = open_recommender(context.engine(), context.home(), version)
+    if all_members:
+        if output is None:
+            raise MuseionError("--all writes a file: add --output recommendations.jsonl")
+        from rich.progress import Progress
+
+        partial = output.with_name(output.name + ".partial")
+        with Progress(console=err_console) as bar, partial.open("w", encoding="utf-8") as out:
+            task = bar.add_task("scoring members", total=service.interactions.n_members)
+            n = service.recommend_all(k, out, actor=context.CLI_ACTOR, progress=lambda done: bar.update(task, completed=done))
+        partial.replace(output)
+        err_console.print(f"wrote top-{k} lists for {n:,} members to {output}")
+        return
+    if member is None:
+        raise MuseionError("name a member (e.g. movielens:1), or use --all --output FILE")
+    served = service.recommend(member, k, actor=context.CLI_ACTOR, kind=kind, personalise=personalise, log=False)  # a staff preview
+    if as_json:
+        print_json(served.as_dict())
+        return
+    label = f"personalised by model version {served.model_version}" if served.personalised else \
+        f"NOT personalised: {served.rule} works, because {served.not_personalised_because}"
+    table = Table(title=f"{member}: {label}")
+    table.add_column("#", justify="right")
+    table.add_column("work", overflow="fold")
+    table.add_column("why", overflow="fold")
+    for i, item in enumerate(served.items, 1):
+        table.add_row(str(i), item.title, item.reason)
+    console.print(table)
