@@ -30,7 +30,9 @@ browser:
 	  || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } \
 	  || echo "chromium could not be installed: browser tests will be skipped"
 
+# The layer contracts (pyproject.toml, [tool.importlinter]) first: an import across a layer fails the build.
 test: install browser
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: install
