@@ -149,23 +149,47 @@ UNIONPAY_19 = Pattern("UnionPay, 19 digits", r"(?<![0-9A-Za-z])62\d{2}[- ]?\d{4}
                       0.3)
 
 
-def _ascii_words(recognizer: PatternRecognizer, url_path: bool = False) -> PatternRecognizer:
-    """Make ``\\b`` and ``\\w`` ASCII-only: Chinese characters count as word characters otherwise, so
-    '卡号4111…' has no word boundary and an email swallows the Chinese around it. With ``url_path``
-    a URL's path also stops at the first non-ASCII character (Chinese text has no spaces)."""
-    path, ascii_path = "[^\\s()<>\\\"']", "[^\\s()<>\\\"'\\x80-\\U0010FFFF]"
-    patterns = []
-    for p in recognizer.patterns:
-        if url_path and path not in p.regex:
-            raise RuntimeError(f"Presidio's URL pattern {p.name!r} changed; update _ascii_words")
-        patterns.append(Pattern(p.name, p.regex.replace(path, ascii_path) if url_path else p.regex, p.score))
-    recognizer.patterns = patterns  # copies: compiled regexes are cached on the Pattern objects
-    recognizer.global_regex_flags = (recognizer.global_regex_flags or 0) | regex.ASCII
+# East Asian wide and full-width characters (Unicode East_Asian_Width W and F): CJK ideographs, kana,
+# hangul, CJK punctuation and full-width forms. Chinese text puts them against an entity with no space,
+# yet Unicode counts ideographs as word characters, so "银行卡5348…付款" has no \b around the number.
+CJK = r"\p{ea=W}\p{ea=F}"
+_WORD = rf"[^\W{CJK}]"  # a word character that is not CJK
+_NARROW = {r"\w": _WORD, r"\d": rf"[^\D{CJK}]"}
+_BOUNDARY = rf"(?:(?<!{_WORD})(?={_WORD})|(?<={_WORD})(?!{_WORD}))"
+_TOKEN = regex.compile(r"\\.|\[\^?\]?(?:\\.|[^\]])*\]|.", regex.DOTALL)  # an escape, a character class, or one character
+_MATCHES_CJK = {".", r"\B", r"\W", r"\D", r"\S"}
+
+
+def cjk_bounded(pattern: str) -> str:
+    """``pattern`` in which CJK characters are never part of a match and are non-word characters to ``\\b``:
+    ``\\w``, ``\\d`` and the character classes that could match them leave CJK out."""
+    tokens = []
+    for token in _TOKEN.findall(pattern):
+        if token in _MATCHES_CJK:
+            raise ValueError(f"{token!r} in {pattern!r} matches CJK characters; rewrite it before use")
+        if token == r"\b":
+            token = _BOUNDARY
+        elif token in _NARROW:
+            token = _NARROW[token]
+        elif token.startswith("[^"):
+            token = token[:-1] + CJK + "]"
+        elif token.startswith("[") and any(escape in token for escape in _NARROW):
+            token = rf"(?:(?![{CJK}]){token})"
+        tokens.append(token)
+    return "".join(tokens)
+
+
+def _cjk_aware(recognizer: PatternRecognizer) -> PatternRecognizer:
+    """``recognizer`` with its patterns passed through ``cjk_bounded``: Presidio's own patterns, rewritten
+    rather than copied, so that an upgrade's fixes carry over and a construct the rewrite misses fails loudly."""
+    # New Pattern objects: compiled regexes are cached on them, and Presidio's class-level PATTERNS are shared.
+    recognizer.patterns = [Pattern(p.name, cjk_bounded(p.regex), p.score) for p in recognizer.patterns]
     return recognizer
 
 
 def museion_recognizers(language: str) -> list[EntityRecognizer]:
-    """Presidio's locale-free pattern recognizers plus the Chinese ones, with context words for ``language``.
+    """Presidio's locale-free pattern recognizers plus the Chinese ones, with context words for ``language``;
+    in either language every pattern finds an entity whole with Chinese characters right against it.
 
     Left out on purpose: spaCy NER (needs a model), dates (years and dates of works are catalogue data),
     UUIDs (system keys) and the US/UK document numbers (they fire on catalogue numbers).
@@ -176,6 +200,8 @@ def museion_recognizers(language: str) -> list[EntityRecognizer]:
     # such as 2019.555.147 that are valid digit strings but grouped as no phone number is.
     regions = ("CN",) if language == "zh" else (*PhoneRecognizer.DEFAULT_SUPPORTED_REGIONS, "CN")
     patterns: list[PatternRecognizer] = [
+        CnMobileRecognizer(language, words["phone"]),
+        CnResidentIdRecognizer(language, words["id"]),
         CreditCardRecognizer(patterns=[*CreditCardRecognizer.PATTERNS, UNIONPAY_19], context=words["card"],
                              supported_language=language),
         OfflineEmailRecognizer(context=words["email"], supported_language=language),
@@ -185,14 +211,10 @@ def museion_recognizers(language: str) -> list[EntityRecognizer]:
         CryptoRecognizer(supported_language=language),
         MacAddressRecognizer(supported_language=language),
     ]
-    if language == "zh":
-        patterns = [_ascii_words(r, url_path=isinstance(r, UrlRecognizer)) for r in patterns]
-    return [
-        PhoneRecognizer(context=words["phone"], supported_language=language, supported_regions=regions, leniency=2),
-        CnMobileRecognizer(language, words["phone"]),
-        CnResidentIdRecognizer(language, words["id"]),
-        *patterns,
-    ]
+    # libphonenumber's matcher needs no rewriting: it takes whole runs of digits and refuses a number only
+    # when a Latin letter, '%' or a currency sign touches it, so Chinese characters around one are fine.
+    phones = PhoneRecognizer(context=words["phone"], supported_language=language, supported_regions=regions, leniency=2)
+    return [phones, *(_cjk_aware(r) for r in patterns)]
 
 
 def museion_analyzer(languages: Sequence[str] = ("en", "zh")) -> AnalyzerEngine:

@@ -2,8 +2,9 @@
 
 Presidio runs on blank spaCy tokenisers with pattern recognizers only (email, phone, credit card,
 IP, URL, IBAN, crypto wallet, MAC) plus Museion's own for mainland-China resident ID numbers and
-mobile numbers, with Chinese context words. Nothing is downloaded: no spaCy model, and the email
-recognizer's public-suffix list is the snapshot bundled with tldextract.
+mobile numbers, with Chinese context words. In either language an entity is found whole with Chinese
+characters right against it ("我用银行卡5348069624577453付款"). Nothing is downloaded: no spaCy model,
+and the email recognizer's public-suffix list is the snapshot bundled with tldextract.
 """
 
 from __future__ import annotations

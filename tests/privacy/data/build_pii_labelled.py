@@ -5,7 +5,8 @@
 Sentences are hand-written; ``[[TYPE|value]]`` marks an entity and ``{kind}`` a fake value made here
 with a fixed seed (resident IDs with correct or deliberately wrong check characters, mobile numbers,
 Luhn-valid card numbers). Every value is synthetic: no real person's number is used. Each row is in
-split "dev" (the detector was tuned on these) or "heldout" (scored once, after tuning). Labelling rules,
+split "dev" (the detector was tuned on these), "heldout" (scored once, after tuning) or "cjk" (entities
+against Chinese characters, written with the change that made the recognizers CJK-aware). Labelling rules,
 fixed before any detector was run: a span is the whole value as written (a phone number with its
 country code, plus sign and area-code brackets; a URL with its scheme and path), without surrounding
 quotes, brackets or sentence punctuation. Every email, phone, URL, IP, IBAN, card and ID is labelled.
@@ -299,6 +300,41 @@ ZH_HELDOUT = [
 ]
 
 
+# Written for issue 12: every entity pressed against Chinese characters on both sides, no space or
+# punctuation between (the issue's "我用银行卡…付款"), and numbers in running Chinese text that are not
+# personal data (prices, years, counts, order numbers).
+ZH_CJK = [
+    "我用银行卡[[CREDIT_CARD|{mc}]]付款",
+    "退款原路退回信用卡[[CREDIT_CARD|{visa}]]请查收",
+    "这张储蓄卡[[CREDIT_CARD|{up19}]]是我母亲的",
+    "年卡用[[CREDIT_CARD|{amex}]]支付",
+    "有事打[[PHONE_NUMBER|{mobile}]]找我",
+    "请拨[[PHONE_NUMBER|{mobile_intl}]]联系领队",
+    "座机[[PHONE_NUMBER|010-6513 2255]]转分机号",
+    "发到[[EMAIL_ADDRESS|{qq}@qq.com]]邮箱就行",
+    "请联系[[EMAIL_ADDRESS|wang.fang@example.com]]王老师",
+    "实名登记身份证[[CN_RESIDENT_ID|{id}]]已核验",
+    "乘车人[[CN_RESIDENT_ID|{id_x}]]张某某",
+    "汇款至[[IBAN_CODE|DE89370400440532013000]]备注展览名称",
+    "账户[[IBAN_CODE|GB82WEST12345698765432]]户名王某",
+    "服务器[[IP_ADDRESS|192.168.1.20]]宕机了",
+    "来自[[IP_ADDRESS|2001:db8::1f]]的请求被拦截",
+    "网址[[URL|https://www.dpm.org.cn/visit]]请查看",
+    "公众号文章[[URL|https://mp.weixin.qq.com/s/Xk3fP9aBcD]]转发给大家",
+    "手机[[PHONE_NUMBER|{mobile}]]邮箱[[EMAIL_ADDRESS|li.na@163.com]]身份证[[CN_RESIDENT_ID|{id}]]都已填写",
+    "共售出1368件单价128元",
+    "门票80元学生半价40元自2024年起实行",
+    "订单号{order18}已发货",
+    "观众人数1389907人次同比增长12%",
+    "本馆藏品240118件其中一级文物1902件",
+    "编号2019.3.1462的藏品借展3个月",
+    "第3展厅共展出312件文物",
+    "会员积分12580分可兑换礼品",
+    "修缮预算约1250000元分三年拨付",
+    "创作于1956年尺寸138×245厘米",
+]
+
+
 def luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
     body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
     total = 0
@@ -369,7 +405,8 @@ def example(template: str, language: str, split: str, rng: random.Random) -> dic
 def main() -> None:
     rng = random.Random(20240601)
     rows = [example(t, language, split, rng) for language, split, templates in (
-        ("en", "dev", EN), ("zh", "dev", ZH), ("en", "heldout", EN_HELDOUT), ("zh", "heldout", ZH_HELDOUT))
+        ("en", "dev", EN), ("zh", "dev", ZH), ("en", "heldout", EN_HELDOUT), ("zh", "heldout", ZH_HELDOUT),
+        ("zh", "cjk", ZH_CJK))
         for t in templates]
     with open(HERE / "pii_labelled.jsonl", "w", encoding="utf-8") as out:
         for row in rows:
