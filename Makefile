@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-export MUSEION_HOME ?= $(CURDIR)/var
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
 
 .PHONY: run test install browser bench clean
 
@@ -20,8 +21,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The database and artifacts live in the same default home as the `museion` command's
+# ($$XDG_DATA_HOME/museion, ~/.local/share/museion; MUSEION_HOME to choose another).
 run: install
-	$(BIN)/museion demo
+	$(BIN)/museion demo --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); without it they skip with a reason.
 # A CJK font lets the Simplified Chinese screenshots show characters rather than boxes.
@@ -39,4 +42,4 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) .pytest_cache

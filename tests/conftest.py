@@ -26,11 +26,18 @@ def _gate_guard() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _audit_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fixed audit and pseudonym keys and a per-test witness file, so no test writes any of them into the real MUSEION_HOME."""
+def _private_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """A home of the test's own, fixed audit and pseudonym keys and a per-test witness file, so no test reads or
+    writes the real MUSEION_HOME (the default home is the user's, shared with `make run`)."""
+    from museion.config import get_settings
+
+    monkeypatch.setenv("MUSEION_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MUSEION_AUDIT_KEY", "museion-test-audit-key-0123456789abcdef")
     monkeypatch.setenv("MUSEION_PSEUDONYM_KEY", "bXVzZWlvbi10ZXN0LXBzZXVkb255bS1rZXktMDEyMzQ1Njc=")
     monkeypatch.setenv("MUSEION_AUDIT_WITNESS", str(tmp_path / "audit-witness"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture

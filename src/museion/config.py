@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def _default_home() -> Path:
-    return Path.home() / ".local" / "share" / "museion"
+    """One default for `make run` and the `museion` command alike: ``$XDG_DATA_HOME/museion`` (~/.local/share/museion)."""
+    data = os.environ.get("XDG_DATA_HOME")
+    return (Path(data) if data else Path.home() / ".local" / "share") / "museion"
 
 
 def _default_datasets_dir() -> Path:

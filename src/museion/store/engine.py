@@ -23,12 +23,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
+def sqlite_file(engine_or_url: Engine | str) -> Path | None:
+    """The file of an SQLite database (None for other backends and in-memory databases)."""
+    parsed = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; for SQLite also create the parent folder and enforce foreign keys."""
+    """Create an engine (connecting lazily; for SQLite, with foreign keys enforced). Nothing is created on disk
+    until a connection opens: `museion.store.migrate.upgrade` makes the folder, `ready_engine` refuses a missing file."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

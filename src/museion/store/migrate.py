@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from museion.store.engine import sqlite_file
+
 MIGRATIONS = Path(__file__).parent.parent / "migrations"  # museion/migrations: its env collects every area's tables
 
 
@@ -21,7 +23,9 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema to ``revision`` (idempotent)."""
+    """Bring the schema to ``revision`` (idempotent); an SQLite database's folder is created here, and only here."""
+    if (path := sqlite_file(engine)) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(engine), revision)
 
 
