@@ -51,6 +51,24 @@ def missing_column(data: bytes) -> bytes:
     return data.replace(b"userId,movieId,rating,timestamp", b"userId,movie,rating,timestamp", 1)
 
 
+def off_scale(data: bytes) -> bytes:
+    lines = data.split(b"\r\n")
+    user, movie, _rating, ts = lines[3000].split(b",")
+    lines[3000] = b",".join([user, movie, b"7.5", ts])
+    return b"\r\n".join(lines)
+
+
+def between_half_stars(data: bytes) -> bytes:
+    lines = data.split(b"\r\n")
+    user, movie, _rating, ts = lines[4000].split(b",")
+    lines[4000] = b",".join([user, movie, b"3.75", ts])
+    return b"\r\n".join(lines)
+
+
+def header_only(data: bytes) -> bytes:
+    return data.split(b"\r\n", 1)[0] + b"\r\n"
+
+
 def unknown_movie(data: bytes) -> bytes:
     lines = data.split(b"\r\n")
     lines[9000] = b"1,999999999," + lines[9000].split(b",", 2)[2]
@@ -82,6 +100,10 @@ def test_movielens_small_counts_reload_and_corrupted_copies(engine: Engine, tmp_
         ("movies.csv", bad_encoding, 101, None, "not valid utf-8"),
         ("ratings.csv", missing_column, 1, "movieId", "column not found"),
         ("ratings.csv", unknown_movie, 9001, "movieId", "unknown work '999999999'"),
+        ("ratings.csv", off_scale, 3001, "rating", "7.5 is out of range [0.5, 5]"),
+        ("ratings.csv", between_half_stars, 4001, "rating", "3.75 is not on the scale 0.5..5 in steps of 0.5"),
+        ("ratings.csv", header_only, None, None, "no rows"),
+        ("tags.csv", header_only, None, None, "no rows"),
     ]
     for name, edit, line, column, reason in cases:
         bad = corrupt_copy(folder, tmp_path, name, edit)

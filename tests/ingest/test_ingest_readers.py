@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from museion.errors import InputRejected, Problem
-from museion.ingest.readers import ReadOptions, guess_format, iter_chunks, iter_rows, read_header
+from museion.ingest.readers import ReadOptions, guess_format, iter_chunks, iter_rows, read_header, read_option_problems
 
 
 def rows(path: Path, **options: object) -> list[object]:
@@ -109,3 +109,72 @@ def test_chunks_never_exceed_the_chunk_size_and_progress_reaches_file_size(tmp_p
                                             ("a.jsonl", "jsonl"), ("a.parquet", "parquet"), ("plays.dat", "tsv")])
 def test_format_is_guessed_from_the_name(name: str, fmt: str) -> None:
     assert guess_format(Path(name)) == fmt
+
+
+LASTFM_ARTISTS = (  # the shape of a public music dataset's artists.dat: tab-separated, no quoting, quotes inside names
+    "id\tname\turl\tpictureURL\n"
+    "1\tMALICE MIZER\thttp://www.last.fm/music/MALICE+MIZER\thttp://userserve-ak.last.fm/serve/252/10808.jpg\n"
+    '5\t"Weird Al" Yankovic\thttp://www.last.fm/music/%22Weird+Al%22+Yankovic\t\n'
+    "9\tCrosby, Stills, Nash & Young\thttp://www.last.fm/music/Crosby,+Stills,+Nash+&+Young\t\n"
+    '12\tThe "Fabulous" Thunderbirds\t\t\n'
+)
+
+
+@pytest.mark.parametrize("name", ["artists.dat", "artists.tsv", "artists.tab", "artists.tsv.gz"])
+def test_tab_separated_files_are_read_without_quote_processing(tmp_path: Path, name: str) -> None:
+    f = tmp_path / name
+    data = LASTFM_ARTISTS.encode()
+    f.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    out = rows(f)
+    assert [r[1]["name"] for r in out] == [  # type: ignore[index]
+        "MALICE MIZER", '"Weird Al" Yankovic', "Crosby, Stills, Nash & Young", 'The "Fabulous" Thunderbirds']
+    assert [r[0] for r in out] == [2, 3, 4, 5]  # type: ignore[index]
+
+
+def test_format_tsv_and_quote_none_turn_quoting_off_for_any_name(tmp_path: Path) -> None:
+    f = tmp_path / "artists.txt"
+    f.write_text(LASTFM_ARTISTS, encoding="utf-8")
+    assert rows(f, format="tsv")[1][1]["name"] == '"Weird Al" Yankovic'  # type: ignore[index]
+    assert rows(f, delimiter="\\t", quote="none")[1][1]["name"] == '"Weird Al" Yankovic'  # type: ignore[index]
+
+
+def test_quoting_asked_for_on_a_tsv_reads_quoted_values_and_names_a_malformed_line(tmp_path: Path) -> None:
+    f = tmp_path / "quoted.tsv"
+    f.write_text('id\tname\n1\t"tab\there"\n', encoding="utf-8")
+    assert rows(f, quote='"') == [(2, {"id": "1", "name": "tab\there"})]
+    g = tmp_path / "artists.tsv"
+    g.write_text(LASTFM_ARTISTS, encoding="utf-8")
+    with pytest.raises(InputRejected) as err:
+        rows(g, quote='"')
+    (problem,) = err.value.problems
+    assert (problem.file, problem.line) == ("artists.tsv", 3)
+    assert "malformed CSV" in problem.reason and "--quote none" in problem.reason
+
+
+def test_csv_keeps_standard_quoting_and_another_quote_character_can_be_chosen(tmp_path: Path) -> None:
+    f = tmp_path / "w.csv"
+    f.write_text("key,title\n1,\"Heat, the film\"\n2,'Ronin, too'\n", encoding="utf-8")
+    assert rows(f)[0] == (2, {"key": "1", "title": "Heat, the film"})
+    assert isinstance(rows(f)[1], Problem)  # 'Ronin, too' splits: 3 fields, reported on its line
+    assert rows(f, quote="'")[1] == (3, {"key": "2", "title": "Ronin, too"})
+
+
+def test_header_of_an_unquoted_tsv_is_read_the_same_way(tmp_path: Path) -> None:
+    f = tmp_path / "odd.tsv"
+    f.write_text('"id\t"name\n1\tx\n', encoding="utf-8")
+    assert read_header(f, ReadOptions(), f.name) == ['"id', '"name']
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"quote": "''"}, "quote"), ({"delimiter": ";;"}, "delimiter"), ({"format": "xml"}, "format")])
+def test_read_settings_that_cannot_work_are_named(options: dict[str, str], column: str) -> None:
+    problems = read_option_problems(ReadOptions(**options), "map.toml")  # type: ignore[arg-type]
+    assert [(p.file, p.column) for p in problems] == [("map.toml", column)]
+    assert read_option_problems(ReadOptions(quote="none", delimiter="\\t", format="tsv"), "x") == []
+
+
+def test_a_delimiter_outside_ascii_is_taken_as_typed(tmp_path: Path) -> None:
+    f = tmp_path / "馆藏.txt"
+    f.write_text("编号，题名\n1，红楼梦\n", encoding="utf-8")
+    assert rows(f, delimiter="，") == [(2, {"编号": "1", "题名": "红楼梦"})]
+    assert read_option_problems(ReadOptions(delimiter="，，"), "x")[0].column == "delimiter"

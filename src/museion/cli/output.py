@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,7 +54,10 @@ def show_rows(rows: list[dict[str, Any]], *, as_json: bool, title: str,
 
 
 def print_import_reports(reports: Sequence[ImportReport], as_json: bool) -> None:
-    """Import reports (one per file) as JSON, or as a table of rows read, inserted, updated and unchanged."""
+    """Import reports (one per file) as JSON, or as a table of rows read, inserted, updated and unchanged;
+    their warnings (a file with no rows…) go to stderr either way, so they are never missed."""
+    for warning in (w for r in reports for w in r.warnings):
+        err_console.print(f"[bold yellow]warning:[/] {escape(str(warning))}", highlight=False)
     if as_json:
         print_json([r.as_dict() for r in reports])
         return
@@ -74,18 +78,18 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except InputRejected as exc:
-            err_console.print(f"[bold red]{exc.args[0].splitlines()[0]}[/]", highlight=False)
+            err_console.print(f"[bold red]{escape(exc.args[0].splitlines()[0])}[/]", highlight=False)
             for problem in exc.problems:
                 err_console.print(f"  - {problem}", highlight=False, markup=False)
             raise typer.Exit(2) from None
         except MuseionError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(1) from None
         except SQLAlchemyError as exc:
-            err_console.print(f"[bold red]database error:[/] {getattr(exc, 'orig', None) or exc}", highlight=False)
+            err_console.print(f"[bold red]database error:[/] {escape(str(getattr(exc, 'orig', None) or exc))}", highlight=False)
             raise typer.Exit(1) from None
         except OSError as exc:  # unreadable file, full disk, port in use…
-            err_console.print(f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc.strerror or exc))}: {escape(str(exc.filename or ''))}", highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper

@@ -1,5 +1,7 @@
 """Adapters for the public datasets: each maps the publisher's files onto works, creators, members
-and events through the same validated, atomic import path that users' own files take."""
+and events through the same validated, atomic import path that users' own files take. Adapters
+declare the domains of their values (MovieLens rates 0.5–5 in half stars), and every file must
+have rows: an empty file in a dataset copy is refused, never loaded as nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from museion.errors import InputRejected, Problem
 from museion.ingest.load import ImportReport, import_file, import_rows
 from museion.ingest.mapping import ColumnMapping
 from museion.ingest.readers import Progress, ReadOptions, iter_rows
+from museion.ingest.schema import Domain
 
 ProgressFactory = Callable[[str, int], Progress] | None
 
@@ -26,7 +29,7 @@ def _progress(factory: ProgressFactory, path: Path) -> Progress | None:
 def _load(conn: Connection, folder: Path, mapping: ColumnMapping, name: str, max_errors: int,
           progress: ProgressFactory, **kwargs: Any) -> ImportReport:
     path = folder / name
-    return import_file(conn, mapping, path, max_errors=max_errors, progress=_progress(progress, path), **kwargs)
+    return import_file(conn, mapping, path, max_errors=max_errors, progress=_progress(progress, path), require_rows=True, **kwargs)
 
 
 def _lookup_table(path: Path, options: ReadOptions, key: str, max_errors: int) -> dict[str, dict[str, Any]]:
@@ -49,6 +52,7 @@ def _lookup_table(path: Path, options: ReadOptions, key: str, max_errors: int) -
 
 _YEAR_IN_TITLE = re.compile(r"\((\d{4})(?:[–-]\d{0,4})?\)\s*$")
 ML_SOURCE = "movielens"
+ML_RATINGS = Domain(0.5, 5.0, 0.5)  # half stars
 
 
 def movielens_year(title: str) -> str:
@@ -70,7 +74,7 @@ def load_movielens_small(conn: Connection, folder: Path, max_errors: int, progre
     works = ColumnMapping("works", source=ML_SOURCE, constants={"kind": "film"}, columns={
         "key": "movieId", "year": "year (from title)", "external_ids.imdb": "imdbId", "external_ids.tmdb": "tmdbId"})
     ratings = ColumnMapping("events", source=ML_SOURCE, constants={"kind": "rating"},
-                            columns={"member": "userId", "work": "movieId", "value": "rating"})
+                            columns={"member": "userId", "work": "movieId", "value": "rating"}, domains={"value": ML_RATINGS})
     tags = ColumnMapping("events", source=ML_SOURCE, constants={"kind": "tag"},
                          columns={"member": "userId", "work": "movieId", "label": "tag"})
     return [  # MovieLens user ids are GroupLens's own anonymised numbers: kept, not pseudonymised again
@@ -106,6 +110,7 @@ MOVIELENS_SMALL = register(Dataset(
 # --- MovieLens 100K (not redistributable: works from a folder the user downloaded) -----------------
 
 ML100K_SOURCE = "ml100k"
+ML100K_RATINGS = Domain(1.0, 5.0, 1.0)  # whole stars
 ML100K_GENRES = (
     "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
     "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
@@ -127,14 +132,15 @@ def load_movielens_100k(conn: Connection, folder: Path, max_errors: int, progres
 
     users = ColumnMapping("members", source=ML100K_SOURCE,
                           columns={"key": "user id", "age": "age", "gender": "gender", "occupation": "occupation"},
-                          read=ReadOptions(format="csv", delimiter="|", encoding="latin-1",
+                          read=ReadOptions(format="csv", delimiter="|", encoding="latin-1", quote="none",
                                            columns=("user id", "age", "gender", "occupation", "zip code")))
     # The zip code is read (to check the row) but never stored: it is not needed for any purpose.
     works = ColumnMapping("works", source=ML100K_SOURCE, constants={"kind": "film"},
                           columns={"key": "movie id", "title": "movie title", "date_text": "release date",
                                    "year": "year (from release date)", "external_ids.imdb_url": "IMDb URL"},
-                          read=ReadOptions(format="csv", delimiter="|", encoding="latin-1", columns=ML100K_ITEM_COLUMNS))
-    ratings = ColumnMapping("events", source=ML100K_SOURCE, constants={"kind": "rating"},
+                          read=ReadOptions(format="csv", delimiter="|", encoding="latin-1", quote="none",
+                                           columns=ML100K_ITEM_COLUMNS))
+    ratings = ColumnMapping("events", source=ML100K_SOURCE, constants={"kind": "rating"}, domains={"value": ML100K_RATINGS},
                             columns={"member": "user id", "work": "item id", "value": "rating", "timestamp": "timestamp"},
                             read=ReadOptions(format="tsv", columns=("user id", "item id", "rating", "timestamp")))
     return [

@@ -1,7 +1,9 @@
 """Import service: stream a file (or an adapter's rows) through validation into the store, atomically.
 
-One transaction per import: either every row lands or nothing changes. Problems are collected up
-to ``max_errors`` and then the import stops and rolls back.
+One transaction per import: either every row lands or nothing changes. Problems are grouped by kind
+(a problem repeated on many rows counts once) up to ``max_errors`` kinds, and then the import stops and
+rolls back. A file with no rows is never loaded silently: refused where rows are required (a public
+dataset's files), otherwise imported with a warning on the report.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import Connection, Engine
 from museion import audit
 from museion.errors import InputRejected, Problem
 from museion.ingest.mapping import ColumnMapping
+from museion.ingest.problems import ProblemLog
 from museion.ingest.readers import Progress, Row, iter_chunks, read_header
 from museion.ingest.runs import record_run
 from museion.ingest.validate import ChunkValidator
@@ -43,9 +46,10 @@ class ImportReport:
     updated: int
     unchanged: int
     seconds: float
+    warnings: tuple[Problem, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {**asdict(self), "warnings": [w.as_dict() for w in self.warnings]}
 
 
 def file_sha256(path: Path) -> str:
@@ -83,10 +87,12 @@ def import_file(
     label: str | None = None,
     keep_member_ids: bool = False,
     actor: str = "cli",
+    require_rows: bool = False,
 ) -> ImportReport:
     """Import one file with a column mapping; raises InputRejected (and changes nothing) on bad input.
 
     ``transform`` lets an adapter reshape each row first; ``derived`` names the columns it adds.
+    A file without rows is refused when ``require_rows``, and otherwise reported with a warning.
     Member ids are stored as keyed pseudonyms unless ``keep_member_ids`` says the file's ids are
     pseudonymous already (see ``museion.privacy.intake.member_keys``).
     ``actor`` is who the audit chain records the import against.
@@ -100,7 +106,7 @@ def import_file(
     fields = mapping.resolve(header, label)
     chunks = _transformed(iter_chunks(path, mapping.read, label, progress), transform, label)
     return import_chunks(target, mapping, fields, chunks, label=label, max_errors=max_errors, sha256=file_sha256(path),
-                         keep_member_ids=keep_member_ids, actor=actor)
+                         keep_member_ids=keep_member_ids, actor=actor, require_rows=require_rows)
 
 
 def import_rows(
@@ -124,39 +130,42 @@ def import_chunks(
     sha256: str | None,
     keep_member_ids: bool = False,
     actor: str = "cli",
+    require_rows: bool = False,
 ) -> ImportReport:
     """Validate and write the chunks in one transaction, record the run and append it to the audit chain."""
     started = time.perf_counter()
     validator = ChunkValidator(
         mapping.spec, fields, mapping.constants, label,
         list_separator=mapping.list_separator, timestamp_format=mapping.timestamp_format,
-        creator_role=mapping.creator_role,
+        creator_role=mapping.creator_role, value_maps=mapping.value_maps,
     )
     if validator.constant_problems:
         raise InputRejected(validator.constant_problems)
     writer = WRITERS[mapping.entity](mapping.source, fields, label, keep_member_ids=keep_member_ids)
-    problems: list[Problem] = []
+    problems = ProblemLog()
     totals, rows_read = Counts(), 0
     began = utcnow()
     with _transaction(target) as conn:
         for rows, row_problems in chunks:
             rows_read += len(rows) + len(row_problems)
             chunk, chunk_problems = validator.validate(rows)
-            problems += row_problems + chunk_problems
+            problems.add(row_problems + chunk_problems)
             if len(problems) >= max_errors:
                 break
             counts, write_problems = writer.write(conn, chunk, dry=bool(problems))
-            problems += write_problems
+            problems.add(write_problems)
             totals.add(counts)
             if len(problems) >= max_errors:
                 break
         if problems:
-            problems.sort(key=lambda p: (p.line or 0))
-            raise InputRejected(problems[:max_errors], truncated=len(problems) >= max_errors)
+            raise InputRejected(problems.problems()[:max_errors], truncated=len(problems) >= max_errors)
+        empty = Problem(label, None, None, "no rows: the file holds no data rows") if rows_read == 0 else None
+        if empty and require_rows:
+            raise InputRejected([Problem(label, None, None, f"{empty.reason}; a dataset's file cannot be empty (is the copy complete?)")])
         record_run(conn, entity=mapping.entity, source=mapping.source, file_name=label, file_sha256=sha256, started_at=began,
                    totals={"rows_read": rows_read, "inserted": totals.inserted, "updated": totals.updated,
                            "unchanged": totals.unchanged},
                    actor=actor, action="data.import",
                    details={"entity": mapping.entity, "source": audit.ref("source", mapping.source), "file_sha256": sha256})
     return ImportReport(mapping.entity, mapping.source, label, rows_read, totals.inserted, totals.updated,
-                        totals.unchanged, time.perf_counter() - started)
+                        totals.unchanged, time.perf_counter() - started, (empty,) if empty else ())

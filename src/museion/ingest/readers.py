@@ -2,7 +2,8 @@
 
 Rows come out as ``(line, {column: value})``. CSV lines are decoded one at a time so an encoding
 error names its line; a chunk never holds more than ``chunk_rows`` rows, so files larger than
-memory stream through.
+memory stream through. Tab-separated files are read without quote processing unless asked, as
+most published TSVs do not quote (an artist named ``"Weird Al" Yankovic`` is a value, not a quote).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import IO, Any, Literal
 from museion.errors import InputRejected, Problem
 
 Format = Literal["csv", "tsv", "jsonl", "parquet"]
+FORMATS: tuple[str, ...] = ("csv", "tsv", "jsonl", "parquet")
 Row = tuple[int, dict[str, Any]]
 RowOrProblem = Row | Problem
 Progress = Callable[[int], None]
@@ -34,6 +36,19 @@ class ReadOptions:
     encoding: str = "utf-8"
     chunk_rows: int = 50_000
     columns: tuple[str, ...] | None = None  # names for a file without a header row
+    quote: str = "auto"  # "auto" (CSV: '"', TSV: none), "none", or the one character that quotes values
+
+
+def read_option_problems(options: ReadOptions, label: str) -> list[Problem]:
+    """Settings that cannot work (unknown format, a delimiter or quote that is not one character), before any row is read."""
+    problems = []
+    if options.format is not None and options.format not in FORMATS:
+        problems.append(Problem(label, None, "format", f"unknown format {options.format!r}; use one of {', '.join(FORMATS)}"))
+    if options.delimiter and len(_unescape(options.delimiter)) != 1:
+        problems.append(Problem(label, None, "delimiter", f"expected one character (or '\\t'), found {options.delimiter!r}"))
+    if options.quote not in ("auto", "none") and len(options.quote) != 1:
+        problems.append(Problem(label, None, "quote", f"expected 'auto', 'none' or one character, found {options.quote!r}"))
+    return problems
 
 
 def guess_format(path: Path) -> Format:
@@ -111,24 +126,42 @@ def read_header(path: Path, options: ReadOptions, label: str) -> list[str] | Non
     encoding = _check_encoding(label, options.encoding)
     try:
         with _Source(path) as src:
-            return next(csv.reader(_text(src, encoding), delimiter=_delimiter(fmt, options)), [])
+            return next(csv.reader(_text(src, encoding), **_dialect(fmt, options), strict=True), [])
+    except csv.Error as exc:
+        raise InputRejected([_malformed(label, 1, exc, options)]) from None
     except UnicodeDecodeError:
         raise InputRejected([_decoding_problem(path, encoding, label)]) from None
     except (OSError, EOFError) as exc:
         raise InputRejected([Problem(label, None, None, f"cannot read the file: {exc}")]) from None
 
 
-def _delimiter(fmt: Format, options: ReadOptions) -> str:
-    if options.delimiter:
-        return options.delimiter.encode().decode("unicode_escape")  # lets users type '\t'
-    return "\t" if fmt == "tsv" else ","
+def _unescape(text: str) -> str:
+    """A delimiter as typed ('\\t' for a tab), with any other character, '§' or '，', kept as it is."""
+    try:
+        return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    except UnicodeDecodeError:  # a lone backslash
+        return text
+
+
+def _dialect(fmt: Format, options: ReadOptions) -> dict[str, Any]:
+    """csv.reader settings: the delimiter, and quoting as chosen (by default none for TSV, '"' for CSV)."""
+    delimiter = _unescape(options.delimiter) if options.delimiter else ("\t" if fmt == "tsv" else ",")
+    quote = options.quote if options.quote != "auto" else ("none" if fmt == "tsv" else '"')
+    if quote == "none":
+        return {"delimiter": delimiter, "quoting": csv.QUOTE_NONE}
+    return {"delimiter": delimiter, "quotechar": quote}
+
+
+def _malformed(label: str, line: int, exc: csv.Error, options: ReadOptions) -> Problem:
+    hint = "; if the file does not quote its values, read it with --quote none" if options.quote != "none" else ""
+    return Problem(label, line, None, f"malformed CSV: {exc}{hint}")
 
 
 def _csv_rows(path: Path, options: ReadOptions, label: str, progress: Progress | None) -> Iterator[RowOrProblem]:
     fmt = options.format or guess_format(path)
     encoding = _check_encoding(label, options.encoding)
     with _Source(path) as src:
-        reader = csv.reader(_text(src, encoding), delimiter=_delimiter(fmt, options), strict=True)
+        reader = csv.reader(_text(src, encoding), **_dialect(fmt, options), strict=True)
         start = 1
         try:
             if options.columns:
@@ -153,7 +186,7 @@ def _csv_rows(path: Path, options: ReadOptions, label: str, progress: Progress |
             if progress:
                 progress(src.position - reported)
         except csv.Error as exc:
-            raise InputRejected([Problem(label, start, None, f"malformed CSV: {exc}")]) from None
+            raise InputRejected([_malformed(label, start, exc, options)]) from None
         except UnicodeDecodeError:
             raise InputRejected([_decoding_problem(path, encoding, label)]) from None
         except (OSError, EOFError) as exc:  # e.g. a truncated .gz

@@ -1,7 +1,8 @@
 """Turn a chunk of raw rows into typed columns, column by column, collecting every problem.
 
 Pure: rows in, columns and problems out. Columnar conversion keeps the common path fast; a
-problem names the row's line, the file's column and the reason.
+problem names the row's line, the file's column and the reason. Values a mapping renames
+(``--map kind=loan:borrow``) are renamed before they are converted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import numpy as np
 
 from museion.errors import Problem
 from museion.ingest.readers import Row
@@ -140,15 +143,27 @@ def credits_converter(separator: str, default_role: str) -> Converter:
     return convert
 
 
+def _bound(value: float | None, open_end: str) -> str:
+    return open_end if value is None else f"{value:g}"
+
+
+def _on_step(values: Sequence[float], low: float, step: float) -> bool:
+    """Whether every value lies on the scale low + k·step, within float rounding; one vectorised pass."""
+    q = (np.asarray(values, dtype=float) - low) / step
+    return bool(np.all(np.abs(q - np.rint(q)) <= 1e-9 * np.maximum(1.0, np.abs(q))))
+
+
 def _range_reason(spec: FieldSpec, value: Any) -> str | None:
     if spec.type in ("int", "float") and (
         (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high)
     ):
-        return f"{value} is out of range [{spec.low:g}, {spec.high:g}]"
+        return f"{value} is out of range [{_bound(spec.low, '-∞')}, {_bound(spec.high, '∞')}]"
+    if spec.step is not None and not _on_step([value], spec.low or 0.0, spec.step):
+        return f"{value:g} is not on the scale {_bound(spec.low, '')}..{_bound(spec.high, '')} in steps of {spec.step:g}"
     if spec.type == "timestamp" and not EARLIEST_EVENT <= value <= time.time() + FUTURE_SLACK:
         return f"time {value} is before 1900 or in the future"
     if spec.choices is not None and value not in spec.choices:
-        return f"{value!r} is not one of: {', '.join(sorted(spec.choices))}"
+        return f"{value!r} is not one of: {', '.join(sorted(spec.choices))} (rename it with --map {spec.name}={value}:VALUE)"
     if spec.max_length is not None and len(value) > spec.max_length:
         return f"longer than {spec.max_length} characters"
     return None
@@ -167,11 +182,13 @@ class ChunkValidator:
         list_separator: str = "|",
         timestamp_format: str = "auto",
         creator_role: str = "creator",
+        value_maps: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.spec = spec
         self.fields = fields  # target field (or external_ids.X) → column
         self.constants = constants
         self.label = label
+        self.value_maps = value_maps or {}
         self._converters: dict[str, Converter] = {
             "str": _to_str,
             "int": _to_int,
@@ -184,11 +201,18 @@ class ChunkValidator:
         self._constant_values: dict[str, Any] = {}
         problems: list[Problem] = []
         for target, raw in constants.items():
-            value, reason = self._convert_one(target, raw)
+            value, reason = self._convert_one(target, self._renamed(target, [raw])[0])
             if reason:
                 problems.append(Problem(label, None, f"constant {target}", reason))
             self._constant_values[target] = value
         self.constant_problems = problems
+
+    def _renamed(self, target: str, raw: list[Any]) -> list[Any]:
+        """Cells with the mapping's renames applied (JSON numbers match by their text)."""
+        renames = self.value_maps.get(target)
+        if not renames:
+            return raw
+        return [v if v is None else renames.get(v if isinstance(v, str) else str(v), v) for v in raw]
 
     def _field(self, target: str) -> FieldSpec:
         if target.startswith("external_ids."):
@@ -227,6 +251,8 @@ class ChunkValidator:
         if spec.type in ("int", "float"):
             if (spec.low is not None and min(present) < spec.low) or (spec.high is not None and max(present) > spec.high):
                 raise ValueError
+            if spec.step is not None and not _on_step(present, spec.low or 0.0, spec.step):
+                raise ValueError
         elif spec.type == "timestamp":
             if min(present) < EARLIEST_EVENT or max(present) > time.time() + FUTURE_SLACK:
                 raise ValueError
@@ -243,7 +269,7 @@ class ChunkValidator:
         problems: list[Problem] = []
         columns: dict[str, list[Any]] = {}
         for target, column in self.fields.items():
-            raw = [values.get(column) for _line, values in rows]
+            raw = self._renamed(target, [values.get(column) for _line, values in rows])
             try:
                 out = self._fast_column(self._field(target), raw)
             except (ValueError, TypeError):
