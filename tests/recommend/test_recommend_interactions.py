@@ -50,7 +50,7 @@ def test_kinds_threshold_and_duplicates_follow_the_policy() -> None:
 
 def test_configurable_threshold_and_kinds() -> None:
     data = events((1, 10, "rating", 4.0, 0.0), (1, 11, "rating", 4.5, 0.0), (2, 10, "like", 1.0, 0.0))
-    result = build_interactions(*data, policy=InteractionPolicy(kinds=frozenset({"rating"}), rating_threshold=4.5))
+    result = build_interactions(*data, policy=InteractionPolicy(kinds={"rating": 1.0}, rating_threshold=4.5))
     assert dense(result) == {(1, 11): 1.0}
 
 

@@ -27,7 +27,7 @@ pytestmark = [
 
 def test_personalised_models_beat_popularity_on_movielens() -> None:
     table = np.loadtxt(RATINGS, delimiter=",", skiprows=1)
-    policy = InteractionPolicy(kinds=frozenset({"rating"}), min_member_interactions=5, min_work_interactions=5)
+    policy = InteractionPolicy(kinds={"rating": 1.0}, min_member_interactions=5, min_work_interactions=5)
     kinds = np.full(len(table), "rating")
     interactions = build_interactions(table[:, 0], table[:, 1], kinds, table[:, 2], table[:, 3], policy)
     assert interactions.matrix.shape == (608, 3012) and interactions.matrix.nnz == 72402

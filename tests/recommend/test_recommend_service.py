@@ -55,7 +55,7 @@ def test_train_serve_explain_and_reproduce(movielens: Engine, tmp_path: Path) ->
     history = {int(service.interactions.work_ids[c]) for c in service.interactions.history(row).indices}
     assert len(history) > 10 and not history & {i.work_id for i in a.items}  # what they have is never offered
 
-    with pytest.raises(NotFound, match="no member with key 'movielens:999999'"):
+    with pytest.raises(NotFound, match="no member with key or reference 'movielens:999999'"):
         service.recommend("movielens:999999", 10, actor="test")
 
 
@@ -87,7 +87,7 @@ def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> Non
     body = json.loads(result.output)
     assert result.exit_code == 0 and len(body["items"]) == 3 and body["personalised"]
     result = runner.invoke(cli, ["recommend", "movielens:nobody"])
-    assert result.exit_code == 1 and "no member with key 'movielens:nobody'" in result.output
+    assert result.exit_code == 1 and "no member with key or reference 'movielens:nobody'" in result.output
     result = runner.invoke(cli, ["recommend", "movielens:1", "--no-personalise"])
     assert result.exit_code == 0 and "NOT personalised: popular works" in result.output
     lists = tmp_path / "all.jsonl"

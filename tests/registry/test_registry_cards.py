@@ -38,8 +38,8 @@ def test_a_card_says_what_the_version_is_in_both_languages() -> None:
     en, zh = card["text"]["en"], card["text"]["zh-Hans"]
     assert en.keys() == zh.keys()
     assert en["name"].startswith("Work-to-work weights") and zh["name"].startswith("作品间权重")
-    assert [p["name"] for p in en["parameters"]] == ["l2", "rating_threshold"] and "Regularisation" in en["parameters"][0]["why"]
-    assert "正则化" in zh["parameters"][0]["why"]
+    assert [p["name"] for p in en["parameters"]] == ["kinds", "l2", "rating_threshold"]
+    assert "Regularisation" in en["parameters"][1]["why"] and "正则化" in zh["parameters"][1]["why"]
     assert en["data_categories"] == [texts.CATEGORIES["activity"]["en"]]
     assert "ndcg@10 0.3100" in en["evaluation"] and "exposure_gap 0.2500" in en["audit"] and "#3" in zh["audit"]
     assert en["limitations"][-1] == "Ratings from 1996-2018 only." and en["contact"] == "ai@museum.example"
@@ -60,6 +60,34 @@ def test_the_card_hash_covers_every_field_and_the_reranker_is_described() -> Non
                                 editable={}, categories=["activity"], fairness=None)
     assert reranked["reranker"]["name"] == "xquad" and "Provider fairness" in reranked["text"]["en"]["reranker"]
     assert "strength=0.5" in reranked["text"]["zh-Hans"]["reranker"]
-    assert [p["name"] for p in reranked["text"]["en"]["parameters"]] == ["l2", "rating_threshold"]
+    assert [p["name"] for p in reranked["text"]["en"]["parameters"]] == ["kinds", "l2", "rating_threshold"]
     with pytest.raises(MuseionError, match="no plain-language description of algorithm 'magic'"):
         cards.build_card({**FACTS, "algorithm": "magic"}, editable={}, categories=[], fairness=None)
+
+
+def test_the_card_states_the_interaction_policy_in_both_languages() -> None:
+    policy = {"kinds": {"borrow": 1.0, "visit": 0.3}, "rating_threshold": 3.0, "time_decay_half_life_days": 180.0,
+              "min_member_interactions": 2, "min_work_interactions": 2, "auto_core": {"largest": 5, "share": 0.8}}
+    card = cards.build_card({**FACTS, "policy": policy}, editable={}, categories=["activity"], fairness=None)
+    en, zh = card["text"]["en"], card["text"]["zh-Hans"]
+    assert "borrow 1, visit 0.3" in en["policy"] and "Other kinds of events are not used" in en["policy"]
+    assert "fewer than 2" in en["policy"] and "from 5 down to 1" in en["policy"] and "80%" in en["policy"]
+    assert "every 180 days" in en["policy"]
+    assert "borrow 1, visit 0.3" in zh["policy"] and "少于 2 次" in zh["policy"] and "80%" in zh["policy"] and "180 天" in zh["policy"]
+    parameters = {p["name"]: p for p in en["parameters"]}
+    assert parameters["kinds"]["value"] == "borrow=1, visit=0.3" and parameters["kinds"]["why"]
+    assert parameters["time_decay_half_life_days"]["value"] == 180.0
+    assert parameters["min_member_interactions"]["value"] == 2
+    assert "## Interaction policy" in cards.render_markdown(card, "en") and "## 互动策略" in cards.render_markdown(card, "zh-Hans")
+    fixed = cards.build_card({**FACTS, "policy": {**policy, "auto_core": None, "time_decay_half_life_days": None}},
+                             editable={}, categories=["activity"], fairness=None)["text"]["en"]
+    assert "chosen from the data" not in fixed["policy"] and "do not lose weight" in fixed["policy"]
+    assert "time_decay_half_life_days" not in {p["name"] for p in fixed["parameters"]}
+
+
+def test_versions_recorded_before_kind_weights_read_as_weight_one() -> None:
+    card = cards.build_card(FACTS, editable={}, categories=["activity"], fairness=None)  # FACTS lists its kinds
+    assert "rating 1" in card["text"]["en"]["policy"]
+    assert {p["name"]: p["value"] for p in card["text"]["en"]["parameters"]}["kinds"] == "rating=1"
+    frozen_before = {**card, "text": {lang: {k: v for k, v in t.items() if k != "policy"} for lang, t in card["text"].items()}}
+    assert "## Interaction policy" not in cards.render_markdown(frozen_before, "en")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -13,17 +13,38 @@ from museion.cli import context
 from museion.cli.datasets import dataset_source
 from museion.cli.output import console, err_console, friendly_errors, print_json
 from museion.errors import MuseionError
-from museion.recommend.interactions import InteractionPolicy
+
+if TYPE_CHECKING:
+    from museion.recommend.interactions import InteractionPolicy
 
 DatasetOpt = Annotated[str | None, typer.Option(help="Evaluate on a known dataset's events (loaded first if needed).")]
 SourceOpt = Annotated[str | None, typer.Option(help="Use events of members from this source (default: all).")]
-ThresholdOpt = Annotated[float, typer.Option(help="Ratings at or above this count as positive signals.")]
-CoreOpt = Annotated[int, typer.Option(help="k-core: keep members and works with at least this many interactions.")]
+KindsOpt = Annotated[str | None, typer.Option(help="Event kinds that count, with the weight of one event of each, e.g. "
+                                                   "borrow=1,visit=0.3 [default: rating, play, purchase, like, view, each 1]")]
+ThresholdOpt = Annotated[float | None, typer.Option(help="Ratings at or above this count as positive signals [default: 3.0]")]
+HalfLifeOpt = Annotated[float | None, typer.Option(help="Time decay: an event loses half its weight every this many days "
+                                                        "[default: no decay]")]
+CoreOpt = Annotated[str | None, typer.Option(help="k-core: keep members and works with at least this many interactions, or "
+                                                  "auto: the largest k from 5 down to 1 that keeps 80% of the members [default: 5]")]
+PolicyFileOpt = Annotated[Path | None, typer.Option(help="TOML file with the interaction policy (kinds, rating_threshold, "
+                                                         "half_life_days, min_interactions); options given as well win.")]
 
 
-def _policy(rating_threshold: float, min_interactions: int) -> InteractionPolicy:
-    return InteractionPolicy(rating_threshold=rating_threshold, min_member_interactions=min_interactions,
-                             min_work_interactions=min_interactions)
+def _policy(policy_file: Path | None, kinds: str | None, rating_threshold: float | None, half_life_days: float | None,
+            min_interactions: str | None) -> InteractionPolicy:
+    from museion.recommend.policy_settings import policy_from
+
+    return policy_from(policy_file, {"kinds": kinds, "rating_threshold": rating_threshold, "half_life_days": half_life_days,
+                                     "min_interactions": min_interactions})
+
+
+def _print_policy(record: dict[str, Any]) -> None:
+    from museion.recommend.funnel import core_note, policy_summary
+
+    console.print(policy_summary(record), markup=False)
+    note = core_note(record)
+    if note:
+        console.print(note, markup=False)
 
 
 @friendly_errors
@@ -34,8 +55,11 @@ def evaluate(
     protocol: Annotated[str, typer.Option(help="ratio-811 (per-member random 8:1:1), loo (leave last out), time (global cut).")] = "ratio-811",
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="Cut-off for the metrics.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed for the split and the models.")] = 2024,
-    rating_threshold: ThresholdOpt = 3.0,
-    min_interactions: CoreOpt = 5,
+    kinds: KindsOpt = None,
+    rating_threshold: ThresholdOpt = None,
+    half_life_days: HalfLifeOpt = None,
+    min_interactions: CoreOpt = None,
+    policy_file: PolicyFileOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write every model's figures to this JSON file.")] = None,
     save_split: Annotated[Path | None, typer.Option(help="Write the exact train/valid/test CSVs here.")] = None,
 ) -> None:
@@ -43,9 +67,9 @@ def evaluate(
     from museion.recommend.training import evaluate as run_evaluation
 
     chosen = [m.strip() for m in models.split(",") if m.strip()]
+    policy = _policy(policy_file, kinds, rating_threshold, half_life_days, min_interactions)
     result = run_evaluation(context.engine(), chosen, source=dataset_source(dataset, source), actor=context.CLI_ACTOR,
-                            protocol=protocol, seed=seed, k=k, policy=_policy(rating_threshold, min_interactions),
-                            save_split=save_split)
+                            protocol=protocol, seed=seed, k=k, policy=policy, save_split=save_split)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
@@ -60,6 +84,7 @@ def evaluate(
         table.add_row(r.name, *(f"{r.metrics.get(c, float('nan')):.4f}" for c in columns), f"{r.fit_seconds:.2f}",
                       ", ".join(f"{a}={b}" for a, b in r.params.items() if a not in ("random_state", "num_threads")))
     console.print(table)
+    _print_policy(result.policy)
 
 
 @friendly_errors
@@ -68,8 +93,11 @@ def train(
     param: Annotated[list[str], typer.Option("--param", "-p", help="NAME=VALUE model parameter; repeatable.")] = [],  # noqa: B006
     dataset: DatasetOpt = None,
     source: SourceOpt = None,
-    rating_threshold: ThresholdOpt = 3.0,
-    min_interactions: CoreOpt = 5,
+    kinds: KindsOpt = None,
+    rating_threshold: ThresholdOpt = None,
+    half_life_days: HalfLifeOpt = None,
+    min_interactions: CoreOpt = None,
+    policy_file: PolicyFileOpt = None,
     evaluate_first: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="Attach a ratio-811 evaluation with these parameters.")] = True,
     seed: Annotated[int, typer.Option(help="Seed for the model (and the evaluation split).")] = 2024,
 ) -> None:
@@ -79,7 +107,7 @@ def train(
 
     params = parse_params(param)
     src = dataset_source(dataset, source)
-    policy = _policy(rating_threshold, min_interactions)
+    policy = _policy(policy_file, kinds, rating_threshold, half_life_days, min_interactions)
     engine, home = context.engine(), context.home()
     evaluation = (holdout_evaluation(engine, model, params, source=src, actor=context.CLI_ACTOR, policy=policy, seed=seed)
                   if evaluate_first else None)
@@ -87,6 +115,7 @@ def train(
                            evaluation=evaluation, seed=seed)
     console.print(f"model version {version.id}: {model} on {version.n_members:,} members × {version.n_works:,} works; "
                   f"artifact {home / version.artifact}")
+    _print_policy(version.policy)
     console.print(f"it is a draft and serves nothing until reviewed and deployed: read its card with `museion registry "
                   f"card {version.id}`, then `museion registry submit {version.id} --as AUTHOR` (see `museion review --help`)")
     if evaluation:

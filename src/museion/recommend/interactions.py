@@ -7,41 +7,55 @@ seconds since the Unix epoch (float64) throughout the recommender and evaluation
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
 SECONDS_PER_DAY = 86_400.0
 DEFAULT_KINDS = frozenset({"rating", "play", "purchase", "like", "view"})
+AUTO_CORE_LARGEST = 5
+AUTO_CORE_SHARE = 0.8
+"""The automatic k-core is the largest k from AUTO_CORE_LARGEST down to 1 that keeps at least AUTO_CORE_SHARE of the
+members who have a counted interaction (k = 1 keeps everyone, so there is always one)."""
 
 
 @dataclass(frozen=True, slots=True)
 class InteractionPolicy:
     """Which events count as positive signals and how they are weighted and filtered.
 
-    Order of application: event kind → rating threshold → ``member_filter`` → time decay →
+    Order of application: event kind → rating threshold → ``member_filter`` → kind weight × time decay →
     combine duplicate cells → iterative k-core.
     """
 
-    kinds: frozenset[str] = DEFAULT_KINDS
-    """Event kinds that count; every other kind is ignored."""
+    kinds: Mapping[str, float] = field(default_factory=lambda: dict.fromkeys(DEFAULT_KINDS, 1.0))
+    """Event kinds that count, each with the weight one event of it adds to its cell; every other kind is ignored."""
     rating_threshold: float = 3.0
     """Explicit ratings with ``value >= rating_threshold`` become implicit positives; lower ones are dropped."""
     time_decay_half_life_days: float | None = None
-    """When set, each event weighs ``0.5 ** (age_days / half_life)``; ``None`` weighs every event 1."""
+    """When set, each event's kind weight is multiplied by ``0.5 ** (age_days / half_life)``; ``None``: no decay."""
     reference_time: float | None = None
     """Epoch seconds that ages are measured from; ``None`` means the latest event in the data (reproducible)."""
     min_member_interactions: int = 1
     """k-core: members with fewer distinct works are dropped (repeated until nothing changes)."""
     min_work_interactions: int = 1
     """k-core: works with fewer distinct members are dropped (repeated until nothing changes)."""
+    auto_core: bool = False
+    """Choose the k-core from the data (see AUTO_CORE_SHARE); the built policy records the k it chose in both minimums."""
     member_filter: Callable[[np.ndarray], np.ndarray] | None = field(default=None, compare=False)
     """Privacy seam: gets the distinct member ids and returns a boolean mask of the members whose events
     may be used (e.g. those who consented to personalisation). ``None`` keeps every member."""
 
     def __post_init__(self) -> None:
+        if not self.kinds:
+            raise ValueError("name at least one event kind that counts")
+        bad = [kind for kind, weight in self.kinds.items() if not (isinstance(weight, int | float) and math.isfinite(weight) and weight > 0)]
+        if bad:
+            raise ValueError(f"kind weights must be positive numbers: {', '.join(sorted(bad))}")
+        object.__setattr__(self, "kinds", MappingProxyType({kind: float(self.kinds[kind]) for kind in sorted(self.kinds)}))
         if self.time_decay_half_life_days is not None and self.time_decay_half_life_days <= 0:
             raise ValueError("time_decay_half_life_days must be positive or None")
         if self.min_member_interactions < 1 or self.min_work_interactions < 1:
@@ -125,17 +139,40 @@ def matrix_fingerprint(matrix: csr_matrix) -> str:
     return digest.hexdigest()
 
 
-def build_interactions(
-    member_ids: np.ndarray,
-    work_ids: np.ndarray,
-    kinds: np.ndarray,
-    values: np.ndarray,
-    timestamps: np.ndarray | None,
-    policy: InteractionPolicy = InteractionPolicy(),
-) -> Interactions:
-    """Turn one-entry-per-event arrays into an :class:`Interactions` matrix under ``policy``.
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one filter of the policy left: ``count`` events (member–work pairs from ``pairs`` on) of ``members`` members."""
 
-    ``values`` only matters for ``"rating"`` events; every other counted event weighs 1 before decay.
+    name: str
+    count: int
+    members: int
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyResult:
+    """Interactions built under a policy, with the policy as applied (the k-core it chose) and what each filter left.
+
+    ``steps`` are, in order: given, kinds, rating_threshold, member_filter (only when set), pairs, k_core.
+    ``suggested_core`` is the automatic rule's k when a fixed k-core kept fewer than AUTO_CORE_SHARE of the members.
+    """
+
+    interactions: Interactions
+    policy: InteractionPolicy
+    steps: tuple[Step, ...]
+    suggested_core: int | None = None
+
+
+def build_interactions(member_ids: np.ndarray, work_ids: np.ndarray, kinds: np.ndarray, values: np.ndarray,
+                       timestamps: np.ndarray | None, policy: InteractionPolicy = InteractionPolicy()) -> Interactions:
+    """Turn one-entry-per-event arrays into an :class:`Interactions` matrix under ``policy`` (see :func:`apply_policy`)."""
+    return apply_policy(member_ids, work_ids, kinds, values, timestamps, policy).interactions
+
+
+def apply_policy(member_ids: np.ndarray, work_ids: np.ndarray, kinds: np.ndarray, values: np.ndarray,
+                 timestamps: np.ndarray | None, policy: InteractionPolicy = InteractionPolicy()) -> PolicyResult:
+    """Build the interactions and say what each filter of the policy left.
+
+    ``values`` only matters for ``"rating"`` events; every counted event weighs its kind's weight before decay.
     Duplicate (member, work) cells combine: weights add up, the latest timestamp wins.
     """
     member_ids = np.asarray(member_ids, dtype=np.int64)
@@ -152,22 +189,38 @@ def build_interactions(
     elif policy.time_decay_half_life_days is not None:
         raise ValueError("time decay needs timestamps")
 
-    is_rating = kinds == "rating"
-    keep = np.isin(kinds, sorted(policy.kinds)) & (~is_rating | (values >= policy.rating_threshold))
+    distinct, member_codes = np.unique(member_ids, return_inverse=True)
+    steps = [_step("given", member_codes, np.ones(n, dtype=bool), len(distinct))]
+    keep = np.isin(kinds, list(policy.kinds))
+    steps.append(_step("kinds", member_codes, keep, len(distinct)))
+    keep &= (kinds != "rating") | (values >= policy.rating_threshold)
+    steps.append(_step("rating_threshold", member_codes, keep, len(distinct)))
     if policy.member_filter is not None:
-        keep &= _allowed_members(member_ids, policy.member_filter)
+        keep &= _allowed_members(distinct, member_codes, policy.member_filter)
+        steps.append(_step("member_filter", member_codes, keep, len(distinct)))
 
     weights = np.ones(n, dtype=np.float64)
+    for kind, weight in policy.kinds.items():
+        if weight != 1.0:
+            weights[kinds == kind] = weight
     if policy.time_decay_half_life_days is not None and keep.any():
         assert timestamps is not None
         reference = policy.reference_time if policy.reference_time is not None else timestamps[keep].max()
         age_days = np.maximum(reference - timestamps, 0.0) / SECONDS_PER_DAY
-        weights = 0.5 ** (age_days / policy.time_decay_half_life_days)
+        weights *= 0.5 ** (age_days / policy.time_decay_half_life_days)
 
     members, works = member_ids[keep], work_ids[keep]
     stamps = None if timestamps is None else timestamps[keep]
     members, works, weights, stamps = _combine_cells(members, works, weights[keep], stamps)
+    steps.append(Step("pairs", len(members), _distinct_sorted(members)))
+    if policy.auto_core:
+        k = choose_core(members, works)
+        policy = replace(policy, min_member_interactions=k, min_work_interactions=k)
     core = _k_core(members, works, policy.min_member_interactions, policy.min_work_interactions)
+    steps.append(Step("k_core", int(core.sum()), _distinct_sorted(members[core])))
+    suggested = None
+    if not policy.auto_core and steps[-1].members < AUTO_CORE_SHARE * steps[-2].members:
+        suggested = choose_core(members, works)
     members, works, weights = members[core], works[core], weights[core]
     stamps = None if stamps is None else stamps[core]
 
@@ -179,7 +232,26 @@ def build_interactions(
         (weights.astype(np.float32), cols.astype(np.int32), indptr),
         shape=(len(member_index), len(work_index)),
     )
-    return Interactions(matrix, member_index.astype(np.int64), work_index.astype(np.int64), stamps)
+    interactions = Interactions(matrix, member_index.astype(np.int64), work_index.astype(np.int64), stamps)
+    return PolicyResult(interactions, policy, tuple(steps), suggested)
+
+
+def choose_core(members: np.ndarray, works: np.ndarray) -> int:
+    """The automatic k-core for distinct member–work pairs sorted by member: see AUTO_CORE_SHARE."""
+    wanted = AUTO_CORE_SHARE * _distinct_sorted(members)
+    for k in range(AUTO_CORE_LARGEST, 1, -1):
+        if _distinct_sorted(members[_k_core(members, works, k, k)]) >= wanted:
+            return k
+    return 1
+
+
+def _step(name: str, member_codes: np.ndarray, keep: np.ndarray, n_members: int) -> Step:
+    return Step(name, int(keep.sum()), int(np.count_nonzero(np.bincount(member_codes[keep], minlength=n_members))))
+
+
+def _distinct_sorted(ids: np.ndarray) -> int:
+    """How many distinct values a sorted array holds."""
+    return int(len(ids) and np.count_nonzero(ids[1:] != ids[:-1]) + 1)
 
 
 def _positions(sorted_ids: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -191,9 +263,8 @@ def _positions(sorted_ids: np.ndarray, query: np.ndarray) -> np.ndarray:
     return np.where(sorted_ids[pos] == query, pos, -1).astype(np.int64)
 
 
-def _allowed_members(member_ids: np.ndarray, member_filter: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def _allowed_members(distinct: np.ndarray, inverse: np.ndarray, member_filter: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Per-event mask from the privacy filter, which sees each distinct member id once."""
-    distinct, inverse = np.unique(member_ids, return_inverse=True)
     allowed = np.asarray(member_filter(distinct))
     if allowed.dtype != np.bool_ or allowed.shape != distinct.shape:
         raise ValueError("member_filter must return one boolean per member id it is given")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,40 +25,45 @@ from museion.privacy.activity import EventArrays
 from museion.recommend.artifacts import save_artifact
 from museion.recommend.evaluation.run import ModelReport, evaluate_models, write_split_csv
 from museion.recommend.evaluation.splits import Split, make_split
-from museion.recommend.interactions import InteractionPolicy, Interactions, build_interactions
+from museion.recommend.funnel import explain_empty, policy_record
+from museion.recommend.interactions import InteractionPolicy, Interactions, PolicyResult, apply_policy
 from museion.recommend.models import MODELS
+from museion.recommend.policy_settings import DEFAULT_POLICY
 from museion.registry.models import ModelVersion
 
 PROTOCOLS = ("ratio-811", "loo", "time")
 CONTENT_VOCABULARIES = ("genre", "subject", "movement")
 
 
-def policy_record(policy: InteractionPolicy) -> dict[str, Any]:
-    """The policy as stored with a model version (the consent seam is recorded by whether it was set)."""
-    record = {k: v for k, v in asdict(policy).items() if k != "member_filter"}
-    record["kinds"] = sorted(policy.kinds)
-    record["member_filter"] = policy.member_filter is not None
-    return record
+class NoInteractions(MuseionError):
+    """The interaction policy leaves nothing to train on; the message says which filter removed the events, with counts."""
+
+
+def read_interactions(engine: Engine, policy: InteractionPolicy, *, source: str | None,
+                      actor: str) -> tuple[PolicyResult, EventArrays]:
+    """Events of ``source`` (all when None) → interactions under ``policy``, with what each filter left.
+
+    The events come through the privacy gate for the personalisation purpose: members who have not
+    consented never reach a model, and the read is recorded against ``actor``. Only the counted kinds are read.
+    """
+    with engine.begin() as conn:
+        events = gate.read_activity(conn, purpose=gate.PERSONALISATION, actor=actor, source=source, kinds=frozenset(policy.kinds))
+    if policy.time_decay_half_life_days is not None and len(events) and not events.has_timestamps:
+        missing = int(np.isnan(events.timestamps).sum())
+        raise MuseionError(f"time decay (a half-life of {policy.time_decay_half_life_days:g} days) needs the time of every "
+                           f"event, and {missing:,} of {len(events):,} events have none: leave the half-life out")
+    result = apply_policy(events.member_ids, events.work_ids, events.kinds, events.values,
+                          events.timestamps if events.has_timestamps else None, policy)
+    if result.interactions.matrix.nnz == 0:
+        raise NoInteractions(explain_empty(engine, policy, source=source, actor=actor))
+    return result, events
 
 
 def load_interactions(engine: Engine, policy: InteractionPolicy, *, source: str | None,
                       actor: str) -> tuple[Interactions, EventArrays]:
-    """Events of ``source`` (all when None) → interactions under ``policy``.
-
-    The events come through the privacy gate for the personalisation purpose: members who have not
-    consented never reach a model, and the read is recorded against ``actor``.
-    """
-    with engine.begin() as conn:
-        events = gate.read_activity(conn, purpose=gate.PERSONALISATION, actor=actor, source=source, kinds=policy.kinds)
-    if not len(events):
-        where = f" from source {source!r}" if source else ""
-        raise MuseionError(f"no events{where} of kinds {', '.join(sorted(policy.kinds))} from members who consented "
-                           f"to {gate.PERSONALISATION}: load activity and consents first")
-    interactions = build_interactions(events.member_ids, events.work_ids, events.kinds, events.values,
-                                      events.timestamps if events.has_timestamps else None, policy)
-    if interactions.matrix.nnz == 0:
-        raise MuseionError("the interaction policy leaves no interactions (lower the rating threshold or k-core)")
-    return interactions, events
+    """The interactions and events of :func:`read_interactions`, for callers that need neither the policy nor the funnel."""
+    result, events = read_interactions(engine, policy, source=source, actor=actor)
+    return result.interactions, events
 
 
 def content_features(engine: Engine, interactions: Interactions) -> tuple[csr_matrix, csr_matrix]:
@@ -108,8 +113,8 @@ def evaluate(engine: Engine, models: list[str], *, source: str | None, actor: st
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise MuseionError(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(sorted(MODELS))}")
-    policy = policy or InteractionPolicy(min_member_interactions=5, min_work_interactions=5)
-    interactions, _events = load_interactions(engine, policy, source=source, actor=actor)
+    applied, _events = read_interactions(engine, policy or DEFAULT_POLICY, source=source, actor=actor)
+    interactions = applied.interactions
     split = _split(interactions, protocol, seed)
     features, genres = content_features(engine, interactions)
     if save_split is not None:
@@ -122,7 +127,7 @@ def evaluate(engine: Engine, models: list[str], *, source: str | None, actor: st
         audit.record(conn, actor=actor, action="model.evaluate", target=audit.ref("source", source or "all"),
                      details={"models": sorted(models), "protocol": protocol, "seed": seed, "k": k,
                               "data_fingerprint": interactions.fingerprint(), **sizes})
-    return EvaluationResult(source, protocol, seed, k, policy_record(policy), sizes, reports)
+    return EvaluationResult(source, protocol, seed, k, policy_record(applied), sizes, reports)
 
 
 def holdout_evaluation(engine: Engine, algorithm: str, params: dict[str, Any], *, source: str | None, actor: str,
@@ -138,8 +143,8 @@ def train(engine: Engine, home: Path, algorithm: str, *, source: str | None, act
     """Fit ``algorithm`` on all events under ``policy``, save the artifact and record the model version."""
     if algorithm not in MODELS:
         raise MuseionError(f"unknown model {algorithm!r}; choose from {', '.join(sorted(MODELS))}")
-    policy = policy or InteractionPolicy(min_member_interactions=5, min_work_interactions=5)
-    interactions, events = load_interactions(engine, policy, source=source, actor=actor)
+    applied, events = read_interactions(engine, policy or DEFAULT_POLICY, source=source, actor=actor)
+    interactions = applied.interactions
     kinds, counts = np.unique(events.kinds, return_counts=True)
     cls = MODELS[algorithm]
     params = dict(params or {})
@@ -154,7 +159,7 @@ def train(engine: Engine, home: Path, algorithm: str, *, source: str | None, act
               timestamps=interactions.last_timestamp if algorithm == "trending" else None)
 
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        recorded_policy = {**policy_record(policy), "main_event_kind": str(kinds[np.argmax(counts)])}
+        recorded_policy = {**policy_record(applied), "main_event_kind": str(kinds[np.argmax(counts)])}
         version = ModelVersion(algorithm=algorithm, params=model.get_params(), policy=recorded_policy, source=source,
                                data_fingerprint=interactions.fingerprint(), artifact="", n_members=interactions.n_members,
                                n_works=interactions.n_works, evaluation=evaluation or {})

@@ -69,8 +69,38 @@ def version_facts(version: ModelVersion | Row, home: Path) -> dict[str, Any]:
             "n_works": int(version.n_works)}
 
 
-POLICY_PARAMETERS = ("rating_threshold", "min_member_interactions", "min_work_interactions")
-"""Interaction-policy settings a card explains beside the model's own parameters."""
+POLICY_PARAMETERS = ("kinds", "rating_threshold", "time_decay_half_life_days", "min_member_interactions", "min_work_interactions")
+"""Interaction-policy settings a card explains beside the model's own parameters (those set, that is)."""
+
+
+def kind_weights(recorded: Any) -> dict[str, float]:
+    """The counted kinds and weights of a recorded policy (versions recorded before weights list the kinds: weight 1)."""
+    return dict(recorded) if isinstance(recorded, dict) else dict.fromkeys(recorded or (), 1.0)
+
+
+def _policy_text(policy: dict[str, Any], lang: str) -> str:
+    """The interaction policy in plain sentences: kinds and weights, rating threshold, k-core (and how chosen), decay."""
+    if not policy:
+        return ""
+    say = lambda key, **values: texts.text(texts.POLICY, key, lang).format(**values)  # noqa: E731
+    kinds = kind_weights(policy.get("kinds"))
+    sentences = [say("kinds", kinds=", ".join(f"{k} {w:g}" for k, w in sorted(kinds.items())))] if kinds else []
+    if "rating_threshold" in policy:
+        sentences.append(say("threshold", threshold=f"{policy['rating_threshold']:g}"))
+    if "min_member_interactions" in policy:
+        sentences.append(say("core", members=policy["min_member_interactions"], works=policy["min_work_interactions"]))
+    if policy.get("auto_core"):
+        sentences.append(say("auto_core", largest=policy["auto_core"]["largest"], share=f"{policy['auto_core']['share']:.0%}"))
+    decay = policy.get("time_decay_half_life_days")
+    sentences.append(say("decay", days=f"{decay:g}") if decay else say("no_decay"))
+    return (" " if lang == "en" else "").join(sentences)
+
+
+def _policy_parameters(policy: dict[str, Any]) -> dict[str, Any]:
+    shown = {k: v for k, v in policy.items() if k in POLICY_PARAMETERS and v is not None}
+    if "kinds" in shown:
+        shown["kinds"] = ", ".join(f"{k}={w:g}" for k, w in sorted(kind_weights(shown["kinds"]).items()))
+    return shown
 
 
 def reranker_of(facts: dict[str, Any]) -> dict[str, Any] | None:
@@ -114,8 +144,8 @@ def build_card(facts: dict[str, Any], *, editable: dict[str, str | None], catego
     if algorithm not in texts.ALGORITHMS:
         raise MuseionError(f"no plain-language description of algorithm {algorithm!r} yet: add it to museion.registry.texts")
     reranker = reranker_of(facts)
-    policy = {k: v for k, v in (facts.get("policy") or {}).items() if k in POLICY_PARAMETERS}
-    parameters = {**{k: v for k, v in (facts.get("params") or {}).items() if k != RERANK_KEY}, **policy}
+    policy = facts.get("policy") or {}
+    parameters = {**{k: v for k, v in (facts.get("params") or {}).items() if k != RERANK_KEY}, **_policy_parameters(policy)}
     limitations = [line.strip() for line in (editable.get("limitations") or "").splitlines() if line.strip()]
     localised: dict[str, Any] = {}
     for lang in texts.LANGS:
@@ -130,6 +160,7 @@ def build_card(facts: dict[str, Any], *, editable: dict[str, str | None], catego
             "principle": about["principle"],
             "mechanism": about["mechanism"],
             "reranker": _reranker_text(reranker, lang),
+            "policy": _policy_text(policy, lang),
             "consent": texts.text(texts.STANDARD, "consent", lang),
             "data_categories": [texts.text(texts.CATEGORIES, c, lang) if c in texts.CATEGORIES else c for c in categories],
             "parameters": [{"name": name, "value": value,
@@ -167,7 +198,10 @@ def render_markdown(card: dict[str, Any], lang: str = "en") -> str:
     if card.get("purpose_notes"):
         lines += ["", card["purpose_notes"]]
     lines += ["", t["consent"], "", f"## {h('principle')}", "", t["principle"], "", f"## {h('mechanism')}", "",
-              t["mechanism"], "", f"## {h('reranker')}", "", t["reranker"], "", f"## {h('data')}", ""]
+              t["mechanism"], "", f"## {h('reranker')}", "", t["reranker"], ""]
+    if t.get("policy"):  # cards frozen before the policy was stated have none
+        lines += [f"## {h('policy')}", "", t["policy"], ""]
+    lines += [f"## {h('data')}", ""]
     lines += [f"- {c}" for c in t["data_categories"]]
     lines += ["", f"## {h('parameters')}", "", f"| {h('parameter')} | {h('value')} | {h('why')} |", "| --- | --- | --- |"]
     lines += [f"| `{p['name']}` | {p['value']} | {p['why']} |" for p in t["parameters"]]

@@ -134,6 +134,10 @@ PARAMETERS: dict[str, dict[str, str]] = {
                "zh-Hans": "各作品群体应获得的曝光份额：均等（uniform）或与您的历史一致（profile）。"},
     "saturation": {"en": "How quickly a group counts as sufficiently represented in the list.",
                    "zh-Hans": "某一群体在列表中多快被视为已充分体现。"},
+    "kinds": {"en": "The kinds of events that count as signals, and the weight of one event of each; other kinds are not used.",
+              "zh-Hans": "计为信号的事件类型及每次此类事件的权重；其他类型的事件不使用。"},
+    "time_decay_half_life_days": {"en": "Older events count less: after this many days an event counts half as much.",
+                                  "zh-Hans": "较早的事件权重较低：经过这么多天后，一次事件的权重减半。"},
     "rating_threshold": {"en": "Ratings at or above this count as a positive signal; lower ratings are ignored.",
                          "zh-Hans": "评分达到或超过该值才视为正向信号，更低的评分会被忽略。"},
     "min_member_interactions": {"en": "Members with fewer interactions are left out of training (they get the "
@@ -152,6 +156,23 @@ CATEGORIES: dict[str, dict[str, str]] = {
     "demographics": {"en": "Age, gender and occupation members declared", "zh-Hans": "会员自行申报的年龄、性别和职业"},
 }
 """Data-map category code (``museion.privacy.datamap``) → language → plain description."""
+
+POLICY: dict[str, dict[str, str]] = {
+    "kinds": {"en": "It learns from these kinds of events, each event adding its weight: {kinds}. Other kinds of events are "
+                    "not used.",
+              "zh-Hans": "它从以下类型的事件中学习，每次事件计入其权重：{kinds}。其他类型的事件不使用。"},
+    "threshold": {"en": "A rating counts only at {threshold} or above.", "zh-Hans": "评分达到 {threshold} 或以上才计入。"},
+    "core": {"en": "Members with fewer than {members} and works with fewer than {works} of these interactions are left out of "
+                   "training.",
+             "zh-Hans": "此类互动少于 {members} 次的会员和少于 {works} 次的作品不参与训练。"},
+    "auto_core": {"en": "That number was chosen from the data: the largest from {largest} down to 1 that keeps at least "
+                        "{share} of the members.",
+                  "zh-Hans": "该数值根据数据选定：从 {largest} 递减到 1，取能保留至少 {share} 会员的最大值。"},
+    "decay": {"en": "Older events count less: an event loses half its weight every {days} days.",
+              "zh-Hans": "较早的事件权重较低：每经过 {days} 天，一次事件的权重减半。"},
+    "no_decay": {"en": "Events do not lose weight with age.", "zh-Hans": "事件的权重不随时间衰减。"},
+}
+"""The interaction policy a version was trained under, sentence by sentence (placeholders filled by the card)."""
 
 STANDARD: dict[str, dict[str, str]] = {
     "purpose": {"en": "Suggest works a member is likely to value, from what they did, with a reason for every item.",
@@ -184,6 +205,7 @@ HEADINGS: dict[str, dict[str, str]] = {
     "principle": {"en": "Basic principles", "zh-Hans": "基本原理"},
     "mechanism": {"en": "Main operating mechanism", "zh-Hans": "主要运行机制"},
     "reranker": {"en": "Re-ranking", "zh-Hans": "重排序"},
+    "policy": {"en": "Interaction policy", "zh-Hans": "互动策略"},
     "data": {"en": "Data categories used", "zh-Hans": "使用的数据类别"},
     "parameters": {"en": "Main parameters and why they matter", "zh-Hans": "主要参数及其作用"},
     "evaluation": {"en": "Evaluation and audit", "zh-Hans": "评估与审计"},
