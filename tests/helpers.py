@@ -105,13 +105,26 @@ def auth_headers(engine: Engine, role: str = "admin", *, member: str | None = No
         return {"Authorization": f"Bearer {issue_token(conn, account_id, actor='test').token}"}
 
 
+def audit_version(engine: Engine, home: Path, version_id: int) -> None:
+    """Run a version's fairness audit unless it has one: a version is submitted, and approved, only with its audit."""
+    from museion.fairness.service import run_version_audit
+    from museion.registry.cards import latest_fairness_audit
+
+    with engine.connect() as conn:
+        if latest_fairness_audit(conn, version_id) is not None:
+            return
+    run_version_audit(engine, home, version_id, actor="test")
+
+
 def approve_and_deploy(engine: Engine, home: Path, version_id: int) -> None:
-    """Take a trained version through the genuine review flow and deploy it: an analyst submits it, one
-    new reviewer per capacity the policy requires approves it, and an operator deploys it."""
+    """Take a trained version through the genuine review flow and deploy it: its fairness audit runs (unless it has
+    one), an analyst submits it, one new reviewer per capacity the policy requires approves it, and an operator
+    deploys it."""
     from museion.registry import lifecycle, review
     from museion.registry.policy import load_policy
     from museion.security.auth import create_account
 
+    audit_version(engine, home, version_id)
     policy = load_policy(home)
     tag = uuid.uuid4().hex[:8]
     with engine.begin() as conn:

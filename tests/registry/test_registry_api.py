@@ -41,8 +41,16 @@ def test_review_flow_over_http_and_serving_follows_deployment(setup: tuple[Engin
     assert [(v["id"], v["status"], v["card_hash"]) for v in listed] == [(version, "draft", None)]
     edited = client.patch(f"/api/registry/versions/{version}/card", json={"contact": "ai@museum.example"}, headers=analyst)
     assert edited.status_code == 200 and edited.json()["contact"] == "ai@museum.example"
+    unaudited = client.post(f"/api/registry/versions/{version}/submit", headers=analyst)
+    assert unaudited.status_code == 409 and unaudited.headers["content-type"].startswith("application/problem+json")
+    assert f"POST /api/registry/versions/{version}/fairness-audits" in unaudited.json()["detail"]
+    assert client.get("/api/registry/versions", headers=analyst).json()[0]["status"] == "draft"
+    audited = client.post(f"/api/registry/versions/{version}/fairness-audits", json={"scope": "evaluation"}, headers=analyst)
+    assert audited.status_code == 201, audited.text
     submitted = client.post(f"/api/registry/versions/{version}/submit", headers=analyst)
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    card = client.get(f"/api/registry/versions/{version}/card", headers=analyst).json()
+    assert card["frozen"] and card["fairness_audit"]["id"] == audited.json()["id"]
     frozen = client.patch(f"/api/registry/versions/{version}/card", json={"contact": "x"}, headers=analyst)
     assert frozen.status_code == 409 and "frozen" in frozen.json()["detail"]
     markdown = client.get(f"/api/registry/versions/{version}/card", params={"format": "markdown", "lang": "zh-Hans"}, headers=analyst)
@@ -73,6 +81,7 @@ def test_review_flow_over_http_and_serving_follows_deployment(setup: tuple[Engin
     assert len(client.get(f"/api/registry/versions/{version}/reviews", headers=analyst).json()) == 4
     assert client.get("/api/registry/due", headers=analyst).json() == []
     assert client.get("/api/registry/policy", headers=analyst).json()["min_approvals"] == 4
+    assert client.get("/api/registry/policy", headers=analyst).json()["name"] == "standard"
 
     retired = client.post(f"/api/registry/versions/{version}/retire", headers=admin, json={"reason": "withdrawn"})
     assert retired.json()["status"] == "retired"
@@ -96,5 +105,6 @@ def test_public_disclosure_matches_the_deployed_card_in_both_languages(setup: tu
         assert body["version_id"] == version and body["card_hash"] == card["card_hash"]
         assert {name: body[name] for name in CARD_FIELDS} == {name: card["text"][lang][name] for name in CARD_FIELDS}
         assert body["review"]["approvals"] == 4 and not body["review"]["demo_approval"]
+        assert body["organisation"] is None  # named with `museion init --org` (see test_registry_policies)
     assert client.get("/api/disclosure", params={"lang": "zh-Hans"}).json()["title"] == "我们的推荐如何运作"
     assert client.get("/api/disclosure", params={"lang": "fr"}).status_code == 422

@@ -1,4 +1,5 @@
-"""`museion registry` and `museion review`: the flow from the command line, refusals, the filing pack, the demo's approval."""
+"""`museion registry` and `museion review`: the flow from the command line with the next step after each, the audit
+that submission runs, refusals, the filing pack, the demo's approval (audited first)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,19 @@ import json
 import zipfile
 from pathlib import Path
 
-from sqlalchemy import Engine
+import pytest
+from sqlalchemy import Engine, delete
 from typer.testing import CliRunner
 
-from helpers import grant_personalisation
+from helpers import audit_version, grant_personalisation
 from museion.cli.main import app as cli
 from museion.recommend.interactions import InteractionPolicy
 from museion.recommend.training import train
+from museion.registry.cards import latest_fairness_audit
 from museion.registry.demo import approve_for_demo
 from museion.registry.disclosure import public_disclosure
+from museion.registry.lifecycle import AuditMissing
+from museion.registry.models import FairnessAudit
 
 TRAIN = ["train", "--model", "ease", "-p", "l2=10", "--source", "demo", "--rating-threshold", "0", "--min-interactions", "1",
          "--no-evaluate"]
@@ -41,10 +46,18 @@ def test_registry_and_review_commands(sample_catalogue: Engine, museion_env: str
     run("users", "add", "ana", "--role", "analyst")
     for name in ("rev-a", "rev-b", "rev-c", "rev-d"):
         run("users", "add", name, "--role", "algorithm_reviewer")
-    assert "card sha256" in run("registry", "submit", "1", "--as", "ana")
+    unknown = runner.invoke(cli, ["registry", "submit", "1", "--as", "nobody"])
+    assert unknown.exit_code == 1 and "no account named 'nobody'" in unknown.output
+    with sample_catalogue.connect() as conn:
+        assert latest_fairness_audit(conn, 1) is None  # refused before the audit ran: nothing changed
+    submitted = run("registry", "submit", "1", "--as", "ana")
+    assert "has no fairness audit: running one" in submitted and "fairness audit #1 (evaluation)" in submitted
+    assert "card sha256" in submitted and "Next: start the review with `museion review start 1`" in submitted
     edit = runner.invoke(cli, ["registry", "edit", "1", "--contact", "x"])
     assert edit.exit_code == 1 and "frozen" in edit.output
-    assert "review round 1 of version 1 is open" in run("review", "start", "1")
+    started = run("review", "start", "1")
+    assert "review round 1 of version 1 is open: 4 approval(s) needed" in started
+    assert "Next: reviewers record their decisions with `museion review record 1 --reviewer NAME --capacity domain_expert" in started
     author = runner.invoke(cli, ["review", "record", "1", "--reviewer", "ana", "--capacity", "domain_expert",
                                  "--decision", "approve", "--findings", "mine"])
     assert author.exit_code == 1 and "the author never reviews" in author.output
@@ -53,11 +66,13 @@ def test_registry_and_review_commands(sample_catalogue: Engine, museion_env: str
     for name, capacity in (("rev-a", "domain_expert"), ("rev-b", "member_representative"), ("rev-c", "privacy_officer")):
         out = run("review", "record", "1", "--reviewer", name, "--capacity", capacity, "--decision", "approve",
                   "--findings-file", str(findings))
-    assert "missing capacities: external_reviewer" in out
+    assert "missing capacities: external_reviewer" in out and "--capacity external_reviewer" in out
     assert json.loads(run("review", "board", "--json"))[0]["approvals_needed"] == 1
-    assert "version 1 is approved" in run("review", "record", "1", "--reviewer", "rev-d", "--capacity", "external_reviewer",
-                                          "--decision", "approve", "--findings", "Independent check done.")
-    assert "version 1 deployed" in run("registry", "deploy", "1")
+    approved = run("review", "record", "1", "--reviewer", "rev-d", "--capacity", "external_reviewer", "--decision", "approve",
+                   "--findings", "Independent check done.")
+    assert "version 1 is approved" in approved and "Next: deploy with `museion registry deploy 1`" in approved
+    deployed = run("registry", "deploy", "1")
+    assert "version 1 deployed" in deployed and "Next: it serves: `museion serve`" in deployed
     body = json.loads(run("recommend", "demo:m1", "--json"))
     assert body["model_version"] == 1 and body["disclosure_url"] == "/api/disclosure"
     assert "我们的推荐如何运作" in run("registry", "disclosure", "--lang", "zh-Hans")
@@ -94,6 +109,9 @@ def test_the_demo_approval_is_labelled_as_such(sample_catalogue: Engine, tmp_pat
     grant_personalisation(sample_catalogue)
     home = tmp_path / "home"
     version = train(sample_catalogue, home, "pop", source=None, actor="test", policy=InteractionPolicy(rating_threshold=0.0))
+    with sample_catalogue.begin() as conn, pytest.raises(AuditMissing):
+        approve_for_demo(conn, home, version.id)  # the demo's version is audited like any other (the CLI runs it)
+    audit_version(sample_catalogue, home, version.id)
     with sample_catalogue.begin() as conn:
         assert approve_for_demo(conn, home, version.id) == 4
     with sample_catalogue.connect() as conn:
@@ -115,3 +133,9 @@ def test_the_demo_deploys_a_version_trained_before_the_gate_existed(sample_catal
     assert open_recommender(sample_catalogue, home).version.id == version.id
     with sample_catalogue.connect() as conn:
         assert public_disclosure(conn, "en", home)["review"]["approvals"] == 4
+        assert latest_fairness_audit(conn, version.id) is not None  # audited before its approval
+    with sample_catalogue.begin() as conn:  # deployed by a demo older than the rule: the next run audits it
+        conn.execute(delete(FairnessAudit))
+    _demo_model(sample_catalogue, home)
+    with sample_catalogue.connect() as conn:
+        assert latest_fairness_audit(conn, version.id) is not None

@@ -1,4 +1,5 @@
-"""The review board gate: lifecycle steps, the policy, who may review, deployment, and serving only what is deployed."""
+"""The review board gate: lifecycle steps, the policy, who may review, the fairness audit every approval needs,
+deployment, and serving only what is deployed."""
 
 from __future__ import annotations
 
@@ -6,18 +7,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
-from helpers import approve_and_deploy, grant_personalisation
+from helpers import approve_and_deploy, audit_version, grant_personalisation
 from museion import audit
 from museion.errors import Conflict, MuseionError
 from museion.fairness.serving import open_recommender
 from museion.recommend.interactions import InteractionPolicy
 from museion.recommend.training import train
 from museion.registry import cards, lifecycle, review
-from museion.registry.lifecycle import NoModel, NotServable
+from museion.registry.lifecycle import AuditMissing, NoModel, NotServable
 from museion.registry.models import FairnessAudit, ModelVersion
-from museion.registry.policy import DEFAULT_POLICY, decide, load_policy, parse_policy
+from museion.registry.policy import STANDARD_POLICY, decide, load_policy, parse_policy
 from museion.security.auth import create_account
 
 CAPACITIES = ("domain_expert", "member_representative", "privacy_officer", "external_reviewer")
@@ -43,8 +44,9 @@ def _status(engine: Engine, version_id: int) -> str:
 
 
 def test_policy_default_parse_and_decide() -> None:
-    policy = parse_policy(DEFAULT_POLICY, "default")
+    policy = parse_policy(STANDARD_POLICY, "default")
     assert policy.required_capacities == CAPACITIES and policy.min_approvals == 4 and policy.rereview_days == 365
+    assert policy.name == "standard"
     four = [(10 + n, c, "approve") for n, c in enumerate(CAPACITIES)]
     assert decide(policy, four, author_account_id=99).approved
     # the author never counts; one reviewer counts once whatever capacities they claim
@@ -55,18 +57,19 @@ def test_policy_default_parse_and_decide() -> None:
     assert decide(policy, [*four, (20, "domain_expert", "reject")], None).rejected
     for bad, message in (("min_approvals = 0", "min_approvals"), ("required_capacities = ['x']", "not described"),
                          ("[capacities]\n'Domain Expert' = 'x'", "lowercase identifiers"), ("rereview_days = 0", "rereview_days"),
-                         ("min_approvals = [", "not valid TOML")):
+                         ("min_approvals = [", "not valid TOML"), ("name = 'Small Policy'", "name is a lowercase identifier")):
         with pytest.raises(MuseionError, match=message):
             parse_policy(bad, "test.toml")
 
 
 def test_policy_file_in_home_overrides_the_default(tmp_path: Path) -> None:
-    assert load_policy(tmp_path).source == "default"
+    assert (load_policy(tmp_path).source, load_policy(tmp_path).name) == ("default", "standard")
     (tmp_path / "review-policy.toml").write_text(
         "required_capacities = ['privacy_officer']\nmin_approvals = 2\nrereview_days = 30\n"
         "[capacities]\nprivacy_officer = 'x'\nexternal_reviewer = 'y'\n", encoding="utf-8")
     policy = load_policy(tmp_path)
     assert policy.min_approvals == 2 and policy.required_capacities == ("privacy_officer",) and policy.rereview_days == 30
+    assert policy.name == "custom"
 
 
 def test_the_whole_gate_and_serving_only_the_deployed_version(trained: tuple[Engine, Path, int]) -> None:
@@ -78,7 +81,15 @@ def test_the_whole_gate_and_serving_only_the_deployed_version(trained: tuple[Eng
     author, curator, *reviewers = _accounts(engine, "analyst", "curator", *(["algorithm_reviewer"] * 5))
     with engine.begin() as conn:
         cards.edit_card(conn, version_id, actor="test", limitations="Only four works.\nTiny data.", contact="team@example.org")
+    with engine.begin() as conn, pytest.raises(AuditMissing, match=f"run one with `museion audit fairness {version_id}` or "
+                                                                    f"POST /api/registry/versions/{version_id}/fairness-audits"):
+        lifecycle.submit(conn, home, version_id, author_account_id=author, actor=f"account:{author}")
+    assert _status(engine, version_id) == "draft"
+    audit_version(engine, home, version_id)
+    with engine.begin() as conn:
         digest = lifecycle.submit(conn, home, version_id, author_account_id=author, actor=f"account:{author}")
+        cited = cards.card_for(conn, home, version_id)["fairness_audit"]
+        assert cited == cards.latest_fairness_audit(conn, version_id) and cited is not None  # the frozen card cites it
     with engine.begin() as conn, pytest.raises(cards.CardFrozen, match="frozen when it was submitted"):
         cards.edit_card(conn, version_id, actor="test", contact="someone else")
     with engine.begin() as conn, pytest.raises(Conflict, match="no review round open"):
@@ -134,6 +145,7 @@ def test_the_whole_gate_and_serving_only_the_deployed_version(trained: tuple[Eng
 def test_a_rejection_rejects_and_a_rejected_version_is_never_deployed(trained: tuple[Engine, Path, int]) -> None:
     engine, home, version_id = trained
     author, reviewer = _accounts(engine, "analyst", "algorithm_reviewer")
+    audit_version(engine, home, version_id)
     with engine.begin() as conn:
         lifecycle.submit(conn, home, version_id, author_account_id=author, actor="test")
         lifecycle.start_review(conn, version_id, actor="test")
@@ -142,6 +154,37 @@ def test_a_rejection_rejects_and_a_rejected_version_is_never_deployed(trained: t
     assert state["status"] == "rejected" and state["rejected"]
     with engine.begin() as conn, pytest.raises(Conflict, match="rejected"):
         lifecycle.deploy(conn, home, version_id, actor="test")
+
+
+def test_no_one_approves_a_version_without_a_fairness_audit(trained: tuple[Engine, Path, int]) -> None:
+    engine, home, version_id = trained
+    author, reviewer, other = _accounts(engine, "analyst", "algorithm_reviewer", "algorithm_reviewer")
+    audit_version(engine, home, version_id)
+    with engine.begin() as conn:
+        lifecycle.submit(conn, home, version_id, author_account_id=author, actor="test")
+        lifecycle.start_review(conn, version_id, actor="test")
+        conn.execute(delete(FairnessAudit).where(FairnessAudit.model_version_id == version_id))  # as if submitted before the rule
+    with engine.begin() as conn, pytest.raises(AuditMissing, match=f"model version {version_id} has no fairness audit, so it "
+                                                                    "cannot be approved"):
+        review.record_review(conn, home, version_id, reviewer_account_id=reviewer, capacity="domain_expert", decision="approve",
+                             findings="looks fine", actor="test")
+    with engine.connect() as conn:
+        assert review.reviews_of(conn, version_id) == []
+    with engine.begin() as conn:  # a rejection needs no audit
+        state = review.record_review(conn, home, version_id, reviewer_account_id=other, capacity="privacy_officer",
+                                     decision="reject", findings="no fairness audit to read", actor="test")
+    assert state["status"] == "rejected"
+
+
+def test_every_state_names_its_next_command() -> None:
+    assert lifecycle.next_step(7, lifecycle.DRAFT).startswith("submit it for review with `museion registry submit 7 --as AUTHOR`")
+    assert lifecycle.next_step(7, lifecycle.SUBMITTED) == "start the review with `museion review start 7`"
+    assert lifecycle.next_step(7, lifecycle.APPROVED) == "deploy with `museion registry deploy 7`"
+    assert "`museion serve`" in lifecycle.next_step(7, lifecycle.DEPLOYED)
+    assert "`museion train`" in lifecycle.next_step(7, lifecycle.REJECTED) and "`museion train`" in lifecycle.next_step(7, lifecycle.RETIRED)
+    open_round = lifecycle.next_step(7, lifecycle.UNDER_REVIEW, review_open=True, missing=["privacy_officer"])
+    assert "`museion review record 7 --reviewer NAME --capacity privacy_officer" in open_round and "still needed: privacy_officer" in open_round
+    assert all(lifecycle.next_step(7, status) for status in lifecycle.STATUSES)
 
 
 def test_deploying_retires_the_previous_version_and_only_one_serves(trained: tuple[Engine, Path, int]) -> None:

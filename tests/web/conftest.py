@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from web_site import Site
 
-from helpers import grant_personalisation, require_dataset
+from helpers import audit_version, grant_personalisation, require_dataset
 from museion.store.engine import make_engine
 
 PASSWORD = "a long browser passphrase"
@@ -51,6 +51,7 @@ def movielens_site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pa
         accounts = {role: create_account(conn, role.replace("_", "-"), role, actor="test", password=PASSWORD) for role in STAFF}
         accounts["reviewer2"] = create_account(conn, "reviewer2", "algorithm_reviewer", actor="test", password=PASSWORD)
     deployed = train(engine, home, "ease", source="movielens", actor="test", params={"l2": 200.0}).id
+    audit_version(engine, home, deployed)
     with engine.begin() as conn:
         lifecycle.submit(conn, home, deployed, author_account_id=accounts["admin"], actor="test")
         lifecycle.start_review(conn, deployed, actor="test")

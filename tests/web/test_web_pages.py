@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 
-from helpers import auth_headers, member_id_for
+from helpers import audit_version, auth_headers, member_id_for
 from museion.audit.models import AuditEntry
 from museion.http.navigation import NAV
 from museion.ingest.load import import_file
@@ -211,6 +211,9 @@ def test_submit_and_deploy_from_the_models_page(client: TestClient, sample_catal
     page = client.get("/models", headers=analyst).text
     assert f'action="/models/{version}/submit"' in page and "/deploy" not in page
     assert client.post(f"/models/{version}/deploy", headers=analyst).status_code == 403  # analysts never deploy
+    unaudited = client.post(f"/models/{version}/submit", headers=analyst)
+    assert unaudited.status_code == 409 and "has no fairness audit" in unaudited.text
+    audit_version(sample_catalogue, home, version)
     assert client.post(f"/models/{version}/submit", headers=analyst).headers["location"] == "/models"
     refused = client.post(f"/models/{version}/deploy", headers=admin)
     assert refused.status_code == 409 and "only an approved version can be deployed" in refused.text

@@ -16,12 +16,14 @@ class Site:
     deployed: int  # the version serving lists
 
     def submit_new_version(self) -> int:
-        """Train and submit a fresh version (its own, so tests that review it never share one); the cheap
+        """Train, audit and submit a fresh version (its own, so tests that review it never share one); the cheap
         most-popular model, since the board reviews its card, not its accuracy."""
+        from helpers import audit_version
         from museion.recommend.training import train
         from museion.registry import lifecycle
 
         version = train(self.engine, self.home, "pop", source="movielens", actor="test").id
+        audit_version(self.engine, self.home, version)
         with self.engine.begin() as conn:
             lifecycle.submit(conn, self.home, version, author_account_id=self.accounts["admin"], actor="test")
         return version

@@ -152,7 +152,9 @@ def edit_card(version_id: VersionId, body: CardEdit, principal: Annotated[Princi
 
 
 @router.post("/registry/versions/{version_id}/submit", response_model=VersionOut,
-             summary="Submit a draft for review: freezes its card; you can never review it yourself")
+             summary="Submit a draft for review: freezes its card, which cites its fairness audit; you can never review it yourself",
+             description="The version needs a fairness audit first (POST /api/registry/versions/{version_id}/fairness-audits); "
+                         "without one the answer is 409 and says so.")
 def submit(version_id: VersionId, principal: Annotated[Principal, requires(Perm.MODELS_WRITE)], conn: TxDep, home: HomeDep) -> VersionOut:
     lifecycle.submit(conn, home, version_id, author_account_id=principal.account_id, actor=principal.actor)
     return VersionOut(**lifecycle.version_summary(conn, version_id))

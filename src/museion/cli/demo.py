@@ -72,17 +72,20 @@ def _load_datasets(engine: Engine) -> None:
 
 
 def _demo_model(engine: Engine, home: Path) -> None:
-    """Train the default recommender (EASE on MovieLens ratings) once, so the demo serves real lists; demo reviewer
-    accounts approve and deploy it, and its card and the public disclosure say the approval was automatic."""
+    """Train the default recommender (EASE on MovieLens ratings) once, so the demo serves real lists; it is audited for
+    fairness, then demo reviewer accounts approve and deploy it, and its card and the public disclosure say the
+    approval was automatic."""
     from museion.privacy.aggregates import member_count
     from museion.privacy.consent import grant_to_undecided
     from museion.recommend.training import holdout_evaluation, train
     from museion.registry.lifecycle import DRAFT, deployed_version_id, versions
 
     with engine.connect() as conn:
-        if deployed_version_id(conn) is not None:
-            return
+        deployed = deployed_version_id(conn)
         latest = versions(conn, limit=1)
+    if deployed is not None:  # deployed by an older demo, perhaps before audits were required: audit it now
+        _audit(engine, home, deployed)
+        return
     if latest:  # trained before the review gate existed: review it the demo's way
         if latest[0]["status"] == DRAFT:
             _demo_review(engine, home, int(latest[0]["id"]))
@@ -106,9 +109,22 @@ def _demo_model(engine: Engine, home: Path) -> None:
     _demo_review(engine, home, version.id)
 
 
+def _audit(engine: Engine, home: Path, version_id: int) -> None:
+    """Run the version's fairness audit unless it has one."""
+    from museion.fairness.service import run_version_audit
+    from museion.registry.cards import latest_fairness_audit
+
+    with engine.connect() as conn:
+        if latest_fairness_audit(conn, version_id) is not None:
+            return
+    record = run_version_audit(engine, home, version_id, actor=DEMO_ACTOR)
+    console.print(f"demo: fairness audit #{record['id']} of version {version_id} recorded (see /fairness/{version_id})")
+
+
 def _demo_review(engine: Engine, home: Path, version_id: int) -> None:
     from museion.registry.demo import approve_for_demo
 
+    _audit(engine, home, version_id)
     with engine.begin() as conn:
         approvals = approve_for_demo(conn, home, version_id)
     console.print(f"demo: version {version_id} approved AUTOMATICALLY by {approvals} demo reviewer accounts (not an "

@@ -15,6 +15,7 @@ from museion.cli.catalog import catalog_app, export_app
 from museion.cli.database import db_app, init
 from museion.cli.datasets import datasets_app
 from museion.cli.demo import demo
+from museion.cli.doctor import doctor
 from museion.cli.fairness import rerank_curve, rerank_version
 from museion.cli.ingest import ingest_app
 from museion.cli.output import console
@@ -58,6 +59,7 @@ app.command("rerank-version")(rerank_version)
 app.command("init")(init)
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.command("doctor")(doctor)
 app.command("evaluate")(evaluate)
 app.command("train")(train)
 app.command("recommend")(recommend)

@@ -7,6 +7,7 @@ people involved are named by their accounts: the author who submits (``--as``), 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -16,27 +17,29 @@ from museion.cli import context
 from museion.cli.output import console, friendly_errors, print_json, show_rows
 from museion.errors import MuseionError
 from museion.registry import cards, disclosure, filing, lifecycle, review
-from museion.registry.policy import DEFAULT_POLICY, POLICY_FILE, load_policy
+from museion.registry.policy import NAMED_POLICIES, POLICY_FILE, adopt, load_policy
 from museion.security.auth import account_id_for
 
 registry_app = typer.Typer(
     help="The algorithm registry. Every trained model version has a model card and moves through "
          "draft → submitted → under_review → approved | rejected → deployed → retired. Only the deployed version "
          "serves recommendations.\n\nTypical flow: `museion train`, `museion registry card N` (read it), "
-         "`museion registry edit N --limitations …`, `museion registry submit N --as AUTHOR`, then the review board "
-         "(`museion review --help`), then `museion registry deploy N`.",
+         "`museion registry edit N --limitations …`, `museion registry submit N --as AUTHOR` (runs the version's fairness "
+         "audit first when it has none), then the review board (`museion review --help`), then `museion registry deploy N`. "
+         "Every step prints the next one.",
     no_args_is_help=True, rich_markup_mode="markdown")
 review_app = typer.Typer(
-    help="The review board gate. The policy (`museion review policy`) names the reviewer capacities that must "
-         "approve and how many independent approvals a version needs; the author never counts and one reviewer "
-         "counts once. Reviewers are accounts with the algorithm_reviewer role (`museion users add NAME --role "
-         "algorithm_reviewer`).\n\nFlow: `museion review start N`, then each reviewer's `museion review record N "
-         "--reviewer NAME --capacity C --decision approve --findings …`. `museion review due` lists deployed "
-         "versions whose periodic re-review is due.",
+    help="The review board gate. The policy (`museion review policy`; `small` or `standard`, chosen with `museion init "
+         "--policy`) names the reviewer capacities that must approve and how many independent approvals a version needs; "
+         "the author never counts, one reviewer counts once, and no one approves a version without its fairness audit. "
+         "Reviewers are accounts with the algorithm_reviewer role (`museion users add NAME --role algorithm_reviewer`)."
+         "\n\nFlow: `museion review start N`, then each reviewer's `museion review record N --reviewer NAME --capacity C "
+         "--decision approve --findings …`. `museion review due` lists deployed versions whose periodic re-review is due.",
     no_args_is_help=True, rich_markup_mode="markdown")
 
 VersionArg = Annotated[int, typer.Argument(help="The model version id (see `museion registry list`).", min=1)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+PolicyOpt = Annotated[str, typer.Option("--policy", help=f"A review policy Museion ships: {' or '.join(NAMED_POLICIES)}.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="en or zh-Hans.")]
 
 
@@ -122,17 +125,36 @@ def registry_edit(
     console.print(f"card of version {version} updated (see `museion registry card {version}`)")
 
 
+def next_step(version_id: int, status: str, review_open: bool = False, missing: Sequence[str] = ()) -> None:
+    """Say what comes after the step just taken, as the command that takes it."""
+    console.print(f"Next: {lifecycle.next_step(version_id, status, review_open=review_open, missing=missing)}", highlight=False)
+
+
 @registry_app.command("submit")
 @friendly_errors
 def registry_submit(
     version: VersionArg,
     author: Annotated[str, typer.Option("--as", help="The author's account name: that account can never review this version.")],
 ) -> None:
-    """Freeze the card (its sha256 is what reviewers sign off) and submit the version for review."""
-    with context.engine().begin() as conn:
-        digest = lifecycle.submit(conn, context.home(), version, author_account_id=account_id_for(conn, author), actor=context.CLI_ACTOR,
+    """Freeze the card (its sha256 is what reviewers sign off) and submit the version for review. A version is submitted
+    with its fairness audit, which the card cites: when it has none, this runs one first (`museion audit fairness`)."""
+    engine, home = context.engine(), context.home()
+    with engine.connect() as conn:  # refused before any audit runs: a wrong --as or version changes nothing
+        author_id = account_id_for(conn, author)
+        lifecycle.submittable(conn, version)
+        audited = cards.latest_fairness_audit(conn, version)
+    if audited is None:
+        from museion.fairness.service import run_version_audit
+
+        console.print(f"version {version} has no fairness audit: running one on its evaluation split")
+        audited = run_version_audit(engine, home, version, actor=context.CLI_ACTOR)
+    figures = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in audited["summary"].items())
+    console.print(f"fairness audit #{audited['id']} ({audited['scope']}): {figures}", highlight=False)
+    with engine.begin() as conn:
+        digest = lifecycle.submit(conn, home, version, author_account_id=author_id, actor=context.CLI_ACTOR,
                                   reason=f"submitted by {author}")
-    console.print(f"version {version} submitted; card sha256 {digest}. Next: `museion review start {version}`")
+    console.print(f"version {version} submitted; card sha256 {digest}")
+    next_step(version, lifecycle.SUBMITTED)
 
 
 @registry_app.command("deploy")
@@ -145,6 +167,7 @@ def registry_deploy(
     with context.engine().begin() as conn:
         previous = lifecycle.deploy(conn, context.home(), version, actor=context.CLI_ACTOR, reason=reason)
     console.print(f"version {version} deployed" + (f"; version {previous} retired" if previous else ""))
+    next_step(version, lifecycle.DEPLOYED)
 
 
 @registry_app.command("retire")
@@ -157,6 +180,7 @@ def registry_retire(
     with context.engine().begin() as conn:
         lifecycle.retire(conn, version, actor=context.CLI_ACTOR, reason=reason)
     console.print(f"version {version} retired")
+    next_step(version, lifecycle.RETIRED)
 
 
 @registry_app.command("filing-pack")
@@ -190,27 +214,26 @@ def registry_disclosure(lang: LangOpt = "en", as_json: JsonOpt = False) -> None:
 @review_app.command("policy")
 @friendly_errors
 def review_policy(
-    write: Annotated[bool, typer.Option("--write", help=f"Write the default policy to MUSEION_HOME/{POLICY_FILE} to edit it.")] = False,
+    write: Annotated[bool, typer.Option("--write", help=f"Write a policy to MUSEION_HOME/{POLICY_FILE} to edit it.")] = False,
+    name: PolicyOpt = "standard",
     as_json: JsonOpt = False,
 ) -> None:
-    """The review policy in force: required capacities, approvals needed, re-review period."""
+    """The review policy in force: required capacities, approvals needed, re-review period. With --write, adopt one
+    Museion ships (--policy small or standard; `museion init --policy` does the same)."""
     home = context.home()
     if write:
-        path = home / POLICY_FILE
-        if path.exists():
-            raise MuseionError(f"{path} already exists; edit it")
-        home.mkdir(parents=True, exist_ok=True)
-        path.write_text(DEFAULT_POLICY, encoding="utf-8")
-        console.print(f"wrote {path}")
+        with context.engine().begin() as conn:
+            written = adopt(conn, home, name, actor=context.CLI_ACTOR)
+        console.print(f"wrote {written}" if written else f"the {name!r} policy is already in force")
     policy = load_policy(home)
     if as_json:
         print_json(policy.as_dict())
         return
-    console.print(f"policy: {policy.source}")
+    console.print(f"policy: {policy.name} ({policy.source})")
     console.print(f"required capacities: {', '.join(policy.required_capacities) or 'none'}; "
                   f"independent approvals needed: {policy.min_approvals}; re-review every {policy.rereview_days} days")
-    for name, about in policy.capacities.items():
-        console.print(f"  {name}: {about}", markup=False, highlight=False)
+    for code, about in policy.capacities.items():
+        console.print(f"  {code}: {about}", markup=False, highlight=False)
 
 
 @review_app.command("board")
@@ -231,7 +254,10 @@ def review_start(version: VersionArg) -> None:
     """Open a review round on a submitted version, or a periodic re-review of the deployed one."""
     with context.engine().begin() as conn:
         round_ = lifecycle.start_review(conn, version, actor=context.CLI_ACTOR)
-    console.print(f"review round {round_} of version {version} is open: reviewers record with `museion review record {version} …`")
+        state = review.round_status(conn, context.home(), version)
+    console.print(f"review round {round_} of version {version} is open: {state['approvals_needed']} approval(s) needed, "
+                  f"covering {', '.join(state['missing_capacities']) or 'any capacity'}")
+    next_step(version, state["status"], True, state["missing_capacities"])
 
 
 @review_app.command("record")
@@ -255,6 +281,7 @@ def review_record(
     console.print(f"recorded; version {version} is {state['status']}"
                   + ("" if not state["open"] else f" ({state['approvals']} approval(s), {state['approvals_needed']} more needed; "
                      f"missing capacities: {', '.join(state['missing_capacities']) or 'none'})"))
+    next_step(version, state["status"], state["open"], state["missing_capacities"])
 
 
 @review_app.command("due")

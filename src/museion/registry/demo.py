@@ -28,7 +28,8 @@ def _account(conn: Connection, name: str, role: Role) -> int:
 
 
 def approve_for_demo(conn: Connection, home: Path, version_id: int) -> int:
-    """Submit, review (one demo reviewer per required capacity) and deploy a draft; returns the approvals recorded."""
+    """Submit, review (one demo reviewer per required capacity) and deploy a draft that has its fairness audit (the
+    demo runs it first); returns the approvals recorded."""
     policy = load_policy(home)
     cards.edit_card(conn, version_id, actor=ACTOR, limitations=LIMITATION, contact="the operator of this demo installation")
     author = _account(conn, AUTHOR, Role.ANALYST)

@@ -4,12 +4,18 @@ Every statement comes from the card reviewers approved (the card hash is shown),
 Simplified Chinese, with the review record summarised, including whether the approval was the demo's
 automatic one. The recommendations API links here from every served list (``DISCLOSURE_URL``).
 
+The organisation it speaks for is named once per installation (``museion init --org``), in
+``MUSEION_HOME/organisation.toml``: ``organisation(home)`` reads it, ``name_organisation(home, name)`` writes it.
+
 Service function for other interfaces (web pages, API): ``public_disclosure(conn, lang) -> dict``;
 ``disclosure_markdown(disclosure) -> str`` renders it.
 """
 
 from __future__ import annotations
 
+import json
+import tomllib
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from museion.config import get_settings
-from museion.errors import NotFound
+from museion.errors import MuseionError, NotFound
 from museion.registry import cards, lifecycle, texts
 from museion.registry.models import ModelVersion, Review, VersionTransition
 from museion.registry.policy import load_policy
@@ -27,10 +33,47 @@ CARD_FIELDS = ("name", "purpose", "principle", "mechanism", "reranker", "consent
                "evaluation", "audit", "limitations", "contact")
 """Fields copied verbatim from the card's text in the requested language."""
 
+ORGANISATION_FILE = "organisation.toml"
+ORGANISATION_MAX = 200
+
 REVIEW_TEXT = {
     "en": "Approved by {n} reviewer(s), acting as {capacities}; the author did not take part.",
     "zh-Hans": "已由 {n} 位评审员（身份：{capacities}）批准；作者本人未参与评审。",
 }
+
+
+def organisation(home: Path) -> str | None:
+    """The organisation named at ``museion init --org``, if any."""
+    path = home / ORGANISATION_FILE
+    if not path.is_file():
+        return None
+    try:
+        name = tomllib.loads(path.read_text(encoding="utf-8")).get("name")
+    except tomllib.TOMLDecodeError as exc:
+        raise MuseionError(f"{path}: not valid TOML ({exc})") from None
+    if not isinstance(name, str) or not name.strip():
+        raise MuseionError(f'{path}: name = "…" gives the organisation\'s name')
+    return name.strip()
+
+
+def organisation_name(text: str) -> str:
+    """An organisation's name as given, checked: one line of 1 to 200 characters."""
+    name = text.strip()
+    if not name or len(name) > ORGANISATION_MAX:
+        raise MuseionError(f"the organisation's name is 1 to {ORGANISATION_MAX} characters, not {len(name)}")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        raise MuseionError("the organisation's name is one line of text, without control characters")
+    return name
+
+
+def name_organisation(home: Path, name: str) -> Path:
+    """Record the organisation's name for the disclosure and the filing pack (replacing any before)."""
+    name = organisation_name(name)
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / ORGANISATION_FILE
+    path.write_text("# The organisation this installation speaks for (`museion init --org`): the public disclosure and "
+                    f"the filing pack name it.\nname = {json.dumps(name, ensure_ascii=False)}\n", encoding="utf-8")
+    return path
 
 
 def review_summary(conn: Connection, version_id: int, round_: int, lang: str) -> dict[str, Any]:
@@ -61,10 +104,12 @@ def public_disclosure(conn: Connection, lang: str = "en", home: Path | None = No
     deployed_at = conn.scalar(select(VersionTransition.at).where(
         VersionTransition.version_id == version_id, VersionTransition.to_status == lifecycle.DEPLOYED,
         VersionTransition.from_status == lifecycle.APPROVED).order_by(VersionTransition.id.desc()).limit(1))
-    rereview_days = load_policy(home or get_settings().home).rereview_days
+    home = home or get_settings().home
+    rereview_days = load_policy(home).rereview_days
     localised = card["text"][lang]
     return {
         "lang": lang, "languages": list(texts.LANGS), "title": texts.text(texts.HEADINGS, "title", lang),
+        "organisation": organisation(home),
         "version_id": version_id, "algorithm": card["version"]["algorithm"], "card_hash": row.card_hash,
         "deployed_at": deployed_at,
         "reviewed_at": version.reviewed_at,
@@ -79,10 +124,11 @@ def disclosure_markdown(disclosure: dict[str, Any]) -> str:
     """The disclosure as Markdown (the same headings as a card)."""
     lang = disclosure["lang"]
     h = lambda key: texts.text(texts.HEADINGS, key, lang)  # noqa: E731
-    lines = [f"# {disclosure['title']}", "", f"{disclosure['name']} ({h('version')} {disclosure['version_id']}, "
-             f"card {disclosure['card_hash'][:12]})", "", f"## {h('purpose')}", "", disclosure["purpose"], "",
-             disclosure["consent"], "", f"## {h('principle')}", "", disclosure["principle"], "", f"## {h('mechanism')}",
-             "", disclosure["mechanism"], "", disclosure["reranker"], "", f"## {h('data')}", ""]
+    lines = [f"# {disclosure['title']}", ""] + ([disclosure["organisation"], ""] if disclosure.get("organisation") else [])
+    lines += [f"{disclosure['name']} ({h('version')} {disclosure['version_id']}, "
+              f"card {disclosure['card_hash'][:12]})", "", f"## {h('purpose')}", "", disclosure["purpose"], "",
+              disclosure["consent"], "", f"## {h('principle')}", "", disclosure["principle"], "", f"## {h('mechanism')}",
+              "", disclosure["mechanism"], "", disclosure["reranker"], "", f"## {h('data')}", ""]
     lines += [f"- {c}" for c in disclosure["data_categories"]]
     lines += ["", f"## {h('parameters')}", ""] + [f"- `{p['name']}` = {p['value']}: {p['why']}" for p in disclosure["parameters"]]
     lines += ["", f"## {h('evaluation')}", "", f"- {disclosure['evaluation']}", f"- {disclosure['audit']}", "",

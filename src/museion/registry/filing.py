@@ -2,7 +2,8 @@
 
 Card (JSON and Markdown in both languages), parameters, evaluation, fairness audit, review record,
 lifecycle transitions with their audit-chain entries, data categories of the purpose, the review policy,
-and ``manifest.json`` with the sha256 of every file, so the pack can be checked after it is sent.
+and ``manifest.json`` with the sha256 of every file (and the organisation filing it, when named), so the pack can
+be checked after it is sent.
 
 Service function: ``filing_pack(conn, home, version_id, target) -> dict`` (the manifest).
 """
@@ -27,6 +28,7 @@ from museion.privacy.consent import current_purpose
 from museion.privacy.datamap import CATEGORIES
 from museion.registry import cards, lifecycle, texts
 from museion.registry.artifact_files import MANIFEST
+from museion.registry.disclosure import organisation
 from museion.registry.policy import load_policy
 from museion.registry.review import reviews_of
 
@@ -70,7 +72,7 @@ def filing_pack(conn: Connection, home: Path, version_id: int, target: Path) -> 
     if target.exists() and (target.suffix.lower() == ".zip" or any(target.iterdir())):
         raise MuseionError(f"{target} already exists; choose a new file or an empty folder")
     files = pack_files(conn, home, version_id)
-    manifest = {"version_id": version_id, "card_hash": json.loads(files["card.json"])["card_hash"],
+    manifest = {"organisation": organisation(home), "version_id": version_id, "card_hash": json.loads(files["card.json"])["card_hash"],
                 "generated_at": datetime.now(UTC).isoformat(), "museion_version": __version__,
                 "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())}}
     files[MANIFEST] = _json(manifest)

@@ -4,7 +4,9 @@ Every step is a conditional update (it applies only from the expected state, so 
 move a version), stored as a ``version_transitions`` row and appended to the audit chain in the same
 transaction. At most one version is deployed (a partial unique index enforces it); deploying retires
 the one before. ``servable`` is what serving asks before it loads a version: deployed, and unchanged
-since its card was frozen (the same parameters, evaluation, data fingerprint and artifact sha256).
+since its card was frozen (the same parameters, evaluation, data fingerprint and artifact sha256). A version
+is submitted only once it has a fairness audit (``require_audit``), which its frozen card then cites; ``next_step``
+says, as a command, what comes after each state.
 
 Service functions: ``submit``, ``start_review``, ``deploy``, ``retire``, ``transitions(conn, version_id)``,
 ``versions(conn, status=None, limit=, offset=)``, ``deployed_version_id(conn)``, ``servable(conn, home, version_id)``.
@@ -12,6 +14,7 @@ Service functions: ``submit``, ``start_review``, ``deploy``, ``retire``, ``trans
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,11 +40,26 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     DEPLOYED: (DEPLOYED, RETIRED),  # deployed → deployed records a periodic re-review opening or passing
     RETIRED: (),
 }
-NEXT_STEP = {DRAFT: "submit it for review (`museion registry submit`)",
-             SUBMITTED: "a reviewer starts the review (`museion review start`)",
-             UNDER_REVIEW: "reviewers record their decisions (`museion review record`)",
-             APPROVED: "deploy it (`museion registry deploy`)",
-             REJECTED: "train a new version", RETIRED: "train a new version or deploy another approved one"}
+
+
+def next_step(version_id: int, status: str, *, review_open: bool = False, missing: Sequence[str] = ()) -> str:
+    """What to do next with a version in ``status``, as the command that does it (the CLI prints it after every step);
+    ``missing``: the reviewer capacities an open round still needs."""
+    v = version_id
+    if review_open:
+        return (f"reviewers record their decisions with `museion review record {v} --reviewer NAME --capacity "
+                f"{missing[0] if missing else 'CAPACITY'} --decision approve --findings TEXT`"
+                + (f" (still needed: {', '.join(missing)})" if missing else " (see `museion review policy`)"))
+    return {DRAFT: f"submit it for review with `museion registry submit {v} --as AUTHOR` (which runs its fairness audit "
+                   "if it has none)",
+            SUBMITTED: f"start the review with `museion review start {v}`",
+            UNDER_REVIEW: f"reviewers record their decisions with `museion review record {v} …`",
+            APPROVED: f"deploy with `museion registry deploy {v}`",
+            REJECTED: "train a new version with `museion train`",
+            DEPLOYED: f"it serves: `museion serve` for the web app and the API, `museion recommend MEMBER` to try a list; "
+                      f"a periodic re-review starts with `museion review start {v}`",
+            RETIRED: "train a new version with `museion train`, or deploy another approved one (`museion registry list "
+                     "--status approved`)"}[status]
 
 
 class NotServable(Conflict):
@@ -50,6 +68,10 @@ class NotServable(Conflict):
 
 class NoModel(MuseionError):
     """Personalised serving was asked for but no version is deployed (or none has been trained)."""
+
+
+class AuditMissing(Conflict):
+    """A version without a fairness audit was submitted, or approved: the board decides with the audit in hand."""
 
 
 def _now() -> datetime:
@@ -63,7 +85,7 @@ def transition(conn: Connection, version_id: int, to: str, *, actor: str, reason
     current = expected or version.status
     if to not in ALLOWED.get(current, ()) or version.status != current:
         raise Conflict(f"model version {version_id} is {version.status}; it cannot become {to} "
-                       f"(next step: {NEXT_STEP.get(version.status, 'none')})")
+                       f"(next step: {next_step(version_id, version.status, review_open=version.review_open)})")
     try:
         done = conn.execute(update(ModelVersion).where(ModelVersion.id == version_id, ModelVersion.status == current)
                             .values(status=to, **values)).rowcount
@@ -80,14 +102,33 @@ def transition(conn: Connection, version_id: int, to: str, *, actor: str, reason
     audit.record(conn, actor=actor, action="model.transition", target=f"model_version:{version_id}", details=details)
 
 
-def submit(conn: Connection, home: Path, version_id: int, *, author_account_id: int, actor: str,
-           reason: str = "submitted for review") -> str:
-    """Freeze the card (its hash is returned) and submit the version; its author can never review it."""
+def submittable(conn: Connection, version_id: int) -> Row:
+    """The version, if it may be submitted now: a draft that needs no retraining (else a Conflict saying why)."""
     version = cards.get_version(conn, version_id)
     if version.status != DRAFT:
-        raise Conflict(f"model version {version_id} is {version.status}: only drafts can be submitted")
+        raise Conflict(f"model version {version_id} is {version.status}: only drafts can be submitted "
+                       f"(next step: {next_step(version_id, version.status, review_open=version.review_open)})")
     if version.retrain_reason:
         raise Conflict(f"model version {version_id} must be retrained before review: {version.retrain_reason}")
+    return version
+
+
+def require_audit(conn: Connection, version_id: int, step: str) -> dict[str, Any]:
+    """The version's latest fairness audit; AuditMissing, naming how to run one, when it has none."""
+    found = cards.latest_fairness_audit(conn, version_id)
+    if found is None:
+        raise AuditMissing(f"model version {version_id} has no fairness audit, so it cannot be {step}: run one with "
+                           f"`museion audit fairness {version_id}` or POST /api/registry/versions/{version_id}/fairness-audits "
+                           "(`museion registry submit` runs it when it is missing)")
+    return found
+
+
+def submit(conn: Connection, home: Path, version_id: int, *, author_account_id: int, actor: str,
+           reason: str = "submitted for review") -> str:
+    """Freeze the card, which cites the fairness audit the version must have (its hash is returned), and submit the
+    version; its author can never review it."""
+    submittable(conn, version_id)
+    require_audit(conn, version_id, "submitted")
     digest = cards.freeze_card(conn, home, version_id, author_account_id)
     transition(conn, version_id, SUBMITTED, actor=actor, reason=reason, expected=DRAFT)
     return digest
@@ -116,7 +157,7 @@ def deploy(conn: Connection, home: Path, version_id: int, *, actor: str, reason:
     version = cards.get_version(conn, version_id)
     if version.status != APPROVED:
         raise Conflict(f"model version {version_id} is {version.status}: only an approved version can be deployed "
-                       f"(next step: {NEXT_STEP.get(version.status, 'none')})")
+                       f"(next step: {next_step(version_id, version.status, review_open=version.review_open)})")
     check_sealed(conn, home, version)
     previous = deployed_version_id(conn)
     if previous is not None:
@@ -213,6 +254,6 @@ def servable(conn: Connection, home: Path, version_id: int | None = None) -> Row
     version = cards.get_version(conn, version_id)
     if version.status != DEPLOYED:
         raise NotServable(f"model version {version_id} is {version.status}, not deployed: only the deployed version is "
-                          f"served (next step: {NEXT_STEP.get(version.status, 'none')})")
+                          f"served (next step: {next_step(version_id, version.status, review_open=version.review_open)})")
     check_sealed(conn, home, version)
     return version

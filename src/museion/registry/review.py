@@ -1,7 +1,8 @@
 """The review board: reviewers record findings and a decision against the frozen card; the policy decides.
 
 A reviewer must hold the ``models:approve`` permission, act in a capacity the policy names, and not be
-the version's author; each reviewer counts once per round. A round closes as approved when the policy is
+the version's author; each reviewer counts once per round, and no one approves a version without a fairness
+audit (the review records the audit the reviewer saw). A round closes as approved when the policy is
 met, or as rejected at the first rejection (for a periodic re-review of the deployed version, a rejection
 retires it: serving stops until another approved version is deployed).
 
@@ -60,7 +61,7 @@ def record_review(conn: Connection, home: Path, version_id: int, *, reviewer_acc
     version = cards.get_version(conn, version_id)
     if not version.review_open:
         raise Conflict(f"model version {version_id} has no review round open ({version.status}; "
-                       f"next step: {lifecycle.NEXT_STEP.get(version.status, 'start a re-review')})")
+                       f"next step: {lifecycle.next_step(version_id, version.status)})")
     reviewer = conn.execute(select(Account.id, Account.role, Account.active).where(Account.id == reviewer_account_id)).first()
     if reviewer is None:
         raise NotFound(f"no account {reviewer_account_id}")
@@ -79,7 +80,8 @@ def record_review(conn: Connection, home: Path, version_id: int, *, reviewer_acc
     findings = findings.strip()
     if not findings:
         raise MuseionError("write the findings: what was checked and what was found")
-    fairness = cards.latest_fairness_audit(conn, version_id)
+    fairness = (lifecycle.require_audit(conn, version_id, "approved") if decision == "approve"
+                else cards.latest_fairness_audit(conn, version_id))
     round_ = int(version.review_round)
     try:  # the unique constraint decides; the caller's transaction rolls back with the Conflict
         conn.execute(insert(Review).values(
@@ -100,7 +102,7 @@ def record_review(conn: Connection, home: Path, version_id: int, *, reviewer_acc
                              reason=("re-review " + reason) if rereview else reason, review_open=False)
     elif state.approved:
         reason = (f"round {round_} approved: {state.approvals} approvals covering "
-                  f"{', '.join(policy.required_capacities) or 'no required capacities'} (policy {policy.source})")
+                  f"{', '.join(policy.required_capacities) or 'no required capacities'} (policy {policy.name}, {policy.source})")
         lifecycle.transition(conn, version_id, lifecycle.DEPLOYED if rereview else lifecycle.APPROVED, actor=actor,
                              reason=("re-review " + reason) if rereview else reason, review_open=False,
                              reviewed_at=datetime.now(UTC))

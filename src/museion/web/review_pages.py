@@ -1,5 +1,6 @@
-"""The review board in the browser: versions awaiting review, each with its frozen card and fairness audit,
-and the reviewer's decision (approve or reject, with findings) recorded through museion.registry."""
+"""The review board in the browser: versions awaiting review, each with its frozen card and the headline figures
+of its fairness audit (no one approves without one), and the reviewer's decision (approve or reject, with findings)
+recorded through museion.registry."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, Engine
 from museion.errors import Conflict, MuseionError, NotFound
 from museion.http.authz import requires
 from museion.http.deps import ConnDep, EngineDep, HomeDep
-from museion.http.i18n import language_of
+from museion.http.i18n import N_, language_of
 from museion.registry import cards, lifecycle, review, texts
 from museion.registry.policy import load_policy
 from museion.security.auth import Principal
@@ -23,6 +24,10 @@ from museion.web.templating import templates
 router = APIRouter(include_in_schema=False)
 VersionId = Annotated[int, Path(ge=1, le=2**62)]
 Reviewer = Annotated[Principal, requires(Perm.MODELS_APPROVE)]
+FIGURES = {"members": N_("Members audited"), "k": N_("List length"), "head_tail_exposure_gap": N_("Head–tail exposure gap"),
+           "long_tail_share": N_("Long-tail share of recommendations"), "exposure_gini": N_("Exposure concentration (Gini)"),
+           "popularity_lift": N_("Popularity lift"), "miscalibration_kl": N_("Miscalibration (KL divergence)")}
+"""Plain names of an audit's headline figures; accuracy figures (ndcg@10, …) keep their usual names."""
 
 
 def headings(lang: str) -> dict[str, str]:
@@ -47,7 +52,7 @@ def _version_page(request: Request, conn: Connection, home: FilePath, version_id
     reviewed = any(r["reviewer_account_id"] == principal.account_id and r["round"] == state["round"] for r in reviews)
     return templates.TemplateResponse(request, "review_version.html", {
         "version_id": version_id, "card": card, "text": card["text"][lang], "h": headings(lang), "state": state,
-        "reviews": reviews, "fairness": fairness, "policy": load_policy(home), "message": message,
+        "reviews": reviews, "fairness": fairness, "figures": FIGURES, "policy": load_policy(home), "message": message,
         "is_author": state["author_account_id"] == principal.account_id, "already_reviewed": reviewed}, status_code=status_code)
 
 
