@@ -160,7 +160,7 @@ def test_privacy_cli(audience: Engine, museion_env: str, tmp_path: Path) -> None
     shown = json.loads(runner.invoke(cli, ["privacy", "consent", "show", "t:m1", "--json"]).output)
     assert shown[0]["purpose"] == "personalisation" and shown[0]["granted"] is False and shown[0]["source"] == "web"
     result = runner.invoke(cli, ["privacy", "consent", "grant", "t:ghost"])
-    assert result.exit_code == 1 and "no member with key 't:ghost'" in result.output
+    assert result.exit_code == 1 and "no member with key or reference 't:ghost'" in result.output
     result = runner.invoke(cli, ["privacy", "consent", "grant", "t:m1", "--purpose", "spying"])
     assert result.exit_code == 1 and "no purpose 'spying'" in result.output
     with audience.connect() as conn, inspecting():

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 from museion.errors import MuseionError
 from museion.http.deps import SessionDep, get_session
 from museion.http.ratelimit import TokenBucket
+from museion.privacy.intake import refers_to
 from museion.security.auth import API, SESSION, Principal, TokenVerifier
 from museion.security.permissions import SELF_ONLY, Perm, allowed
 
@@ -145,7 +146,7 @@ def requires(permission: Perm, *, member: str | None = None) -> Any:
     """A dependency that lets the request through only if the caller's role holds ``permission``.
 
     ``member`` names the path or query parameter holding a member key: self-only roles (members) pass
-    only when it is their own key. Self-only roles never reach a route that names no member.
+    only when it names themselves (their stored key, or their ``SOURCE:ID`` as imported). Self-only roles never reach a route that names no member.
     """
     @_declared("permission", permission)
     async def check(request: Request, principal: PrincipalDep) -> Principal:
@@ -153,7 +154,7 @@ def requires(permission: Perm, *, member: str | None = None) -> Any:
             raise Forbidden(f"the {principal.role} role may not {permission.value}")
         if principal.role in SELF_ONLY:
             requested = request.path_params.get(member) or request.query_params.get(member) if member else None
-            if requested is None or requested != principal.member_key:
+            if requested is None or principal.member_key is None or not refers_to(requested, principal.member_key):
                 raise Forbidden("a member token gives access to that member's own data only")
         return principal
 

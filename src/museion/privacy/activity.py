@@ -9,7 +9,9 @@ import numpy as np
 from sqlalchemy import Connection, Select, select
 
 from museion import audit
+from museion.errors import NotFound
 from museion.privacy.access import gated
+from museion.privacy.intake import member_keys
 from museion.privacy.models import Event, Member
 from museion.store.batches import rows_in_batches
 
@@ -59,10 +61,32 @@ def event_arrays(conn: Connection, *, source: str | None = None, kinds: frozense
     )
 
 
-def member_ids_for(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
-    """Database ids of the members with these keys (unknown keys are left out); called inside the gate."""
+def _stored_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
     rows = rows_in_batches(conn, lambda batch: select(Member.key, Member.id).where(Member.key.in_(batch)), list(keys))
     return {key: int(member_id) for key, member_id in rows}
+
+
+def member_ids_for(conn: Connection, refs: Sequence[str]) -> dict[str, int]:
+    """Database ids of the members named by ``refs`` (unknown ones are left out); called inside the gate.
+
+    A reference is the stored key, or the organisation's own ``SOURCE:ID`` as it was imported, which is
+    resolved through the installation's pseudonym key — so people can name members by the ids they know."""
+    found = _stored_ids(conn, refs)
+    by_source: dict[str, dict[str, str]] = {}
+    for ref in refs:
+        source, sep, external_id = ref.partition(":")
+        if ref not in found and sep and external_id:
+            by_source.setdefault(source, {})[ref] = external_id
+    for source, wanted in by_source.items():
+        stored = {ref: key for ref, key in zip(wanted, map(member_keys(source), wanted.values()), strict=True)}
+        ids = _stored_ids(conn, list(stored.values()))
+        found.update({ref: ids[key] for ref, key in stored.items() if key in ids})
+    return found
+
+
+def unknown_member(ref: str) -> NotFound:
+    return NotFound(f"no member with key or reference {ref!r} (name a member by its stored key, or by SOURCE:ID as "
+                    "your files gave it, e.g. library:P001)")
 
 
 def member_keys_for(conn: Connection, member_ids: Sequence[int]) -> dict[int, str]:

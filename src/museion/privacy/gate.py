@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, select
 
-from museion.errors import MuseionError, NotFound
+from museion.errors import MuseionError
 from museion.privacy.access import gated
 from museion.privacy.access_log import LOOKUPS, record
-from museion.privacy.activity import EventArrays, event_arrays, member_keys_for
+from museion.privacy.activity import EventArrays, event_arrays, member_ids_for, member_keys_for, unknown_member
 from museion.privacy.consent import current_purpose, participants, separately_consented, takes_part
 from museion.privacy.datamap import CATEGORIES, RIGHTS_PURPOSE, category_of
 from museion.privacy.models import Member, ServedEntry
@@ -95,11 +95,14 @@ _MEMBER_KEY = select(Member.key).where(Member.id == bindparam("member"))
 
 @gated
 def member_id_for(conn: Connection, key: str, *, purpose: str, actor: str) -> int:
-    """The database id of the member with this pseudonymous key, or NotFound; a look-up tallied for ``purpose``."""
+    """The database id of the member with this stored key (or ``SOURCE:ID`` as imported), or NotFound; a look-up
+    tallied for ``purpose``."""
     declared = current_purpose(conn, purpose)
-    member_id = conn.scalar(_MEMBER_ID, {"key": key})
+    member_id = conn.scalar(_MEMBER_ID, {"key": key})  # the stored key: one indexed read on the serving path
     if member_id is None:
-        raise NotFound(f"no member with key {key!r}")
+        member_id = member_ids_for(conn, [key]).get(key)
+    if member_id is None:
+        raise unknown_member(key)
     LOOKUPS.note(conn, actor=actor, declared=declared, what="member_id")
     return int(member_id)
 

@@ -81,3 +81,12 @@ def insert_events(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
     placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
     result = conn.exec_driver_sql(f"INSERT OR IGNORE INTO events ({names}) VALUES ({placeholders})", rows)
     return result.rowcount
+
+
+def refers_to(ref: str, stored_key: str) -> bool:
+    """Whether ``ref`` (a stored key, or ``SOURCE:ID`` as a file gave it) names the member stored under ``stored_key``:
+    a member's own token may name them either way."""
+    if ref == stored_key:
+        return True
+    source, sep, external_id = ref.partition(":")
+    return bool(sep and external_id) and member_keys(source)(external_id) == stored_key

@@ -21,6 +21,7 @@ from museion.catalog.models import Work, WorkTerm
 from museion.errors import Conflict, MuseionError, NotFound
 from museion.privacy import consent, vault
 from museion.privacy.access import gated
+from museion.privacy.activity import member_ids_for, unknown_member
 from museion.privacy.models import Consent, Event, InterestSuppression, Member, MemberPreference, ServedEntry, SubjectRequest
 
 KINDS = ("access", "rectification", "erasure", "restriction", "withdrawal")
@@ -46,9 +47,10 @@ def open_request(conn: Connection, member_key: str, kind: str, *, channel: str, 
                  actor: str = "system") -> int:
     if kind not in KINDS:
         raise MuseionError(f"unknown request kind {kind!r}; use one of {', '.join(KINDS)}")
-    member_id = conn.scalar(select(Member.id).where(Member.key == member_key))
+    member_id = member_ids_for(conn, [member_key]).get(member_key)
     if member_id is None:
-        raise NotFound(f"no member with key {member_key!r}")
+        raise unknown_member(member_key)
+    member_key = conn.scalar(select(Member.key).where(Member.id == member_id))  # the stored key, if a reference was given
     due = datetime.now(UTC) + timedelta(days=due_days)
     request_id = int(conn.execute(insert(SubjectRequest).values(
         member_id=member_id, member_ref=member_ref(member_key), kind=kind, status="received", channel=channel, due_at=due,
