@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import subprocess
+import sys
 from collections import Counter
 
 import numpy as np
@@ -12,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from museion.errors import MuseionError
-from museion.privacy.dp import BudgetExceeded, PrivacyBudget, bound_contributions, dp_count, dp_histogram
+from museion.privacy.dp import BudgetExceeded, PrivacyBudget, bound_contributions, dp_count, dp_histogram, dp_histogram_of_codes
 
 
 def test_charges_add_up_and_refusal_names_what_remains() -> None:
@@ -68,10 +70,36 @@ def test_bounding_keeps_each_members_first_rows(members: list[str], cap: int) ->
     assert keep.tolist() == expected
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=60), st.integers(1, 4))
+def test_bounding_arrays_matches_bounding_lists(members: list[int], cap: int) -> None:
+    assert bound_contributions(np.array(members, dtype=np.int64), cap).tolist() == bound_contributions(members, cap).tolist()
+
+
+def test_coded_rows_release_like_keyed_rows_and_codes_must_index_the_categories() -> None:
+    keys, members = ["b", "a", "b", "b", "c"], [1, 1, 1, 2, 2]
+    by_key = dp_histogram(keys, members, ["a", "b", "c"], epsilon=50.0, max_contributions=2)
+    by_code = dp_histogram_of_codes(np.array([1, 0, 1, 1, 2]), np.array(members), ("a", "b", "c"), epsilon=50.0, max_contributions=2)
+    assert by_key.as_dict() == by_code.as_dict() == {"a": 1, "b": 2, "c": 1} and by_key.scale == by_code.scale
+    with pytest.raises(ValueError, match="codes must index the 3 categories"):
+        dp_histogram_of_codes(np.array([3]), np.array([1]), ("a", "b", "c"), epsilon=1.0)
+
+
+def test_releasing_does_not_import_opendps_prelude() -> None:
+    """`opendp.prelude` imports scikit-learn and SciPy: 7-8 s paid by the first release of every process (issue 21)."""
+    code = ("import sys; from museion.privacy.dp import dp_histogram; dp_histogram(['a'], [1], ['a'], epsilon=1.0); "
+            "print(sorted(m for m in ('opendp.prelude', 'sklearn', 'scipy') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
 def test_histogram_is_calibrated_to_epsilon_and_contributions() -> None:
     import opendp.prelude as dp
 
+    dp.enable_features("contrib")
     release = dp_histogram(["a", "b"], [1, 2], ["a", "b", "c"], epsilon=0.5, max_contributions=3)
+    direct = dp.t.make_count_by_categories(dp.vector_domain(dp.atom_domain(T=dp.i64)), dp.symmetric_distance(), categories=[0, 1, 2],
+                                           null_category=False)
+    assert release.scale == dp.binary_search_param(lambda s: direct >> dp.m.then_laplace(s), d_in=3, d_out=0.5)
     assert release.epsilon <= 0.5 and release.epsilon == pytest.approx(0.5, rel=1e-6)
     assert release.scale == pytest.approx(3 / 0.5, rel=1e-6)  # L1 sensitivity 3 (one member, three rows)
     assert release.error_bound == pytest.approx(dp.discrete_laplacian_scale_to_accuracy(release.scale, 0.05))

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from museion.http.authz import requires
-from museion.http.deps import ConnDep, TxDep
+from museion.http.deps import ConnDep, EngineDep, TxDep
 from museion.http.problems import problem
 from museion.privacy import releases
 from museion.security.auth import Principal
@@ -81,13 +81,14 @@ def release_budget(dataset: Dataset, conn: ConnDep) -> BudgetOut:
 @router.post("/releases/histogram", response_model=HistogramOut, tags=["releases"],
              summary="Differentially private activity counts per genre or kind (refused past the budget)",
              responses={409: {"description": "The release would exceed the dataset's privacy budget."}})
-def release_histogram(request: Request, body: HistogramIn, principal: ReleaseRunner, conn: TxDep) -> HistogramOut | JSONResponse:
-    try:  # refused before anything is written, so the transaction commits nothing then
-        release = releases.activity_histogram(conn, body.dataset, body.by, epsilon=body.epsilon, actor=principal.actor,
+def release_histogram(request: Request, body: HistogramIn, principal: ReleaseRunner, engine: EngineDep) -> HistogramOut | JSONResponse:
+    try:  # the spend is reserved under the budget's lock before counting, and given back if the release fails
+        release = releases.activity_histogram(engine, body.dataset, body.by, epsilon=body.epsilon, actor=principal.actor,
                                               max_contributions=body.max_contributions)
     except releases.BudgetRefused as exc:
         return problem(409, "Privacy budget exceeded", str(exc), request.url.path)
-    remaining = releases.budget(conn, body.dataset).remaining
+    with engine.connect() as conn:
+        remaining = releases.budget(conn, body.dataset).remaining
     return HistogramOut(dataset=body.dataset, by=body.by, epsilon=release.epsilon, mechanism=release.mechanism,
                         error_bound=release.error_bound, confidence=release.confidence,
                         max_contributions=release.max_contributions,

@@ -10,6 +10,7 @@ not a listed category are dropped. The ledger composes releases sequentially: ep
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -107,12 +108,15 @@ class Release:
         return dict(zip(self.categories, self.counts.tolist(), strict=True))
 
 
-def bound_contributions(members: Sequence[Hashable], max_contributions: int) -> np.ndarray:
+def bound_contributions(members: Sequence[Hashable] | np.ndarray, max_contributions: int) -> np.ndarray:
     """Mask keeping each member's first ``max_contributions`` rows (in the order given)."""
     if max_contributions < 1:
         raise ValueError(f"max_contributions must be at least 1, got {max_contributions}")
-    index: dict[Hashable, int] = {}
-    codes = np.fromiter((index.setdefault(m, len(index)) for m in members), dtype=np.int64, count=len(members))
+    if isinstance(members, np.ndarray):
+        codes = np.unique(members, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    else:
+        index: dict[Hashable, int] = {}
+        codes = np.fromiter((index.setdefault(m, len(index)) for m in members), dtype=np.int64, count=len(members))
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(codes) else codes
@@ -125,12 +129,8 @@ def bound_contributions(members: Sequence[Hashable], max_contributions: int) -> 
 def dp_count(members: Sequence[Hashable], *, epsilon: float, max_contributions: int = 1,
              confidence: float = 0.95, budget: PrivacyBudget | None = None, purpose: str = "count") -> Release:
     """Noisy number of rows, one member id per row, each member counted at most ``max_contributions`` times."""
-    import opendp.prelude as dp
-
-    dp.enable_features("contrib")
     rows = int(bound_contributions(members, max_contributions).sum())
-    count = dp.t.make_count(dp.vector_domain(dp.atom_domain(T=dp.i64)), dp.symmetric_distance())
-    return _release(count, [0] * rows, ("rows",), epsilon=epsilon, max_contributions=max_contributions,
+    return _release("count", np.zeros(rows, dtype=np.int64), ("rows",), epsilon=epsilon, max_contributions=max_contributions,
                     confidence=confidence, budget=budget, purpose=purpose)
 
 
@@ -143,42 +143,74 @@ def dp_histogram(keys: Sequence[Hashable], members: Sequence[Hashable], categori
     ``categories=list(itertools.product(genres, regions))``. Rows with unlisted keys are dropped before
     each member's rows are cut to ``max_contributions``.
     """
-    import opendp.prelude as dp
-
-    dp.enable_features("contrib")
     if len(keys) != len(members):
         raise ValueError(f"{len(keys)} keys but {len(members)} members: give one member per row")
     labels = tuple(categories)
     index = {c: i for i, c in enumerate(labels)}
     if len(index) != len(labels):
         raise ValueError("categories must be distinct")
-    known = [(index[key], member) for key, member in zip(keys, members, strict=True) if key in index]
-    keep = bound_contributions([member for _, member in known], max_contributions)
-    data = [code for (code, _), kept in zip(known, keep, strict=True) if kept]
-    counts = dp.t.make_count_by_categories(dp.vector_domain(dp.atom_domain(T=dp.i64)), dp.symmetric_distance(),
-                                           categories=list(range(len(labels))), null_category=False)
-    return _release(counts, data, labels, epsilon=epsilon, max_contributions=max_contributions,
+    codes = np.fromiter((index.get(key, -1) for key in keys), dtype=np.int64, count=len(keys))
+    listed = np.flatnonzero(codes >= 0).tolist()
+    return dp_histogram_of_codes(codes[listed], [members[i] for i in listed], labels, epsilon=epsilon,
+                                 max_contributions=max_contributions, confidence=confidence, budget=budget, purpose=purpose)
+
+
+def dp_histogram_of_codes(codes: np.ndarray, members: Sequence[Hashable] | np.ndarray, categories: tuple[Hashable, ...], *,
+                          epsilon: float, max_contributions: int = 1, confidence: float = 0.95,
+                          budget: PrivacyBudget | None = None, purpose: str = "histogram") -> Release:
+    """``dp_histogram`` for rows already coded: ``codes[i]`` indexes ``categories`` (every code listed), so
+    large releases pass arrays straight through without a Python loop per row."""
+    if len(codes) != len(members):
+        raise ValueError(f"{len(codes)} codes but {len(members)} members: give one member per row")
+    if len(codes) and not (0 <= codes.min() and codes.max() < len(categories)):
+        raise ValueError(f"codes must index the {len(categories)} categories")
+    data = np.ascontiguousarray(codes[bound_contributions(members, max_contributions)], dtype=np.int64)
+    return _release("categories", data, categories, epsilon=epsilon, max_contributions=max_contributions,
                     confidence=confidence, budget=budget, purpose=purpose)
 
 
-def _release(transformation: Any, data: list[int], categories: tuple[Hashable, ...], *, epsilon: float,
+def _transformation(kind: str, categories: int) -> Any:
+    """OpenDP's stable count (``count``) or count per category (``categories``) over vectors of i64 codes.
+
+    OpenDP is imported module by module: its ``prelude`` pulls in scikit-learn and SciPy, which took
+    7-8 s per process, paid by the first release of each CLI run or server worker."""
+    from opendp import domains, metrics, transformations
+    from opendp.mod import enable_features
+
+    enable_features("contrib")
+    rows = domains.vector_domain(domains.atom_domain(T="i64")), metrics.symmetric_distance()
+    if kind == "count":
+        return transformations.make_count(*rows)
+    return transformations.make_count_by_categories(*rows, categories=list(range(categories)), null_category=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _calibrated_scale(kind: str, categories: int, max_contributions: int, epsilon: float) -> float:
+    """The smallest noise scale that keeps a release within ``epsilon``, searched once per shape of release:
+    the search builds dozens of measurements, and its answer depends on the shape, never on the data."""
+    from opendp import measurements
+    from opendp.mod import binary_search_param
+
+    transformation = _transformation(kind, categories)
+    return float(binary_search_param(lambda scale: transformation >> measurements.then_laplace(scale),
+                                     d_in=max_contributions, d_out=epsilon))
+
+
+def _release(kind: str, data: np.ndarray, categories: tuple[Hashable, ...], *, epsilon: float,
              max_contributions: int, confidence: float, budget: PrivacyBudget | None, purpose: str) -> Release:
-    """Calibrate discrete Laplace noise to ``epsilon`` over ``transformation``, charge the budget, release."""
-    import opendp.prelude as dp
+    """Calibrate discrete Laplace noise to ``epsilon`` over the ``kind`` of count, charge the budget, release."""
+    from opendp import measurements
+    from opendp.accuracy import discrete_laplacian_scale_to_accuracy
 
     _check_epsilon(epsilon)
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-
-    def measurement(scale: float) -> Any:
-        return transformation >> dp.m.then_laplace(scale)
-
-    scale = float(dp.binary_search_param(measurement, d_in=max_contributions, d_out=epsilon))
-    release = measurement(scale)
+    scale = _calibrated_scale(kind, len(categories), max_contributions, float(epsilon))
+    release = _transformation(kind, len(categories)) >> measurements.then_laplace(scale)
     spent = float(release.map(max_contributions))
     if budget is not None:
         budget.charge(spent, purpose)  # before any noise is drawn; raises and releases nothing if over
     return Release(
         categories=categories, counts=np.atleast_1d(np.asarray(release(data), dtype=np.int64)), epsilon=spent,
-        scale=scale, error_bound=float(dp.discrete_laplacian_scale_to_accuracy(scale, 1.0 - confidence)),
+        scale=scale, error_bound=float(discrete_laplacian_scale_to_accuracy(scale, 1.0 - confidence)),
         confidence=confidence, max_contributions=max_contributions)

@@ -1,18 +1,22 @@
 """De-identified releases wired to the store: differentially private activity histograms charged to a
-persisted per-dataset budget, and k-anonymous creator tables. Each release enters the audit chain."""
+persisted per-dataset budget, and k-anonymous creator tables. Each release enters the audit chain.
+
+A DP release reserves its epsilon under the budget's lock before computing and gives it back if it fails,
+so concurrent releases can never spend more than the budget; a crash after reserving leaves it spent (safe)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select
+import numpy as np
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from museion import audit
 from museion.catalog.models import Creator, Work, WorkTerm
 from museion.errors import MuseionError, NotFound
 from museion.privacy.access import gated
-from museion.privacy.dp import BudgetExceeded, PrivacyBudget, Release, Spend, dp_histogram
+from museion.privacy.dp import BudgetExceeded, PrivacyBudget, Release, Spend, dp_histogram_of_codes
 from museion.privacy.gate import read_activity
 from museion.privacy.models import PrivacyBudgetRecord, PrivacySpend
 
@@ -58,39 +62,66 @@ def budgets(conn: Connection) -> list[dict[str, Any]]:
     return rows
 
 
+def _reserve(engine: Engine, dataset: str, epsilon: float, query: str, actor: str) -> tuple[int, float]:
+    """Charge ``epsilon`` before anything is computed, in one short transaction holding the budget's lock
+    (row lock on PostgreSQL, SQLite's write lock taken at BEGIN), so concurrent releases cannot overspend.
+    Returns the spend's id and the epsilon left after it."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.scalar(select(PrivacyBudgetRecord.dataset).where(PrivacyBudgetRecord.dataset == dataset).with_for_update())
+        ledger = budget(conn, dataset)
+        try:
+            ledger.charge(epsilon, query)
+        except BudgetExceeded as exc:
+            raise BudgetRefused(f"refused: {exc}") from None
+        spend_id = conn.execute(insert(PrivacySpend).values(dataset=dataset, epsilon=epsilon, query=query, actor=actor)
+                                ).inserted_primary_key[0]
+        conn.commit()
+    return spend_id, ledger.remaining
+
+
+def _activity(conn: Connection, dataset: str, by: str, actor: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Each analytics event's category codes (one row per genre of its work, or its work's kind), whose row each is,
+    and the categories (the catalogue's, sorted), as arrays: rows stay in event order, a work's genres in stored order."""
+    events = read_activity(conn, purpose="analytics", actor=actor, source=dataset)
+    table = (select(Work.id, Work.kind) if by == "kind"
+             else select(WorkTerm.work_id, WorkTerm.term).where(WorkTerm.vocabulary == "genre"))
+    rows = conn.execute(table).all()
+    works = np.fromiter((w for w, _ in rows), dtype=np.int64, count=len(rows))
+    categories, codes = np.unique(np.array([c for _, c in rows], dtype=str), return_inverse=True)
+    order = np.argsort(works, kind="stable")
+    works, codes = works[order], codes.reshape(-1)[order]
+    first = np.searchsorted(works, events.work_ids, side="left")
+    per_event = np.searchsorted(works, events.work_ids, side="right") - first
+    position = np.repeat(first - np.cumsum(per_event) + per_event, per_event) + np.arange(per_event.sum())
+    return codes[position], np.repeat(events.member_ids, per_event), tuple(categories.tolist())
+
+
 @gated
-def activity_histogram(conn: Connection, dataset: str, by: str, *, epsilon: float, actor: str,
+def activity_histogram(engine: Engine, dataset: str, by: str, *, epsilon: float, actor: str,
                        max_contributions: int = 50) -> Release:
     """Noisy count of activity per genre or per work kind for one member source.
 
     Categories are the catalogue's own (public, not derived from members); each member counts at most
-    ``max_contributions`` times. The spend is recorded only if the release is made.
+    ``max_contributions`` times. The spend is reserved first and removed again if the release fails, so no
+    database lock is held while events are counted and noised.
     """
     if by not in GROUPINGS:
         raise MuseionError(f"cannot group by {by!r}; use one of {', '.join(GROUPINGS)}")
-    ledger = budget(conn, dataset)
     query = f"activity per {by}, max {max_contributions} per member"
+    spend_id, remaining = _reserve(engine, dataset, epsilon, query, actor)
     try:
-        ledger.charge(epsilon, query)
-    except BudgetExceeded as exc:
-        raise BudgetRefused(f"refused: {exc}") from None
-    events = read_activity(conn, purpose="analytics", actor=actor, source=dataset)
-    if by == "genre":
-        categories = sorted(set(conn.scalars(select(WorkTerm.term).where(WorkTerm.vocabulary == "genre"))))
-        genre_of: dict[int, list[str]] = {}
-        for work_id, term in conn.execute(select(WorkTerm.work_id, WorkTerm.term).where(WorkTerm.vocabulary == "genre")):
-            genre_of.setdefault(work_id, []).append(term)
-        pairs = [(g, m) for w, m in zip(events.work_ids.tolist(), events.member_ids.tolist()) for g in genre_of.get(w, [])]
-        keys, members = [g for g, _ in pairs], [m for _, m in pairs]
-    else:
-        kind_of = {work_id: kind for work_id, kind in conn.execute(select(Work.id, Work.kind))}
-        categories = sorted(set(kind_of.values()))
-        keys, members = [kind_of[w] for w in events.work_ids.tolist()], events.member_ids.tolist()
-    release = dp_histogram(keys, members, categories, epsilon=epsilon, max_contributions=max_contributions)
-    conn.execute(insert(PrivacySpend).values(dataset=dataset, epsilon=epsilon, query=query, actor=actor))
-    audit.record(conn, actor=actor, action="release.dp_histogram", target=audit.ref("dataset", dataset),
-                 details={"by": by, "epsilon": epsilon, "max_contributions": max_contributions,
-                          "remaining": ledger.remaining})
+        with engine.begin() as conn:
+            codes, members, categories = _activity(conn, dataset, by, actor)
+        release = dp_histogram_of_codes(codes, members, categories, epsilon=epsilon, max_contributions=max_contributions)
+        with engine.begin() as conn:
+            audit.record(conn, actor=actor, action="release.dp_histogram", target=audit.ref("dataset", dataset),
+                         details={"by": by, "epsilon": epsilon, "max_contributions": max_contributions, "remaining": remaining})
+    except BaseException:
+        with engine.begin() as conn:  # nothing was released: give the reserved epsilon back
+            conn.execute(delete(PrivacySpend).where(PrivacySpend.id == spend_id))
+        raise
     return release
 
 

@@ -41,9 +41,8 @@ def release_histogram(dataset: DatasetArg,
     """Noisy activity counts per genre or kind (OpenDP); refused when the budget would be exceeded."""
     from museion.privacy import releases
 
-    with context.engine().begin() as conn:
-        release = releases.activity_histogram(conn, dataset, by, epsilon=epsilon, actor=context.CLI_ACTOR,
-                                              max_contributions=max_contributions)
+    release = releases.activity_histogram(context.engine(), dataset, by, epsilon=epsilon, actor=context.CLI_ACTOR,
+                                          max_contributions=max_contributions)
     body = {"dataset": dataset, "by": by, "epsilon": release.epsilon, "mechanism": release.mechanism,
             "error_bound": release.error_bound, "confidence": release.confidence,
             "max_contributions": release.max_contributions, "counts": release.as_dict()}
