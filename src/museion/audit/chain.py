@@ -11,15 +11,16 @@ Deleting the newest entries leaves a valid, shorter chain, and the head row can 
 Two anchors catch it: signed checkpoints (HMAC-SHA256) every ``CHECKPOINT_EVERY`` entries, in the
 database, and the witness (``museion.audit.witness``): the signed head, appended to a file outside
 the database whenever an audited transaction commits. ``verify`` requires the chain to reach the
-witness's latest seq with its hash. Checkpointing every append in the database instead would cost a
+highest seq the witness signed, with its hash. Checkpointing every append in the database instead would cost a
 row per entry and would not help: whoever can delete entries can delete those rows too.
 
 Residual risk, honestly: the chain proves integrity against someone who can write the database but
 holds neither the audit key nor write access to the witness. Someone with the key can forge anything;
-someone who can also truncate the witness file can still cut the tail unnoticed — keep the witness on
-storage the database's writers cannot change (append-only attribute, another host). A missing witness
-(new ``MUSEION_HOME``, moved database) is reported, not failed, so tail deletion cannot then be ruled
-out. A crash between the witness write and the database commit gives a false alarm, never a miss.
+someone who can also delete or rewrite the witness file can still cut the tail unnoticed — keep the witness
+on storage the database's writers cannot change (append-only attribute, another host); appending to it is
+detected. A missing witness (new ``MUSEION_HOME``, moved database) is reported, not failed, so tail deletion
+cannot then be ruled out; docs/security.md lists every tampering case and its verdict. A crash between the
+witness write and the database commit gives a false alarm, never a miss.
 Only ids, hashes, action names and counts enter the chain — never personal data — so erasing a member
 never touches it.
 """

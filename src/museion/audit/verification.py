@@ -124,18 +124,16 @@ def verify(conn: Connection, key: AuditKey | None = None) -> VerifyReport:
         if cp.key_id != key.key_id or not hmac.compare_digest(checkpoint_signature(key, cp.seq, cp.hash), cp.signature):
             report.problems.append(AuditProblem(cp.seq, "checkpoint", f"the checkpoint at entry {cp.seq} is not signed by this audit key"))
     signed = {seq: cp.hash for seq, cp in checkpoints.items()}
-    mark = witness.latest(conn.engine, key.checkpoint)
-    if mark is not None:
-        report.witness_path = str(mark.path)
-        if not mark.signed:
-            report.problems.append(AuditProblem(mark.seq, "witness", f"the witness's latest line ({mark.path}) is not signed by "
-                                                "this audit key for this database"))
-        else:
-            report.witness_seq = mark.seq
-            signed[mark.seq] = mark.hash
+    reading = witness.read(conn.engine, key.checkpoint)
+    if reading is not None:
+        report.witness_path = str(reading.path)
+        _note_witness(report, reading)
+        if reading.mark is not None:
+            report.witness_seq = reading.mark.seq
+            signed[reading.mark.seq] = reading.mark.hash
 
     mac, prev, expected = key.mac(), GENESIS, 1
-    rows = _rows(conn)
+    rows, found_before = _rows(conn), len(report.problems)
     for row in rows:
         seq, message, digest = row
         if seq != expected:
@@ -152,10 +150,18 @@ def verify(conn: Connection, key: AuditKey | None = None) -> VerifyReport:
     rows.close()
     report.entries = report.last_seq = expected - 1
     report.checkpoints = len(checkpoints)
-    if not report.problems:
+    if len(report.problems) == found_before:  # the walk reached the end: now the tail
         _check_tail(conn, report, prev, max(signed, default=0))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _note_witness(report: VerifyReport, reading: witness.Reading) -> None:
+    """Every witness line that is not genuine, or that goes backwards, is a problem of its own."""
+    report.problems.extend(AuditProblem(f.seq, "witness", f.message) for f in reading.findings)
+    if reading.unlisted:
+        report.problems.append(AuditProblem(reading.seq, "witness", f"{reading.unlisted:,} more witness lines in {reading.path} "
+                                            "are not genuine"))
 
 
 def _anchor(report: VerifyReport, seq: int) -> str:
@@ -163,12 +169,16 @@ def _anchor(report: VerifyReport, seq: int) -> str:
 
 
 def _check_tail(conn: Connection, report: VerifyReport, last_hash: str, last_checkpoint: int) -> None:
-    """Deleting the newest entries leaves a valid shorter chain: the head row and checkpoints catch it."""
+    """Deleting the newest entries leaves a valid shorter chain: the head row, checkpoints and witness catch it;
+    entries the witness never saw mean its file was cut."""
     last = report.last_seq
     if last_checkpoint > last:
         report.problems.append(AuditProblem(last + 1, "deleted", f"entries {last + 1}–{last_checkpoint} are missing: "
                                             f"the {_anchor(report, last_checkpoint)} vouches for entry {last_checkpoint}"))
         return
+    if report.witness_seq is not None and report.witness_seq < last:
+        report.problems.append(AuditProblem(report.witness_seq + 1, "witness", f"entries {report.witness_seq + 1}–{last} are not in "
+                                            "the witness: it was truncated, or they were written with another MUSEION_AUDIT_WITNESS"))
     head = conn.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     if head is None:
         if last:

@@ -4,8 +4,13 @@ Hashes and checkpoints in the database cannot reveal that the newest entries wer
 row rewritten to match: what remains is a valid, shorter chain. The witness closes that gap. Whenever a
 transaction that appended to the chain commits, one line ``{"db", "seq", "hash", "sig"}`` is appended to
 ``<witness dir>/<database id>.jsonl``, signed (HMAC-SHA256) with the audit key, and ``verify`` requires
-the chain to reach that seq with that hash. The seq is the monotonic counter; the database id (a hash of
-the URL without its password) keeps chains of different databases apart.
+the chain to reach the highest signed seq in the file with that line's hash. The seq is the monotonic
+counter; the database id (a hash of the URL without its password) keeps chains of different databases apart.
+
+The whole file is read, not its last line: appending a copy of an older genuine line (to match a cut
+chain) or a screenful of junk (to push the genuine lines out of sight) must not change what it vouches for.
+So every line must be genuine and the seqs must never go backwards; a file that exists but holds no
+genuine line fails, rather than reading as "no witness".
 
 The directory is ``MUSEION_AUDIT_WITNESS``, else ``MUSEION_HOME/audit-witness``. Put it where the
 database's writers cannot write — another mount, a file with the append-only attribute (``chattr +a``),
@@ -19,7 +24,7 @@ import hmac
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event
@@ -31,18 +36,47 @@ from museion.config import get_settings
 WITNESS_ENV = "MUSEION_AUDIT_WITNESS"
 WITNESS_DIR = "audit-witness"
 PENDING = "museion_audit_witness"  # key in the DBAPI connection's info: (seq, hash) to witness at commit
-TAIL_BYTES = 64 * 1024  # how much of the file's end is read to find its latest line
+MAX_FINDINGS = 10
 _lock = threading.Lock()
 
 
 @dataclass(frozen=True)
 class Mark:
-    """The latest line of a witness: the chain reached ``seq`` with ``hash``; ``signed`` says the line is genuine."""
+    """A genuine witness line: the chain reached ``seq`` with ``hash``."""
 
     seq: int
     hash: str
-    signed: bool
     path: Path
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A witness line that does not count, and why; ``seq`` is the entry it claims, else the highest one vouched for
+    before it (at least 1, the first entry a witness that holds nothing genuine fails to vouch for)."""
+
+    seq: int
+    message: str
+
+
+@dataclass
+class Reading:
+    """What a whole witness file vouches for: its highest signed line, and every line that breaks the rules."""
+
+    path: Path
+    mark: Mark | None = None
+    lines: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    unlisted: int = 0  # findings beyond MAX_FINDINGS, counted only: a file of junk must not fill memory or the report
+
+    @property
+    def seq(self) -> int:
+        return self.mark.seq if self.mark else 0
+
+    def flag(self, seq: int, message: str) -> None:
+        if len(self.findings) < MAX_FINDINGS:
+            self.findings.append(Finding(seq, message))
+        else:
+            self.unlisted += 1
 
 
 def witness_dir() -> Path:
@@ -102,22 +136,40 @@ def _on_commit(conn: Connection) -> None:
         os.close(fd)
 
 
-def latest(engine: Engine, key: bytes) -> Mark | None:
-    """The witness's newest line for this database (None when there is no witness yet)."""
+def read(engine: Engine, key: bytes) -> Reading | None:
+    """Every line of this database's witness, checked: the highest signed seq and each line that is not a genuine,
+    forward-moving line for this database (None when there is no witness file)."""
     path = path_for(engine)
     try:
-        with path.open("rb") as source:
-            source.seek(max(0, path.stat().st_size - TAIL_BYTES))
-            tail = source.read().decode("ascii", errors="replace").splitlines()
+        source = path.open("rb")
     except FileNotFoundError:
         return None
-    db = database_id(engine)
-    for text in reversed(tail):
-        try:
-            line = json.loads(text)
-            seq, chain_hash, sig = int(line["seq"]), str(line["hash"]), str(line["sig"])
-        except (ValueError, KeyError, TypeError):
-            continue  # a partly read first line, or a torn write
-        genuine = line.get("db") == db and hmac.compare_digest(signature(key, db, seq, chain_hash), sig)
-        return Mark(seq, chain_hash, genuine, path)
-    return None
+    reading, db = Reading(path), database_id(engine)
+    with source:
+        for number, raw in enumerate(source, start=1):
+            _check_line(reading, db, key, number, raw)
+    if reading.mark is None:
+        reading.flag(1, f"the witness {path} exists but holds no line signed by this audit key for this database "
+                        f"({reading.lines} lines): it was emptied, truncated or overwritten")
+    return reading
+
+
+def _check_line(reading: Reading, db: str, key: bytes, number: int, raw: bytes) -> None:
+    """Take one line into ``reading``: the new highest mark, or a finding saying why the line does not count."""
+    reading.lines += 1
+    where = f"line {number} of the witness {reading.path}"
+    try:
+        line = json.loads(raw)
+        seq, chain_hash, sig = int(line["seq"]), str(line["hash"]), str(line["sig"])
+        if not 0 <= seq < 2**63:
+            raise ValueError(seq)
+    except (ValueError, KeyError, TypeError, OverflowError):
+        reading.flag(max(reading.seq, 1), f"{where} is not a witness line (junk, or a torn write)")
+        return
+    if line.get("db") != db or not hmac.compare_digest(signature(key, db, seq, chain_hash), sig):
+        reading.flag(seq, f"{where} is not signed by this audit key for this database")
+    elif seq < reading.seq:
+        reading.flag(seq, f"{where} vouches for entry {seq} after a line vouched for entry {reading.seq}: the sequence went "
+                          "backwards (an older line was appended)")
+    else:  # the same seq twice: a commit that failed after its line was written, then the retry; the later line holds
+        reading.mark = Mark(seq, chain_hash, path=reading.path)
