@@ -27,13 +27,14 @@ def _gate_guard() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _private_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """A home of the test's own, fixed audit and pseudonym keys and a per-test witness file, so no test reads or
+    """A home of the test's own, fixed audit, pseudonym and erasure keys and a per-test witness file, so no test reads or
     writes the real MUSEION_HOME (the default home is the user's, shared with `make run`)."""
     from museion.config import get_settings
 
     monkeypatch.setenv("MUSEION_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MUSEION_AUDIT_KEY", "museion-test-audit-key-0123456789abcdef")
     monkeypatch.setenv("MUSEION_PSEUDONYM_KEY", "bXVzZWlvbi10ZXN0LXBzZXVkb255bS1rZXktMDEyMzQ1Njc=")
+    monkeypatch.setenv("MUSEION_ERASURE_KEY", "bXVzZWlvbi10ZXN0LWVyYXN1cmUta2V5LTAxMjM0NTY3ODk=")
     monkeypatch.setenv("MUSEION_AUDIT_WITNESS", str(tmp_path / "audit-witness"))
     get_settings.cache_clear()
     yield

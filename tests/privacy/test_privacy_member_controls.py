@@ -16,7 +16,7 @@ from museion.catalog.models import Work, WorkTerm
 from museion.cli.main import app as cli
 from museion.errors import NotFound
 from museion.fairness.serving import open_recommender
-from museion.privacy import consent, preferences
+from museion.privacy import consent, preferences, tombstones
 from museion.privacy.models import AccessRecord, ServedEntry
 from museion.recommend.serving import RecommenderService
 from museion.recommend.training import train
@@ -74,7 +74,7 @@ def test_switching_personalisation_off_changes_the_very_next_list(service: Recom
     with engine.connect() as conn, inspecting():
         changes = audit.entries(conn, audit.AuditFilter(action="preference.personalisation"))
     assert [e["details"] for e in changes] == [{"personalise": False}, {"personalise": True}]
-    assert {e["target"] for e in changes} == {audit.pseudonym("member", "t:m0")} and "t:m0" not in str(changes)
+    assert {e["target"] for e in changes} == {tombstones.audit_target("t:m0")} and "t:m0" not in str(changes)
 
 
 def test_interests_are_derived_through_the_gate_with_weights(service: RecommenderService) -> None:
@@ -125,7 +125,7 @@ def test_deleting_an_interest_tag_changes_the_very_next_list(service: Recommende
     assert drama & {i.work_id for i in service.recommend("t:m0", 12, actor="test").items}
     with engine.connect() as conn, inspecting():
         changes = [(e["action"], e["target"], e["details"]) for e in audit.entries(conn, audit.AuditFilter(action="interest."))]
-    who = audit.pseudonym("member", "t:m0")
+    who = tombstones.audit_target("t:m0")
     assert changes == [("interest.delete", who, {"deleted": 1}), ("interest.delete", who, {"deleted": 1}),
                        ("interest.restore", who, {"deleted": 0})]
 

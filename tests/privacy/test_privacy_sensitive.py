@@ -13,7 +13,7 @@ from museion import audit
 from museion.errors import MuseionError
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
-from museion.privacy import consent, requests
+from museion.privacy import consent, requests, tombstones
 from museion.privacy.gate import PurposeRefused, read_members
 from museion.privacy.models import AccessRecord, Purpose
 
@@ -111,7 +111,7 @@ def test_gate_reads_and_consent_changes_enter_the_audit_chain_without_personal_d
     by_action = {e["action"]: e for e in entries}
     granted = [e for e in entries if e["action"] == "consent.grant"]
     assert [e["details"]["purpose"] for e in granted] == ["research", "research/demographics"]
-    assert all(e["target"] == audit.pseudonym("member", "t:u0") and e["actor"] == "account:9" for e in granted)
+    assert all(e["target"] == tombstones.audit_target("t:u0") and e["actor"] == "account:9" for e in granted)
     read_entry = by_action["gate.read"]
     assert read_entry["target"] == "purpose:research"
     assert read_entry["details"] == {"categories": ["demographics"], "rows": 1, "members": 1, "purpose_version": 1}

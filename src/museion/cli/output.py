@@ -54,19 +54,22 @@ def show_rows(rows: list[dict[str, Any]], *, as_json: bool, title: str,
 
 
 def print_import_reports(reports: Sequence[ImportReport], as_json: bool) -> None:
-    """Import reports (one per file) as JSON, or as a table of rows read, inserted, updated and unchanged;
-    their warnings (a file with no rows…) go to stderr either way, so they are never missed."""
+    """Import reports (one per file) as JSON, or as a table of rows read, inserted, updated, unchanged and skipped;
+    their warnings (a file with no rows, rows of erased members skipped…) go to stderr either way, so they are never missed."""
     for warning in (w for r in reports for w in r.warnings):
         err_console.print(f"[bold yellow]warning:[/] {escape(str(warning))}", highlight=False)
+    for r in (r for r in reports if r.skipped):
+        err_console.print(f"[bold yellow]skipped:[/] {r.file}: {r.skipped:,} rows: {escape(r.skipped_because or '')}", highlight=False)
     if as_json:
         print_json([r.as_dict() for r in reports])
         return
     table = Table()
     table.add_column("file", overflow="fold", min_width=16)
-    for col in ("entity", "rows read", "inserted", "updated", "unchanged", "seconds"):
+    for col in ("entity", "rows read", "inserted", "updated", "unchanged", "skipped", "seconds"):
         table.add_column(col, justify="left" if col == "entity" else "right", no_wrap=True)
     for r in reports:
-        table.add_row(r.file, r.entity, f"{r.rows_read:,}", f"{r.inserted:,}", f"{r.updated:,}", f"{r.unchanged:,}", f"{r.seconds:.2f}")
+        table.add_row(r.file, r.entity, f"{r.rows_read:,}", f"{r.inserted:,}", f"{r.updated:,}", f"{r.unchanged:,}", f"{r.skipped:,}",
+                      f"{r.seconds:.2f}")
     console.print(table)
 
 

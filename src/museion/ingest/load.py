@@ -1,30 +1,34 @@
 """Import service: stream a file (or an adapter's rows) through validation into the store, atomically.
 
-One transaction per import: either every row lands or nothing changes. Problems are grouped by kind
-(a problem repeated on many rows counts once) up to ``max_errors`` kinds, and then the import stops and
-rolls back. A file with no rows is never loaded silently: refused where rows are required (a public
+One transaction per import: either every row lands or nothing changes. Imports serialise (an advisory lock on
+PostgreSQL, BEGIN IMMEDIATE on SQLite): a second one waits, then fails with a retry hint, never with a driver error.
+Problems are grouped by kind (a problem repeated on many rows counts once) up to ``max_errors`` kinds, and then the
+import stops and rolls back. A file with no rows is never loaded silently: refused where rows are required (a public
 dataset's files), otherwise imported with a warning on the report.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from museion import audit
-from museion.errors import InputRejected, Problem
+from museion.errors import Conflict, InputRejected, Problem
 from museion.ingest.mapping import ColumnMapping
 from museion.ingest.problems import ProblemLog
 from museion.ingest.readers import Progress, Row, iter_chunks, read_header
 from museion.ingest.runs import record_run
 from museion.ingest.validate import ChunkValidator
 from museion.ingest.write import WRITERS
+from museion.privacy import tombstones
 from museion.store.base import utcnow
 from museion.store.bulk import Counts
 
@@ -32,8 +36,72 @@ RowTransform = Callable[[dict], dict]
 Target = Engine | Connection  # an engine: the import is its own transaction; a connection: the caller's
 
 
+IMPORT_LOCK = 0x4D555345  # "MUSE": with the schema's hash, the PostgreSQL advisory lock an import holds for its transaction
+IMPORT_WAIT_SECONDS = 60.0
+_log = logging.getLogger(__name__)
+
+
+class ImportBusy(Conflict):
+    """Another import held the store for longer than an import waits; nothing was imported."""
+
+
+def _busy(waited: float) -> ImportBusy:
+    return ImportBusy(f"another import is writing to the store (waited {waited:.0f} s for it to finish); nothing was "
+                      "imported: retry when it has finished")
+
+
+def _locked(conn: Connection) -> bool:
+    """Take the store's import lock for this transaction if it is free (BEGIN IMMEDIATE on SQLite)."""
+    if conn.dialect.name == "postgresql":
+        return bool(conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": IMPORT_LOCK}))
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            raise
+        conn.rollback()
+        return False
+    return True
+
+
+@contextmanager
+def import_transaction(engine: Engine) -> Iterator[Connection]:
+    """One import's transaction, serialised with every other import: it waits (up to ``IMPORT_WAIT_SECONDS``) while
+    another holds the store, then fails cleanly with a retry hint; a clash it could not prevent is a Conflict."""
+    started, warned = time.monotonic(), False
+    deadline = started + IMPORT_WAIT_SECONDS
+    with engine.connect() as conn:
+        while not _locked(conn):
+            if not warned:
+                _log.warning("waiting for another import to finish (up to %.0f s)…", IMPORT_WAIT_SECONDS)
+                warned = True
+            if time.monotonic() >= deadline:
+                raise _busy(time.monotonic() - started)
+            conn.rollback()
+            time.sleep(0.2)
+        try:
+            yield conn
+            conn.commit()
+        except BaseException as exc:
+            conn.rollback()
+            if _clash(conn, exc):
+                raise Conflict("another write changed the same records while this import ran; nothing was imported: "
+                               f"retry the import ({type(getattr(exc, 'orig', exc)).__name__})") from None
+            raise
+
+
+def _clash(conn: Connection, exc: BaseException) -> bool:
+    """A unique clash or a lock wait that ran out, raised through SQLAlchemy or straight from the driver (COPY)."""
+    dbapi = conn.dialect.dbapi
+    if isinstance(exc, IntegrityError) or (dbapi is not None and isinstance(exc, dbapi.IntegrityError)):
+        return True
+    if isinstance(exc, OperationalError) or (dbapi is not None and isinstance(exc, dbapi.OperationalError)):
+        return any(word in str(exc).lower() for word in ("locked", "busy", "deadlock"))
+    return False
+
+
 def _transaction(target: Target) -> AbstractContextManager[Connection]:
-    return target.begin() if isinstance(target, Engine) else nullcontext(target)
+    return import_transaction(target) if isinstance(target, Engine) else nullcontext(target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +115,8 @@ class ImportReport:
     unchanged: int
     seconds: float
     warnings: tuple[Problem, ...] = ()
+    skipped: int = 0
+    skipped_because: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "warnings": [w.as_dict() for w in self.warnings]}
@@ -166,6 +236,8 @@ def import_chunks(
                    totals={"rows_read": rows_read, "inserted": totals.inserted, "updated": totals.updated,
                            "unchanged": totals.unchanged},
                    actor=actor, action="data.import",
-                   details={"entity": mapping.entity, "source": audit.ref("source", mapping.source), "file_sha256": sha256})
+                   details={"entity": mapping.entity, "source": audit.ref("source", mapping.source), "file_sha256": sha256,
+                            "skipped_erased": writer.skipped})
     return ImportReport(mapping.entity, mapping.source, label, rows_read, totals.inserted, totals.updated,
-                        totals.unchanged, time.perf_counter() - started, (empty,) if empty else ())
+                        totals.unchanged, time.perf_counter() - started, (empty,) if empty else (),
+                        writer.skipped, tombstones.SKIP_REASON if writer.skipped else None)

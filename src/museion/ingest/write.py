@@ -1,7 +1,8 @@
 """Write validated chunks to the store: keyed upserts for catalogue and members, bulk inserts for events.
 
 Every writer resolves references first (unknown work → a problem naming the line) and only then
-writes; the caller owns the transaction, so a rejected import leaves nothing behind.
+writes; the caller owns the transaction, so a rejected import leaves nothing behind. Rows of members
+erased at their request are skipped and counted (``skipped``), never written back.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import Connection, Table, delete
 from museion.catalog.models import Creator, Credit, Work, WorkTerm
 from museion.errors import Problem
 from museion.ingest.validate import Chunk
-from museion.privacy import intake
+from museion.privacy import intake, tombstones
 from museion.store.batches import chunks
 from museion.store.bulk import Counts, KeyIndex, bulk_insert, content_hash, upsert_by_key
 
@@ -26,7 +27,8 @@ def prefixed(source: str, key: str) -> str:
 
 
 class Writer:
-    """Base: duplicate-key tracking within one import; subclasses write one entity."""
+    """Base: duplicate-key tracking within one import; subclasses write one entity and count the rows they
+    skipped because their member was erased (``skipped``)."""
 
     key_field = "key"
 
@@ -36,6 +38,7 @@ class Writer:
         self.fields = fields
         self.label = label
         self._seen: dict[str, int] = {}
+        self.skipped = 0
 
     def column(self, target: str) -> str:
         return self.fields.get(target, target)
@@ -114,7 +117,9 @@ class MemberWriter(KeyedWriter):
         return self.member_key(external_id)
 
     def upsert(self, conn: Connection, records: list[dict[str, Any]]) -> Counts:
-        return intake.upsert_members(conn, records)
+        erased = tombstones.buried(conn, {r["key"] for r in records})
+        self.skipped += sum(r["key"] in erased for r in records)
+        return intake.upsert_members(conn, [r for r in records if r["key"] not in erased])
 
 
 class WorkWriter(Writer):
@@ -204,7 +209,8 @@ class EventWriter(Writer):
         if dry or problems:
             return Counts(), problems
         member_keys = [self.member_key(k) for k in cols["member"]]
-        m, w = intake.ensure_members(conn, self.members, set(member_keys), self.source), known_works
+        erased = tombstones.buried(conn, member_keys)
+        m, w = intake.ensure_members(conn, self.members, set(member_keys) - erased, self.source), known_works
         rows = [
             (
                 hashlib.blake2b(f"{mk}\x1f{wk}\x1f{kind}\x1f{value!r}\x1f{ts}\x1f{ch}\x1f{lab}".encode(), digest_size=16).digest(),
@@ -213,7 +219,9 @@ class EventWriter(Writer):
             for mk, wk, kind, value, ts, ch, lab in zip(
                 member_keys, work_keys, cols["kind"], cols["value"], cols["timestamp"], cols["channel"], cols["label"]
             )
+            if mk not in erased
         ]
+        self.skipped += len(member_keys) - len(rows)
         rows.sort()  # by uid: neighbouring keys land on the same index pages
         inserted = intake.insert_events(conn, rows)
         return Counts(inserted=inserted, unchanged=len(rows) - inserted), []

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, Select, select
 
-from museion import audit
 from museion.errors import NotFound
 from museion.privacy.access import gated
 from museion.privacy.intake import member_keys
 from museion.privacy.models import Event, Member
+from museion.privacy.tombstones import audit_target
 from museion.store.batches import rows_in_batches
 
 
@@ -97,5 +97,5 @@ def member_keys_for(conn: Connection, member_ids: Sequence[int]) -> dict[int, st
 
 @gated
 def member_target(conn: Connection, member_id: int) -> str:
-    """The audit target for a member: the pseudonym of their key, never the key itself."""
-    return audit.pseudonym("member", str(conn.scalar(select(Member.key).where(Member.id == member_id))))
+    """The audit target for a member: keyed with the erasure secret, never the key, so it identifies nobody after erasure."""
+    return audit_target(str(conn.scalar(select(Member.key).where(Member.id == member_id))))

@@ -3,26 +3,27 @@ the work each kind of request does — access (a complete copy), rectification, 
 
 Erasure removes the member's events, vault entry, consents, served lists, preferences and profile,
 takes them out of the serving index of every model version that learned from them, and flags those
-versions for retraining. What remains is the request row: a hash of the member key, dates and counts.
+versions for retraining. What remains is the request row (a reference keyed with the erasure secret, dates
+and counts) and a tombstone under the same reference, so imports skip the member (``privacy.tombstones``).
 Every transition of a request enters the audit chain (request id, kind, status).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, delete, func, insert, select, update
 
 from museion import audit
 from museion.catalog.models import Work, WorkTerm
 from museion.errors import Conflict, MuseionError, NotFound
-from museion.privacy import consent, vault
+from museion.privacy import consent, tombstones, vault
 from museion.privacy.access import gated
 from museion.privacy.activity import member_ids_for, unknown_member
 from museion.privacy.models import Consent, Event, InterestSuppression, Member, MemberPreference, ServedEntry, SubjectRequest
+from museion.privacy.tombstones import member_ref
 
 KINDS = ("access", "rectification", "erasure", "restriction", "withdrawal")
 RECTIFIABLE = ("age", "gender", "occupation")
@@ -30,11 +31,6 @@ RECTIFIABLE = ("age", "gender", "occupation")
 
 class RequestError(MuseionError):
     """A request cannot move to the state asked for (e.g. completing one whose identity is unverified)."""
-
-
-def member_ref(key: str) -> str:
-    """The hash kept as proof of a request after the member is erased."""
-    return hashlib.sha256(f"museion-member:{key}".encode()).hexdigest()
 
 
 def _transition(conn: Connection, actor: str, request_id: int, kind: str, status: str) -> None:
@@ -217,6 +213,8 @@ def complete_erasure(conn: Connection, request_id: int, *, flagged_versions: lis
     scrubbed of the member's history and flagged for retraining (``museion.recommend.erasure``)."""
     req = _ready(conn, request_id, "erasure")
     member_id = req.member_id
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")  # zero the deleted rows' bytes instead of leaving them in free space
     outcome = {
         "events": conn.execute(delete(Event).where(Event.member_id == member_id)).rowcount,
         "vault_entries": vault.erase(conn, member_id),
@@ -227,10 +225,19 @@ def complete_erasure(conn: Connection, request_id: int, *, flagged_versions: lis
             delete(InterestSuppression).where(InterestSuppression.member_id == member_id)).rowcount,
         "model_versions_flagged": flagged_versions,
     }
+    tombstones.bury(conn, str(conn.scalar(select(Member.key).where(Member.id == member_id))), request_id)
     conn.execute(update(SubjectRequest).where(SubjectRequest.member_id == member_id).values(member_id=None))
     conn.execute(delete(Member).where(Member.id == member_id))
     _close(conn, request_id, "erasure", outcome, actor)
     return outcome
+
+
+def purge_erased(engine: Engine) -> None:
+    """After an erasure commits on SQLite, fold the write-ahead log into the database and empty it: older copies of
+    the erased rows' pages stay in the WAL file until then. (PostgreSQL: dead rows stay until VACUUM; see docs/privacy.md.)"""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,3 +86,15 @@ def member_shown(member: MemberArg, limit: Annotated[int, typer.Option(min=1, ma
         "personalised": lambda r: "yes" if r["personalised"] else f"no: {r['not_personalised_because']}",
         "works": lambda r: ", ".join(w["title"] for w in r["works"]),
     })
+
+
+@member_app.command("return")
+@friendly_errors
+def member_return(member: Annotated[str, typer.Argument(help="The erased member: SOURCE:ID as your files gave it, or the stored key.")],
+                  reason: Annotated[str, typer.Option(help="Why they may come back, e.g. 'returned and consented anew on 2026-12-01'.")]) -> None:
+    """Lift the erasure tombstone of MEMBER, who returned and consented anew: imports load their rows again (audited)."""
+    from museion.privacy import tombstones
+
+    with context.engine().begin() as conn:
+        tombstone = tombstones.lift(conn, member, reason=reason, actor=context.CLI_ACTOR)
+    console.print(f"{member}: erasure tombstone {tombstone} lifted; the next import loads their rows")

@@ -98,6 +98,8 @@ def request_complete(
         else:
             requests.complete_withdrawal(conn, request_id, actor=actor)
             console.print(f"request {request_id}: consents withdrawn")
+    if kind == "erasure":
+        requests.purge_erased(engine)
 
 
 @request_app.command("list")
