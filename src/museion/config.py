@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_errors: int = Field(default=20, ge=1, description="Problems collected before an import stops.")
     chunk_rows: int = Field(default=50_000, ge=100, description="Rows validated and written per batch.")
     request_due_days: int = Field(default=15, ge=1, le=90, description="Days to answer a data-subject request.")
+    forwarded_allow_ips: str = Field(
+        default="", description="Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are trusted "
+        "(uvicorn's forwarded_allow_ips); empty: none, the peer's own address is the client's.")
 
     @property
     def resolved_database_url(self) -> str:

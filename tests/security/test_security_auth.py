@@ -17,6 +17,7 @@ from helpers import auth_headers, inspecting
 from museion import audit
 from museion.audit.models import AuditEntry
 from museion.cli.main import app as cli
+from museion.http import ratelimit
 from museion.privacy.models import Member
 from museion.security.auth import create_account, issue_token
 from museion.security.models import Account, Token
@@ -118,7 +119,8 @@ def test_wrong_passwords_are_refused_alike_and_audited_without_names(client: Tes
     assert not any("alice" in str(a) or "nobody" in str(a) for a in actions(sample_catalogue))
 
 
-def test_sign_in_is_rate_limited(client: TestClient) -> None:
+def test_sign_in_is_rate_limited(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: 1000.0)  # no refill between attempts, however slow the machine
     statuses = [client.post("/api/auth/login", json={"name": "alice", "password": "wrong password"}).status_code
                 for _ in range(11)]
     assert statuses == [401] * 10 + [429]

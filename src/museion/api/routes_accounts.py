@@ -18,10 +18,10 @@ from museion.security.auth import (
     MIN_PASSWORD,
     Principal,
     create_account,
+    issue_member_token,
     issue_token,
     list_accounts,
     list_tokens,
-    member_account,
     revoke_token,
     update_account,
 )
@@ -103,9 +103,9 @@ def revoke_account_token(account_id: Id, token_id: Id, principal: AccountManager
 
 
 @router.post("/members/{member}/tokens", response_model=TokenIssuedOut, status_code=201,
-             summary="Create a self-service token that reads this member's own data only")
+             summary="Create a token that acts for this member (their own data only); requests made with it are "
+                     "recorded as made by you on their behalf")
 def create_member_token(body: TokenIn,
                         member: Annotated[str, Path(min_length=1, max_length=255, description="The member's pseudonymous key.")],
-                        principal: AccountManager, conn: TxDep) -> TokenIssuedOut:
-    account_id = member_account(conn, member, actor=principal.actor)
-    return TokenIssuedOut.of(issue_token(conn, account_id, actor=principal.actor, label=body.label, days=body.days))
+                        principal: Annotated[Principal, requires(Perm.TOKENS_FOR_MEMBER)], conn: TxDep) -> TokenIssuedOut:
+    return TokenIssuedOut.of(issue_member_token(conn, member, actor=principal.actor, label=body.label, days=body.days))

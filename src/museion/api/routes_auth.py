@@ -85,7 +85,8 @@ class TokenOut(BaseModel):
 @router.post("/auth/login", response_model=SessionOut, summary="Sign in with a name and password (sets the session cookie)",
              dependencies=[public(), Depends(limit_logins)])
 def api_login(request: Request, response: Response, body: LoginIn, engine: EngineDep, guards: GuardsDep) -> SessionOut:
-    issued = sign_in(engine, lambda conn: login_with_password(conn, body.name, body.password.get_secret_value()))
+    issued = sign_in(engine, lambda conn: login_with_password(conn, body.name, body.password.get_secret_value()),
+                     backoff=guards.accounts, name=body.name)
     set_session_cookie(request, response, issued)
     with engine.connect() as conn:  # resolving now also spares the next request the argon2 check
         session = guards.verifier.resolve(conn, issued.token, SESSION)

@@ -22,10 +22,10 @@ from museion.security.auth import (
     DEFAULT_TOKEN_DAYS,
     account_id_for,
     create_account,
+    issue_member_token,
     issue_token,
     list_accounts,
     list_tokens,
-    member_account,
     revoke_token,
     update_account,
 )
@@ -113,12 +113,13 @@ def tokens_create(
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
     days: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires.")] = DEFAULT_TOKEN_DAYS,
 ) -> None:
-    """Create an API token for a staff account (--user) or a member's self-service token (--member)."""
+    """Create an API token for a staff account (--user), or one that acts for a member (--member): audited as
+    issued by the operator, and any request made with it is recorded as made on the member's behalf."""
     if (user is None) == (member is None):
         raise MuseionError("name exactly one of --user NAME or --member KEY")
     with context.engine().begin() as conn:
-        account_id = account_id_for(conn, user) if user else member_account(conn, str(member), actor=context.CLI_ACTOR)
-        issued = issue_token(conn, account_id, actor=context.CLI_ACTOR, label=label, days=days)
+        issued = (issue_token(conn, account_id_for(conn, user), actor=context.CLI_ACTOR, label=label, days=days) if user
+                  else issue_member_token(conn, str(member), actor=context.CLI_ACTOR, label=label, days=days))
     _show_token(issued.token, issued.expires_at)
 
 

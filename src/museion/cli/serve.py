@@ -8,6 +8,7 @@ import typer
 
 from museion.cli import context
 from museion.cli.output import console, friendly_errors
+from museion.config import get_settings
 
 
 @friendly_errors
@@ -24,7 +25,12 @@ def serve(
 
     context.engine()  # fail here, clearly, if the database is not ready
     console.print(f"Museion on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    if workers == 1:
-        uvicorn.run(create_app(), host=host, port=port, log_level="warning")
-    else:  # each worker process builds its own app from the same settings
-        uvicorn.run("museion.server:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning")
+    uvicorn.run(create_app() if workers == 1 else "museion.server:create_app",  # each worker builds its own app
+                factory=workers > 1, workers=workers, host=host, port=port, log_level="warning", **proxy_options())
+
+
+def proxy_options() -> dict[str, object]:
+    """Trust X-Forwarded-* only from the proxies in MUSEION_FORWARDED_ALLOW_IPS: by default from nobody, not even
+    127.0.0.1 (uvicorn's default), so a client on the same host cannot pick the address its sign-in limit counts."""
+    allowed = ",".join(ip.strip() for ip in get_settings().forwarded_allow_ips.split(",") if ip.strip())
+    return {"proxy_headers": bool(allowed), "forwarded_allow_ips": allowed or None}

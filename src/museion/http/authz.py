@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 
 from museion.errors import MuseionError
 from museion.http.deps import SessionDep, get_session
-from museion.http.ratelimit import TokenBucket
+from museion.http.ratelimit import Backoff, TokenBucket
 from museion.privacy.intake import refers_to
 from museion.security.auth import API, SESSION, Principal, TokenVerifier
 from museion.security.permissions import SELF_ONLY, Perm, allowed
@@ -45,7 +45,7 @@ class Forbidden(MuseionError):
 
 
 class RateLimited(MuseionError):
-    """Too many attempts from one address; ``retry_after`` seconds until the next is allowed."""
+    """Too many attempts from one address or for one account; ``retry_after`` seconds until the next is allowed."""
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"too many attempts; try again in {retry_after:.0f} s")
@@ -59,6 +59,7 @@ class Guards:
         self.verifier = TokenVerifier()
         self.logins = TokenBucket(capacity=10, period=60.0)  # sign-in and token creation attempts per address
         self.failures = TokenBucket(capacity=20, period=60.0)  # requests with a bad token per address
+        self.accounts = Backoff()  # failed password sign-ins per account name, from any address
         self.reads_session: dict[int, bool] = {}  # route id -> whether it queries the request's session itself
 
 
@@ -70,6 +71,7 @@ GuardsDep = Annotated[Guards, Depends(guards)]
 
 
 def client_address(request: Request) -> str:
+    """The peer's address: uvicorn replaces it from X-Forwarded-For only for proxies in MUSEION_FORWARDED_ALLOW_IPS."""
     return request.client.host if request.client else "unknown"
 
 

@@ -8,17 +8,28 @@ from collections.abc import Callable
 from fastapi import Request, Response
 from sqlalchemy import Connection, Engine
 
-from museion.http.authz import SESSION_COOKIE
+from museion.http.authz import SESSION_COOKIE, RateLimited
+from museion.http.ratelimit import Backoff
 from museion.security.auth import SESSION_LIFETIME, AuthError, IssuedToken, Principal, revoke_token
 
 
-def sign_in(engine: Engine, attempt: Callable[[Connection], IssuedToken]) -> IssuedToken:
-    """Run a sign-in attempt in its own transaction, which commits even when it is refused, so the refusal stays audited."""
+def sign_in(engine: Engine, attempt: Callable[[Connection], IssuedToken], *, backoff: Backoff | None = None,
+            name: str | None = None) -> IssuedToken:
+    """Run a sign-in attempt in its own transaction, which commits even when it is refused, so the refusal stays audited.
+    With ``backoff`` and the account ``name``, an account that keeps failing is refused for longer each time (429)."""
+    if backoff is not None and name is not None and (wait := backoff.wait(name)):
+        raise RateLimited(wait)
     with engine.begin() as conn:
         try:
-            return attempt(conn)
+            issued = attempt(conn)
         except AuthError as exc:
             failure = exc
+        else:
+            if backoff is not None and name is not None:
+                backoff.succeeded(name)
+            return issued
+    if backoff is not None and name is not None:
+        backoff.failed(name)
     raise failure
 
 

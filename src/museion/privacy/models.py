@@ -18,6 +18,7 @@ class Member(Base):
     (age, gender, occupation) exist for fairness audits and are read only with consent."""
 
     __tablename__ = "members"
+    __table_args__ = {"sqlite_autoincrement": True}  # an erased member's id is never given to someone else
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
@@ -111,7 +112,8 @@ class VaultEntry(Base):
 class SubjectRequest(Base):
     """A data-subject request (access, rectification, erasure, restriction, withdrawal) and its handling.
 
-    ``member_ref`` is a hash of the member key, kept after erasure as the proof the request needs.
+    ``member_ref`` is an HMAC of the member key under the erasure secret (kept outside the data folder), kept after
+    erasure as the proof the request needs.
     """
 
     __tablename__ = "subject_requests"
@@ -191,3 +193,19 @@ class InterestSuppression(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     term: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class ErasureTombstone(Base):
+    """An erased member's key, as an HMAC under the erasure secret (never the key): imports skip the rows of a
+    tombstoned member, so an erased person does not come back with the next load of the same file. ``lifted_at``
+    records the audited override for a member who returns and consents anew."""
+
+    __tablename__ = "erasure_tombstones"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True, comment="HMAC-SHA256 of the member key under the erasure secret")
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("subject_requests.id", ondelete="SET NULL"))
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lifted_by: Mapped[str | None] = mapped_column(String(128))
+    lift_reason: Mapped[str | None] = mapped_column(Text)

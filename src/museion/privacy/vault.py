@@ -23,7 +23,7 @@ from museion import audit
 from museion.errors import MuseionError
 from museion.privacy.access import gated
 from museion.privacy.models import VaultEntry
-from museion.privacy.pseudonym import write_private
+from museion.privacy.pseudonym import refuse_shared, write_private
 
 IDENTIFIERS = ("name", "email", "phone")
 ENV_KEY = "MUSEION_VAULT_KEY"
@@ -57,6 +57,7 @@ class KeyRing:
             ring = cls({}, "", path)
             ring.add_key()
             return ring
+        refuse_shared(path, "vault key")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             keys = {k: base64.b64decode(v) for k, v in data["keys"].items()}

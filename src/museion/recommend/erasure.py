@@ -1,6 +1,6 @@
 """Erasure across the store and the model artifacts: a verified erasure request first scrubs the member from
 every model version's serving index (flagging those versions for retraining), then the privacy package
-erases them from the store, in the same transaction."""
+erases them from the store, in the same transaction; their self-service account goes too, recorded in the audit chain."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from museion.privacy import requests
 from museion.recommend.artifacts import erase_from_index
 from museion.registry.artifact_files import index_file
 from museion.registry.models import ModelVersion
+from museion.security.auth import delete_member_account
 
 
 def complete_erasure(conn: Connection, home: Path, request_id: int, *, actor: str = "system") -> dict[str, Any]:
     """Erase the member of a verified erasure request everywhere; returns the outcome (counts only)."""
-    flagged = _scrub_models(conn, home, requests.erasure_subject(conn, request_id), request_id)
+    member_id = requests.erasure_subject(conn, request_id)
+    flagged = _scrub_models(conn, home, member_id, request_id)
+    delete_member_account(conn, member_id, actor=actor)  # audited here, rather than vanishing by cascade
     return requests.complete_erasure(conn, request_id, flagged_versions=flagged, actor=actor)
 
 

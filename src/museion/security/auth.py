@@ -21,10 +21,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from museion import audit
-from museion.errors import MuseionError, NotFound
+from museion.errors import Conflict, MuseionError, NotFound
 from museion.privacy import gate
 from museion.security.models import Account, Token
 from museion.security.permissions import Role
@@ -67,11 +67,17 @@ class Principal:
     token_id: int
     via: str  # api or session
     csrf: str | None = None  # sessions only: what forms and unsafe requests must echo back
+    issued_by: str | None = None  # a member token minted by staff: the staff actor who minted it
 
     @property
     def actor(self) -> str:
         """The identifier this principal has in the audit chain."""
         return f"account:{self.account_id}"
+
+    def channel(self, own: str) -> str:
+        """The channel a data-subject request made with these credentials came by: ``own`` when the member acted
+        themselves, ``staff:<actor>`` when the token was minted by staff, so the ledger never shows it as theirs."""
+        return own if self.issued_by is None else f"staff:{self.issued_by}"
 
 
 @dataclass(frozen=True)
@@ -126,9 +132,13 @@ def account_id_for(conn: Connection, name: str) -> int:
 
 def update_account(conn: Connection, account_id: int, *, actor: str, role: str | None = None, active: bool | None = None,
                    password: str | None = None) -> None:
-    """Change an account's role, password or whether it may sign in; disabling also ends its sessions."""
-    if conn.scalar(select(Account.id).where(Account.id == account_id)) is None:
+    """Change an account's role, password or whether it may sign in; disabling also ends its sessions.
+    The last active admin can be neither disabled nor demoted: nobody could manage accounts afterwards."""
+    current = conn.execute(select(Account.name, Account.role, Account.active).where(Account.id == account_id)).first()
+    if current is None:
         raise NotFound(f"no account with id {account_id}")
+    if current.role == Role.ADMIN and current.active and (active is False or role not in (None, Role.ADMIN)):
+        _keep_an_admin(conn, account_id, current.name)
     values: dict[str, Any] = {}
     if role is not None:
         values["role"] = Role(role).value
@@ -147,6 +157,29 @@ def update_account(conn: Connection, account_id: int, *, actor: str, role: str |
     audit.record(conn, actor=actor, action="account.update", target=f"account:{account_id}",
                  details={"changed": changed, **({"role": values["role"]} if "role" in values else {}),
                           **({"active": active} if active is not None else {})})
+
+
+def _keep_an_admin(conn: Connection, account_id: int, name: str) -> None:
+    """Refuse to disable or demote ``account_id`` when it is the only active admin (rows locked on PostgreSQL)."""
+    admins = select(Account.id).where(Account.role == Role.ADMIN, Account.active.is_(True))
+    if conn.dialect.name == "postgresql":
+        admins = admins.with_for_update()
+    if not [a for a in conn.scalars(admins) if a != account_id]:
+        raise Conflict(f"{name} is the last active admin: make another account admin first, then disable or demote this one")
+
+
+def delete_member_account(conn: Connection, member_id: int, *, actor: str) -> int | None:
+    """Delete the self-service account of an erased member and its tokens, audited (the member row's cascade
+    would remove them silently); returns the account id, or None when the member had none."""
+    account_id = conn.scalar(select(Account.id).where(Account.member_id == member_id))
+    if account_id is None:
+        return None
+    tokens = conn.scalar(select(func.count()).select_from(Token).where(Token.account_id == account_id))
+    conn.execute(delete(Token).where(Token.account_id == account_id))
+    conn.execute(delete(Account).where(Account.id == account_id))
+    audit.record(conn, actor=actor, action="account.delete", target=f"account:{account_id}",
+                 details={"reason": "member_erased", "tokens": int(tokens or 0)})
+    return int(account_id)
 
 
 def list_accounts(conn: Connection, account_id: int | None = None) -> list[dict[str, Any]]:
@@ -170,8 +203,9 @@ def member_account(conn: Connection, member_key: str, *, actor: str) -> int:
 # --- tokens ------------------------------------------------------------------------------------
 
 def issue_token(conn: Connection, account_id: int, *, actor: str, kind: str = API, label: str = "",
-                days: int = DEFAULT_TOKEN_DAYS) -> IssuedToken:
-    """Create a token for ``account_id``; its secret is returned once, only its argon2 hash is kept."""
+                days: int = DEFAULT_TOKEN_DAYS, issued_by: str | None = None) -> IssuedToken:
+    """Create a token for ``account_id``; its secret is returned once, only its argon2 hash is kept.
+    ``issued_by`` marks a token that staff minted to act for a member (see ``issue_member_token``)."""
     if kind == API and not 1 <= days <= MAX_TOKEN_DAYS:
         raise MuseionError(f"a token lives 1 to {MAX_TOKEN_DAYS} days")
     active = conn.scalar(select(Account.active).where(Account.id == account_id))
@@ -183,12 +217,18 @@ def issue_token(conn: Connection, account_id: int, *, actor: str, kind: str = AP
     expires_at = utcnow() + (SESSION_LIFETIME if kind == SESSION else timedelta(days=days))
     token_id = int(conn.execute(insert(Token).values(
         public_id=public_id, account_id=account_id, kind=kind, label=label, secret_hash=TOKENS.hash(secret),
-        expires_at=expires_at,
+        expires_at=expires_at, issued_by=issued_by,
     ).returning(Token.id)).scalar_one())
     if kind == API:
         audit.record(conn, actor=actor, action="token.create", target=f"token:{token_id}",
-                     details={"account": account_id, "days": days})
+                     details={"account": account_id, "days": days, **({"for_member_by": issued_by} if issued_by else {})})
     return IssuedToken(token_id, public_id, account_id, kind, f"mus_{public_id}_{secret}", expires_at)
+
+
+def issue_member_token(conn: Connection, member_key: str, *, actor: str, label: str = "", days: int = DEFAULT_TOKEN_DAYS) -> IssuedToken:
+    """A token that acts for a member, minted by staff (``tokens:issue_member``): audited as such, and every
+    data-subject request made with it is recorded as made by ``actor`` on the member's behalf."""
+    return issue_token(conn, member_account(conn, member_key, actor=actor), actor=actor, label=label, days=days, issued_by=actor)
 
 
 def revoke_token(conn: Connection, token_id: int, *, actor: str, owner: int | None = None) -> None:
@@ -245,7 +285,7 @@ _tokens, _accounts = Token.__table__, Account.__table__
 # reuses the compiled statement and its result metadata.
 _LOOKUP = (
     select(_tokens.c.id, _tokens.c.secret_hash, _tokens.c.expires_at, _tokens.c.revoked_at, _accounts.c.id.label("account_id"),
-           _accounts.c.name, _accounts.c.role, _accounts.c.active, _accounts.c.member_id)
+           _accounts.c.name, _accounts.c.role, _accounts.c.active, _accounts.c.member_id, _tokens.c.issued_by)
     .select_from(_tokens.join(_accounts, _accounts.c.id == _tokens.c.account_id))
     .where(_tokens.c.public_id == bindparam("public_id"), _tokens.c.kind == bindparam("kind"))
 )
@@ -275,7 +315,7 @@ class TokenVerifier:
         member_key = (None if row.member_id is None else  # a member's own account: the key its routes may read
                       gate.member_key_of(conn, row.member_id, purpose=gate.RIGHTS, actor=row.name))
         return Principal(int(row.account_id), row.name, row.role, member_key, int(row.id), kind,
-                         csrf_for(secret) if kind == SESSION else None)
+                         csrf_for(secret) if kind == SESSION else None, row.issued_by)
 
     def _check(self, public_id: str, secret: str, secret_hash: str) -> bool:
         fingerprint = hashlib.sha256(secret.encode()).digest()

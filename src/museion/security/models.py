@@ -17,6 +17,7 @@ class Account(Base):
     """A staff account with one role, or a member's self-service account (role ``member``, one member)."""
 
     __tablename__ = "accounts"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused: the audit chain names accounts by id
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, comment="login name; members get member-<id>")
@@ -32,6 +33,7 @@ class Token(Base):
     """An API token or a browser session. The public id is looked up; the secret is checked by argon2."""
 
     __tablename__ = "tokens"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, comment="the non-secret part of the token")
@@ -41,5 +43,7 @@ class Token(Base):
     secret_hash: Mapped[str] = mapped_column(Text, comment="argon2 hash of the secret part")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    issued_by: Mapped[str | None] = mapped_column(
+        String(64), comment="the staff actor who issued a member's token; null when the account holder did")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 

@@ -38,20 +38,26 @@ class Perm(StrEnum):
     AUDIT_READ = "audit:read"
     ACCOUNTS_MANAGE = "accounts:manage"  # create accounts, change roles, issue tokens for others
     TOKENS_OWN = "tokens:own"  # create, list and revoke one's own tokens
+    ASSESSMENTS_READ = "assessments:read"  # impact assessments of purposes and model versions
+    ASSESSMENTS_WRITE = "assessments:write"  # record an impact assessment (never edit or delete one)
+    ASSESSMENTS_SIGN = "assessments:sign"  # sign an assessment off: the privacy officer's act
+    TOKENS_FOR_MEMBER = "tokens:issue_member"  # mint a token that acts for a member: audited, marked as staff-issued
 
 
 _STAFF = {Perm.CATALOG_READ, Perm.STATS_READ, Perm.TOKENS_OWN}
 
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MODELS_READ, Perm.AUDIT_READ, Perm.ACCOUNTS_MANAGE,
-                                    Perm.MODELS_WRITE, Perm.MODELS_DEPLOY}),
+                                    Perm.TOKENS_FOR_MEMBER, Perm.MODELS_WRITE, Perm.MODELS_DEPLOY, Perm.ASSESSMENTS_READ}),
     Role.PRIVACY_OFFICER: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.VAULT_READ,
                                               Perm.CONSENT_WRITE, Perm.REQUESTS_MANAGE, Perm.AUDIT_READ,
-                                              Perm.RELEASES_RUN}),
-    Role.ANALYST: frozenset(_STAFF | {Perm.RELEASES_RUN, Perm.MODELS_READ, Perm.MODELS_WRITE, Perm.FAIRNESS_AUDIT}),
+                                              Perm.RELEASES_RUN, Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE,
+                                              Perm.ASSESSMENTS_SIGN}),
+    Role.ANALYST: frozenset(_STAFF | {Perm.RELEASES_RUN, Perm.MODELS_READ, Perm.MODELS_WRITE, Perm.FAIRNESS_AUDIT,
+                                      Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE}),
     Role.CURATOR: frozenset(_STAFF),
-    Role.ALGORITHM_REVIEWER: frozenset(_STAFF | {Perm.MODELS_READ, Perm.MODELS_APPROVE, Perm.FAIRNESS_AUDIT}),
-    Role.AUDITOR: frozenset(_STAFF | {Perm.AUDIT_READ, Perm.MODELS_READ, Perm.FAIRNESS_AUDIT}),
+    Role.ALGORITHM_REVIEWER: frozenset(_STAFF | {Perm.MODELS_READ, Perm.MODELS_APPROVE, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ}),
+    Role.AUDITOR: frozenset(_STAFF | {Perm.AUDIT_READ, Perm.MODELS_READ, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ}),
     Role.MEMBER: frozenset({Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.CONSENT_WRITE}),
 }
 """Role → what it may do. Members' permissions apply to their own member key only (see ``SELF_ONLY``)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +22,21 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     # 64 MiB of page cache: large imports insert into a unique index of random hashes, which thrashes
     # SQLite's 2 MiB default once the events table outgrows it.
     cur.execute("PRAGMA cache_size=-65536")
+    files = [row[2] for row in cur.execute("PRAGMA database_list") if row[2]]
     cur.close()
+    for name in files:  # SQLite gives new WAL and shared-memory files the database file's mode; older ones are fixed here
+        for suffix in ("", "-wal", "-shm"):
+            _owner_only(Path(name + suffix))
+
+
+def _owner_only(path: Path) -> None:
+    """Take group and world access away from a database file (it holds personal data), if this user owns it."""
+    try:
+        info = path.stat()
+        if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO) and info.st_uid == os.geteuid():
+            os.chmod(path, 0o600)
+    except FileNotFoundError:
+        return
 
 
 def sqlite_file(engine_or_url: Engine | str) -> Path | None:

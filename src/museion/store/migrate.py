@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -23,9 +24,11 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema to ``revision`` (idempotent); an SQLite database's folder is created here, and only here."""
-    if (path := sqlite_file(engine)) is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """Bring the schema to ``revision`` (idempotent); an SQLite database's folder (0700) and file (0600) are created
+    here, and only here."""
+    if (path := sqlite_file(engine)) is not None:  # personal data: the folder 0700, the file 0600 before SQLite opens it
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -56,7 +56,8 @@ def login_submit(
         raise Forbidden("the sign-in form expired: reload the page and try again")
     try:
         issued = sign_in(engine, (lambda conn: login_with_token(conn, guards.verifier, token.strip())) if token
-                         else (lambda conn: login_with_password(conn, name, password)))
+                         else (lambda conn: login_with_password(conn, name, password)),
+                         backoff=None if token else guards.accounts, name=name)  # a name that keeps failing waits longer
     except AuthError as exc:
         return _login_page(request, next, str(exc))  # the form again, with the reason; a page, not an API refusal
     response = RedirectResponse(_safe_next(next), status_code=303)
