@@ -82,10 +82,10 @@ def test_access_and_erasure_complete_over_http(officer: TestClient, app_engine: 
 
 def test_members_download_their_own_data(officer: TestClient, app_engine: Engine) -> None:
     member = auth_headers(app_engine, member="t:m4")
-    response = officer.get("/api/members/t:m4/export", headers=member)
+    response = officer.post("/api/members/t:m4/export", headers=member)
     assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
     assert response.json()["member"]["key"] == "t:m4"
-    assert officer.get("/api/members/t:m5/export", headers=member).status_code == 403
+    assert officer.post("/api/members/t:m5/export", headers=member).status_code == 403
     (logged,) = officer.get("/api/requests?kind=access").json()  # the ledger keeps the proof
     assert (logged["member"], logged["status"], logged["channel"]) == ("t:m4", "completed", "self-service")
 

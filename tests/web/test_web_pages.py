@@ -23,12 +23,12 @@ from museion.web import kpis
 
 STAFF_PAGES = {item.path for item in NAV if not item.members_only}
 EXPECTED_MENU = {
-    Role.ADMIN: {"/dashboard", "/catalogue", "/models", "/fairness", "/audit", "/recommendations"},
-    Role.PRIVACY_OFFICER: {"/dashboard", "/catalogue", "/privacy", "/audit", "/recommendations"},
-    Role.ANALYST: {"/dashboard", "/catalogue", "/models", "/fairness"},
+    Role.ADMIN: {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments", "/audit", "/recommendations"},
+    Role.PRIVACY_OFFICER: {"/dashboard", "/catalogue", "/privacy", "/assessments", "/audit", "/recommendations"},
+    Role.ANALYST: {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments"},
     Role.CURATOR: {"/dashboard", "/catalogue"},
-    Role.ALGORITHM_REVIEWER: {"/dashboard", "/catalogue", "/models", "/fairness", "/review"},
-    Role.AUDITOR: {"/dashboard", "/catalogue", "/models", "/fairness", "/audit"},
+    Role.ALGORITHM_REVIEWER: {"/dashboard", "/catalogue", "/models", "/fairness", "/review", "/assessments"},
+    Role.AUDITOR: {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments", "/audit"},
 }
 # January: six events of five members, published; March: one member's event, a cell too small to publish.
 DATED_EVENTS = ("member,work,kind,value,timestamp\n"
@@ -168,8 +168,8 @@ def test_member_manages_consents_interests_data_and_requests(client: TestClient,
     assert re.findall(r'name="tag" value="([^"]+)"><input type="hidden" name="action" value="delete"', page) == ["Crime"]
     assert 'name="tag" value="Drama"><input type="hidden" name="action" value="restore"' in page
 
-    assert 'href="/api/members/demo:m1/export"' in page
-    download = client.get("/api/members/demo:m1/export")  # a session may GET the API: the page links to it
+    assert 'action="/api/members/demo:m1/export"' in page
+    download = client.post("/api/members/demo:m1/export", data={"csrf_token": csrf})  # a session posts the page's form
     assert download.headers["content-disposition"].startswith("attachment")
     copy = download.json()
     assert copy["member"]["key"] == "demo:m1" and [c["granted"] for c in copy["consents"]] == [True]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from museion.http.authz import requires
-from museion.http.deps import ConnDep, TxDep
+from museion.http.deps import ConnDep, TxDep, record_staff_read
 from museion.privacy import gate, preferences
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
@@ -46,9 +46,8 @@ class InterestsOut(BaseModel):
     deleted: list[str] = Field(description="Tags the member deleted: works carrying them are not recommended.")
 
 
-def _personalisation(conn: Connection, member: str, principal: Principal) -> PersonalisationOut:
-    """The member's setting and consent, their key looked up through the privacy gate for their rights."""
-    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+def _personalisation(conn: Connection, member: str, member_id: int) -> PersonalisationOut:
+    """The member's setting and consent."""
     on = preferences.controls(conn, member_id).personalise
     consented = gate.may_use(conn, member_id, preferences.PURPOSE)
     return PersonalisationOut(member=member, personalise=on, consented=consented, effective=on and consented)
@@ -57,7 +56,9 @@ def _personalisation(conn: Connection, member: str, principal: Principal) -> Per
 @router.get("/members/{member}/personalisation", response_model=PersonalisationOut,
             summary="Whether the member's recommendations are personalised")
 def get_personalisation(member: MemberKey, principal: MemberSelf, conn: ConnDep) -> PersonalisationOut:
-    return _personalisation(conn, member, principal)
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    record_staff_read(conn.engine, principal, member_id, "personalisation")
+    return _personalisation(conn, member, member_id)
 
 
 @router.put("/members/{member}/personalisation", response_model=PersonalisationOut,
@@ -65,7 +66,7 @@ def get_personalisation(member: MemberKey, principal: MemberSelf, conn: ConnDep)
 def put_personalisation(member: MemberKey, body: PersonalisationIn, principal: MemberSelf, conn: TxDep) -> PersonalisationOut:
     member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
     preferences.set_personalisation(conn, member_id, body.personalise, actor=principal.actor)
-    return _personalisation(conn, member, principal)
+    return _personalisation(conn, member, member_id)
 
 
 @router.get("/members/{member}/interests", response_model=InterestsOut,

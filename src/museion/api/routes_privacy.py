@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,8 +15,9 @@ from sqlalchemy import Connection
 
 from museion.errors import MuseionError
 from museion.http.authz import requires
-from museion.http.deps import ConnDep, HomeDep, ServedModelDep, SettingsDep, TxDep
+from museion.http.deps import ConnDep, HomeDep, ServedModelDep, SettingsDep, TxDep, record_staff_read
 from museion.privacy import consent, gate, requests
+from museion.privacy.served import flush_deferred
 from museion.privacy.vault import KeyRing
 from museion.recommend.erasure import complete_erasure
 from museion.security.auth import Principal
@@ -52,7 +53,9 @@ def _consents(conn: Connection, member_id: int) -> list[ConsentOut]:
 
 @router.get("/members/{member}/consents", response_model=list[ConsentOut], summary="A member's current consent decisions")
 def list_consents(member: MemberKey, principal: MemberSelf, conn: ConnDep) -> list[ConsentOut]:
-    return _consents(conn, gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor))
+    member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    record_staff_read(conn.engine, principal, member_id, "consents")
+    return _consents(conn, member_id)
 
 
 @router.post("/members/{member}/consents", response_model=list[ConsentOut], status_code=201,
@@ -153,7 +156,7 @@ def _export_download(copy: dict[str, Any], name: str) -> JSONResponse:
 @router.post("/members/{member}/requests", response_model=RequestOut, status_code=201, tags=["requests"],
              summary="Open a data-subject request (members for themselves, privacy staff for anyone)")
 def open_request(member: MemberKey, body: RequestIn, principal: MemberSelf, settings: SettingsDep, conn: TxDep) -> RequestOut:
-    request_id = requests.open_request(conn, member, body.kind.value, channel=body.channel,
+    request_id = requests.open_request(conn, member, body.kind.value, channel=principal.channel(body.channel),
                                        due_days=settings.request_due_days, actor=principal.actor)
     return _request_out(conn, request_id)
 
@@ -196,12 +199,13 @@ def refuse_request(request_id: RequestId, body: RefuseIn, principal: PrivacyStaf
              summary="Carry out a verified request; an access request answers with the member's data as a JSON file",
              responses={200: {"description": "The request (or, for access, the machine-readable copy as a download)."}})
 def complete_request(request_id: RequestId, principal: PrivacyStaff, conn: TxDep, home: HomeDep, served: ServedModelDep,
-                     body: CompleteIn | None = None) -> RequestOut | JSONResponse:
+                     background: BackgroundTasks, body: CompleteIn | None = None) -> RequestOut | JSONResponse:
     actor = principal.actor
     kind = requests.get_request(conn, request_id).kind
     if body is not None and kind != "rectification" and (body.profile or body.identifiers):
         raise MuseionError("corrections come only with a rectification request")
     if kind == "access":
+        flush_deferred(conn.engine)
         copy = requests.complete_access(conn, KeyRing.load(home), request_id, actor=actor)
         return _export_download(copy, f"museion-access-{request_id}.json")
     if kind == "rectification":
@@ -213,6 +217,7 @@ def complete_request(request_id: RequestId, principal: PrivacyStaff, conn: TxDep
     elif kind == "erasure":
         complete_erasure(conn, home, request_id, actor=actor)
         served.forget()  # the serving index was scrubbed on disk: reload it
+        background.add_task(requests.purge_erased, conn.engine)  # after the commit: no old copy left in SQLite's WAL
     elif kind == "restriction":
         requests.complete_restriction(conn, request_id, actor=actor)
     else:
@@ -220,13 +225,15 @@ def complete_request(request_id: RequestId, principal: PrivacyStaff, conn: TxDep
     return _request_out(conn, request_id)
 
 
-@router.get("/members/{member}/export", response_model=None, tags=["requests"],
-            summary="Self-service copy of everything held about the member (a completed access request)",
-            responses={200: {"description": "The machine-readable copy, as a JSON download."}})
+@router.post("/members/{member}/export", response_model=None, tags=["requests"],
+             summary="Self-service copy of everything held about the member (opens and completes an access request)",
+             responses={200: {"description": "The machine-readable copy, as a JSON download."}})
 def self_service_export(member: MemberKey, principal: MemberSelf, settings: SettingsDep, home: HomeDep, conn: TxDep) -> JSONResponse:
+    """A POST (session callers send the CSRF token): it records a request, so no link or cross-site page may trigger it."""
+    flush_deferred(conn.engine)  # the lists shown up to now belong in the copy
     how = "signed in with the member's own account" if principal.member_key == member else f"staff role {principal.role}"
-    request_id = requests.open_request(conn, member, "access", channel="self-service", due_days=settings.request_due_days,
-                                       actor=principal.actor)
+    request_id = requests.open_request(conn, member, "access", channel=principal.channel("self-service"),
+                                       due_days=settings.request_due_days, actor=principal.actor)
     requests.verify(conn, request_id, by=principal.actor, how=how, actor=principal.actor)
     copy = requests.complete_access(conn, KeyRing.load(home), request_id, actor=principal.actor)
     return _export_download(copy, "museion-my-data.json")

@@ -11,7 +11,7 @@ from museion.api.routes_catalog import WorkKind
 from museion.http.authz import requires
 from museion.http.deps import ServedModelDep
 from museion.security.auth import Principal
-from museion.security.permissions import Perm
+from museion.security.permissions import SELF_ONLY, Perm
 
 router = APIRouter(prefix="/api", tags=["recommendations"])
 
@@ -55,5 +55,7 @@ def recommendations(
     kind: Annotated[WorkKind | None, Query(description="Only works of this kind.")] = None,
     personalise: Annotated[bool, Query(description="false gives the labelled non-personalised list.")] = True,
 ) -> dict[str, Any]:
-    served = model.get().recommend(member, k, actor=principal.actor, kind=kind.value if kind else None, personalise=personalise)
+    # a member's own request is a list shown to them; staff see a preview, recorded as a staff read
+    served = model.get().recommend(member, k, actor=principal.actor, kind=kind.value if kind else None, personalise=personalise,
+                                   log=principal.role in SELF_ONLY)
     return served.as_dict()  # validated once, by the response model

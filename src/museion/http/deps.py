@@ -8,18 +8,23 @@ reuses that connection: one pooled connection per request, never two held at onc
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from museion.config import Settings, get_settings
 from museion.fairness.serving import open_recommender
+from museion.privacy import gate, served
 from museion.recommend.serving import RecommenderService
 from museion.registry.lifecycle import deployed_version_id
+from museion.security.auth import Principal
+from museion.security.permissions import SELF_ONLY
 
 
 class ServedModel:
@@ -53,11 +58,30 @@ class ServedModel:
 
 
 def install(app: FastAPI, engine: Engine, home: Path) -> None:
-    """Give ``app`` what these dependencies hand out: the engine, the home of model artifacts, sessions, the served model."""
+    """Give ``app`` what these dependencies hand out: the engine, the home of model artifacts, sessions, the served model;
+    while it runs, served lists and staff reads are logged off the request path and flushed when it shuts down."""
     app.state.engine = engine
     app.state.home = home
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
     app.state.served_model = ServedModel(engine, home)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
+        served.start_deferred(engine)
+        try:
+            async with inner(running) as state:
+                yield state
+        finally:
+            await run_in_threadpool(served.stop_deferred, engine)
+
+    app.router.lifespan_context = lifespan
+
+
+def record_staff_read(engine: Engine, principal: Principal, member_id: int, what: str, purpose: str = gate.RIGHTS) -> None:
+    """Record staff viewing one member's ``what`` (off the request path); a member viewing their own data is no staff read."""
+    if principal.role not in SELF_ONLY:
+        served.log_entry(engine, served.StaffRead(principal.actor, purpose, member_id, what))
 
 
 def get_engine(request: Request) -> Engine:

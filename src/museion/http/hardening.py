@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -23,13 +24,14 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from museion.http.authz import Forbidden, Guards, RateLimited, Unauthenticated
+from museion.http.authz import SESSION_COOKIE, Forbidden, Guards, RateLimited, Unauthenticated, client_address
 from museion.http.problems import problem, unexpected
 from museion.http.templating import error_pages
 from museion.security.auth import AuthError
 
 MAX_BODY_BYTES = 1 << 20
 access_log = logging.getLogger("museion.access")
+security_log = logging.getLogger("museion.security")
 log = logging.getLogger("museion.api")
 
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -41,6 +43,30 @@ DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.j
             "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
 HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"),
            (b"cross-origin-opener-policy", b"same-origin"), (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+
+
+class SampledLog:
+    """Security events logged at most once per key and period, each line counting those held back since: a flood of
+    refusals cannot flood the log, and none is written to the store (a refusal must cost the server nothing)."""
+
+    def __init__(self, period: float = 60.0, max_keys: int = 10_000) -> None:
+        self.period, self.max_keys = period, max_keys
+        self._seen: dict[tuple[str, ...], tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def note(self, event: str, key: tuple[str, ...], fields: dict[str, Any]) -> bool:
+        """Log ``event`` unless ``key`` was logged within the period (then count it); True when logged."""
+        now = time.monotonic()
+        with self._lock:
+            since, held = self._seen.get(key, (-self.period, 0))
+            if now - since < self.period:
+                self._seen[key] = (since, held + 1)
+                return False
+            if len(self._seen) >= self.max_keys:
+                self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.period}
+            self._seen[key] = (now, 0)
+        security_log.warning(event, extra={"fields": {**fields, "held_back": held}})
+        return True
 
 
 class BodyTooLarge(HTTPException):
@@ -147,14 +173,23 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/healthz", "/openapi.json"))
 
 
+def _route(request: Request) -> str:
+    return getattr(request.scope.get("route"), "path", None) or "(unmatched)"
+
+
 def install(app: FastAPI) -> None:
     """Add the guards, the middleware and the handlers for refused requests (a page for browsers where one helps)."""
     app.state.guards = Guards()
+    refusals = app.state.refusals = SampledLog()
     app.add_middleware(Hardening)
     configure_logging()
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, exc: Unauthenticated) -> Response:
+        presented = "bearer" if "authorization" in request.headers else "session" if SESSION_COOKIE in request.cookies else None
+        if presented:  # credentials that are not valid (none at all is an ordinary sign-in prompt)
+            refusals.note("invalid credentials", ("401", client_address(request)),
+                          {"credentials": presented, "address": client_address(request), "route": _route(request)})
         if _wants_html(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
@@ -168,6 +203,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
+        principal = getattr(request.state, "principal", None)
+        actor = principal.actor if principal else client_address(request)
+        refusals.note("refused", ("403", actor, request.method, _route(request)),
+                      {"actor": actor, "method": request.method, "route": _route(request), "why": str(exc)})
         if _wants_html(request):
             return error_pages.TemplateResponse(request, "forbidden.html", {"message": str(exc)}, status_code=403)
         return problem(403, "Forbidden", str(exc), request.url.path)

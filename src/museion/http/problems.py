@@ -7,14 +7,18 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from museion.errors import Conflict, InputRejected, MuseionError, NotFound
+from museion.privacy.served import LogFull
 from museion.registry.lifecycle import NoModel
 
 log = logging.getLogger("museion.api")
 PROBLEM = "application/problem+json"
+BUSY_RETRY_AFTER = 5
+LOCK_STATES = frozenset({"55P03", "40001", "40P01"})  # PostgreSQL: lock not available, serialisation failure, deadlock
 
 
 def problem(status: int, title: str, detail: str | None = None, instance: str | None = None, **extra: object) -> JSONResponse:
@@ -56,6 +60,17 @@ def install(app: FastAPI) -> None:
     async def no_model(request: Request, exc: NoModel) -> JSONResponse:
         return problem(503, "No model", str(exc), request.url.path)
 
+    @app.exception_handler(LogFull)
+    async def log_full(request: Request, exc: LogFull) -> JSONResponse:
+        return busy(str(exc), request.url.path, exc.retry_after)
+
+    @app.exception_handler(OperationalError)
+    async def operational(request: Request, exc: OperationalError) -> JSONResponse:
+        if not contended(exc):
+            return unexpected(request.scope, exc)
+        log.warning("write lock held elsewhere on %s %s", request.method, getattr(request.scope.get("route"), "path", "?"))
+        return busy("the database is busy with another write (an import?)", request.url.path, BUSY_RETRY_AFTER)
+
     @app.exception_handler(MuseionError)
     async def museion_error(request: Request, exc: MuseionError) -> JSONResponse:
         return problem(400, "Bad Request", str(exc), request.url.path)
@@ -63,6 +78,21 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def outside_hardening(request: Request, exc: Exception) -> JSONResponse:  # a middleware outside it failed
         return unexpected(request.scope, exc)
+
+
+def contended(exc: OperationalError) -> bool:
+    """Whether the database refused because another transaction holds a lock (not a broken query or a lost server)."""
+    if getattr(exc.orig, "sqlstate", None) in LOCK_STATES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database table is locked" in message or "database is busy" in message
+
+
+def busy(detail: str, instance: str, retry_after: int) -> JSONResponse:
+    """503 with Retry-After: the request changed nothing and may be repeated."""
+    response = problem(503, "Service Unavailable", f"{detail}; try again in {retry_after} s", instance)
+    response.headers["retry-after"] = str(retry_after)
+    return response
 
 
 def unexpected(scope: Scope, exc: BaseException) -> JSONResponse:

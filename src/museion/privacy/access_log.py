@@ -13,6 +13,8 @@ from sqlalchemy import Connection, Row, insert, select
 from museion import audit
 from museion.privacy.models import AccessRecord
 
+# What a staff view of one member shows, and the data category it reveals.
+STAFF_READ_CATEGORIES = {"recommendations": "activity", "consents": "membership", "personalisation": "membership"}
 FLUSH_EVERY = 60.0  # seconds a tally may wait for the next recording write before it is written anyway
 
 
@@ -24,6 +26,16 @@ def record(conn: Connection, *, actor: str, declared: Row, categories: list[str]
     audit.record(conn, actor=actor, action="gate.read", target=f"purpose:{declared.code}",
                  details={"categories": categories, "rows": rows, "members": members,
                           "purpose_version": declared.version})
+
+
+def record_staff_read(conn: Connection, *, actor: str, declared: Row, member_id: int, what: str) -> None:
+    """Staff viewed one member's ``what`` (recommendations, consents, personalisation): an access record naming the
+    member's id (never their key) and an audit entry without it."""
+    conn.execute(insert(AccessRecord).values(actor=actor, purpose=declared.code, categories=[STAFF_READ_CATEGORIES[what]], rows=1,
+                                             members=1, details={"staff_read": what, "member_id": member_id,
+                                                                 "purpose_version": declared.version}))
+    audit.record(conn, actor=actor, action="gate.staff_read", target=f"purpose:{declared.code}",
+                 details={"what": what, "purpose_version": declared.version})
 
 
 class LookupTally:

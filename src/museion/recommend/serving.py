@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from museion.catalog.models import Work
 from museion.privacy import gate, preferences
-from museion.privacy.served import log_served
+from museion.privacy.served import Shown, StaffRead, log_entry
 from museion.recommend.artifacts import load_artifact
 from museion.recommend.explain import Explanation, event_verb, reason_text
 from museion.recommend.interactions import Interactions
@@ -95,9 +95,9 @@ class RecommenderService:
                   log: bool = True) -> ServedList:
         """Top-k for a member; without consent (checked now, not at training time) the list is not personalised.
 
-        The member's own controls are read now too (personalisation switched off, deleted interest tags),
-        and the list served is logged — unless ``log`` is off because staff only preview it. ``actor`` is who
-        asks (the member themselves, staff, the CLI), recorded by the privacy gate's member lookup."""
+        The member's own controls are read now too (personalisation switched off, deleted interest tags). With
+        ``log`` the list is logged as shown to the member; without, it is a staff preview, recorded as a staff read
+        by ``actor`` (who asks: the member themselves, staff, the CLI), never as shown."""
         with self.engine.connect() as conn:
             member_id = gate.member_id_for(conn, member_key, purpose=gate.PERSONALISATION, actor=actor)
             consented = gate.may_use(conn, member_id, gate.PERSONALISATION)
@@ -133,11 +133,10 @@ class RecommenderService:
                                     rec.explanation.rule, reason, because))
         served = ServedList(member_key, result.personalised, result.rule, self.version.id,
                             why_not if not result.personalised else None, items)
-        if not log:
-            return served
-        with self.engine.begin() as conn:
-            log_served(conn, member_id=member_id, model_version_id=self.version.id, personalised=served.personalised,
-                       not_personalised_because=served.not_personalised_because, work_ids=[i.work_id for i in served.items])
+        # off the request path where the app runs a deferred log: a held write lock never fails the read
+        log_entry(self.engine, Shown(member_id, self.version.id, served.personalised, served.not_personalised_because,
+                                     [i.work_id for i in served.items]) if log else
+                  StaffRead(actor, gate.PERSONALISATION, member_id, "recommendations"))
         return served
 
     def _uncited(self, why: Explanation, hidden: set[int], title: Callable[[int], str]) -> tuple[list[tuple[int, float]], str]:

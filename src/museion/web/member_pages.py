@@ -12,14 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from museion.errors import NotFound
 from museion.http.authz import requires
-from museion.http.deps import EngineDep, ServedModel, ServedModelDep, SettingsDep, TxDep
+from museion.http.deps import EngineDep, ServedModel, ServedModelDep, SettingsDep, TxDep, record_staff_read
 from museion.http.i18n import N_, gettext_for, language_of
 from museion.privacy import consent, gate, preferences, requests
 from museion.recommend.explain import RULE_REASONS
 from museion.recommend.serving import ServedItem, ServedList
 from museion.registry.lifecycle import NoModel
 from museion.security.auth import Principal
-from museion.security.permissions import Perm
+from museion.security.permissions import SELF_ONLY, Perm
 from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +49,7 @@ def reason(item: ServedItem, request: Request) -> str:
 def served_list(model: ServedModel, member: str, k: int, *, actor: str,
                 preview: bool = False) -> tuple[ServedList | None, str | None, int]:
     """(list, problem message, status) for one member: 404 for an unknown member, 503 before any model is trained.
-    A staff ``preview`` is not logged as served to the member."""
+    A staff ``preview`` is recorded as a staff read, never as a list shown to the member."""
     try:
         return model.get().recommend(member, k, actor=actor, log=not preview), None, 200
     except NotFound as exc:
@@ -67,7 +67,7 @@ def my_recommendations(request: Request, member: MemberKey,
                        principal: Annotated[Principal, requires(Perm.MEMBER_RECOMMENDATIONS, member="member")],
                        model: ServedModelDep, engine: EngineDep, done: str = "") -> HTMLResponse:
     """The member's list, each item with its reason, labelled when it is not personalised."""
-    served, message, status = served_list(model, member, 10, actor=principal.actor)
+    served, message, status = served_list(model, member, 10, actor=principal.actor, preview=principal.role not in SELF_ONLY)
     reasons = [reason(item, request) for item in served.items] if served else []
     mine = None
     if status != 404:
@@ -82,6 +82,8 @@ def my_recommendations(request: Request, member: MemberKey,
 def my_privacy(request: Request, member: MemberKey, principal: MemberSelf, conn: TxDep, done: str = "") -> HTMLResponse:
     """Everything a member controls, on one page (a transaction: deriving interests records an access to personal data)."""
     member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+    for shown in ("consents", "personalisation"):
+        record_staff_read(conn.engine, principal, member_id, shown)
     decided = {s.purpose: s for s in consent.states(conn, member_id)}
     purposes = [(p, decided.get(p.code)) for p in consent.current_purposes(conn)]
     mine = preferences.controls(conn, member_id)
@@ -122,5 +124,5 @@ def change_interest(member: MemberKey, tag: Annotated[str, Form(min_length=1, ma
 def open_request(member: MemberKey, kind: Annotated[Literal["rectification", "erasure"], Form()], principal: MemberSelf,
                  settings: SettingsDep, conn: TxDep) -> RedirectResponse:
     """Ask for a correction or an erasure; the privacy officer verifies identity and completes it by the due date."""
-    requests.open_request(conn, member, kind, channel="web", due_days=settings.request_due_days, actor=principal.actor)
+    requests.open_request(conn, member, kind, channel=principal.channel("web"), due_days=settings.request_due_days, actor=principal.actor)
     return _back(member, "request")
