@@ -116,6 +116,21 @@ def audit_version(engine: Engine, home: Path, version_id: int) -> None:
     run_version_audit(engine, home, version_id, actor="test")
 
 
+def sign_assessment(conn, version_id: int) -> int:  # type: ignore[no-untyped-def]
+    """A privacy officer's signed impact assessment of a version, which deploying a personalising version needs."""
+    from datetime import UTC, datetime, timedelta
+
+    from museion.registry import assessments
+    from museion.security.auth import create_account
+
+    officer = create_account(conn, f"officer-{uuid.uuid4().hex[:8]}", "privacy_officer", actor="test")
+    found = assessments.create(conn, actor="test", version_id=version_id, risks="test: members are profiled", necessity="test",
+                               safeguards="test", residual_risk="low", residual_notes="test",
+                               review_by=datetime.now(UTC) + timedelta(days=365))
+    assessments.sign(conn, found, signer_account_id=officer, actor=f"account:{officer}")
+    return int(found)
+
+
 def approve_and_deploy(engine: Engine, home: Path, version_id: int) -> None:
     """Take a trained version through the genuine review flow and deploy it: its fairness audit runs (unless it has
     one), an analyst submits it, one new reviewer per capacity the policy requires approves it, and an operator
@@ -137,6 +152,7 @@ def approve_and_deploy(engine: Engine, home: Path, version_id: int) -> None:
             reviewer = create_account(conn, f"reviewer-{tag}-{n}", "algorithm_reviewer", actor="test")
             review.record_review(conn, home, version_id, reviewer_account_id=reviewer, capacity=capacity,
                                  decision="approve", findings=f"test review as {capacity}", actor=f"account:{reviewer}")
+        sign_assessment(conn, version_id)
         lifecycle.deploy(conn, home, version_id, actor="test")
 
 

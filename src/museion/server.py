@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from museion import __version__
 from museion.api import (
     routes_accounts,
+    routes_assessments,
     routes_audit,
     routes_auth,
     routes_catalog,
@@ -26,8 +27,8 @@ from museion.http import deps, hardening, problems
 from museion.http.authz import check_routes
 from museion.web import site
 
-API = (routes_system, routes_catalog, routes_recommend, routes_registry, routes_fairness, routes_privacy, routes_releases, routes_member,
-       routes_auth, routes_accounts, routes_audit)
+API = (routes_system, routes_catalog, routes_recommend, routes_registry, routes_assessments, routes_fairness, routes_privacy,
+       routes_releases, routes_member, routes_auth, routes_accounts, routes_audit)
 TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
         {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
         {"name": "privacy", "description": "Consents to declared purposes."},

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from helpers import approve_and_deploy, auth_headers, grant_personalisation
+from helpers import approve_and_deploy, auth_headers, grant_personalisation, sign_assessment
 from museion.recommend.interactions import InteractionPolicy
 from museion.recommend.training import train
 from museion.registry import cards
@@ -70,6 +70,8 @@ def test_review_flow_over_http_and_serving_follows_deployment(setup: tuple[Engin
     assert again.status_code == 409
     assert client.post(f"/api/registry/versions/{version}/deploy", headers=reviewers[0]).status_code == 403
     assert client.get("/api/members/demo:m1/recommendations", headers=admin).status_code == 503  # approved is not deployed
+    with engine.begin() as conn:
+        sign_assessment(conn, version)
     deployed = client.post(f"/api/registry/versions/{version}/deploy", headers=admin, json={"reason": "first release"})
     assert deployed.json() == {"deployed": version, "retired": None}
 

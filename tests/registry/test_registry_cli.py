@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, delete
 from typer.testing import CliRunner
 
-from helpers import audit_version, grant_personalisation
+from helpers import audit_version, grant_personalisation, sign_assessment
 from museion.cli.main import app as cli
 from museion.recommend.interactions import InteractionPolicy
 from museion.recommend.training import train
@@ -71,6 +71,8 @@ def test_registry_and_review_commands(sample_catalogue: Engine, museion_env: str
     approved = run("review", "record", "1", "--reviewer", "rev-d", "--capacity", "external_reviewer", "--decision", "approve",
                    "--findings", "Independent check done.")
     assert "version 1 is approved" in approved and "Next: deploy with `museion registry deploy 1`" in approved
+    with sample_catalogue.begin() as conn:
+        sign_assessment(conn, 1)
     deployed = run("registry", "deploy", "1")
     assert "version 1 deployed" in deployed and "Next: it serves: `museion serve`" in deployed
     body = json.loads(run("recommend", "demo:m1", "--json"))
@@ -85,7 +87,8 @@ def test_registry_and_review_commands(sample_catalogue: Engine, museion_env: str
     manifest = json.loads((folder / "manifest.json").read_text())
     assert set(manifest["files"]) == {"card.json", "card.en.md", "card.zh-Hans.md", "parameters.json", "evaluation.json",
                                       "fairness_audit.json", "reviews.json", "transitions.json", "audit_chain.json",
-                                      "data_categories.json"}
+                                      "data_categories.json", "impact_assessments.json", "impact_assessments.en.md",
+                                      "impact_assessments.zh-Hans.md"}
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
     assert json.loads((folder / "card.json").read_text())["card_hash"] == manifest["card_hash"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, insert, select, update
 
-from helpers import approve_and_deploy, audit_version, grant_personalisation
+from helpers import approve_and_deploy, audit_version, grant_personalisation, sign_assessment
 from museion import audit
 from museion.errors import Conflict, MuseionError
 from museion.fairness.serving import open_recommender
@@ -124,6 +124,7 @@ def test_the_whole_gate_and_serving_only_the_deployed_version(trained: tuple[Eng
     with pytest.raises(NotServable, match="approved, not deployed"):
         open_recommender(engine, home, version_id)
     with engine.begin() as conn:
+        sign_assessment(conn, version_id)
         assert lifecycle.deploy(conn, home, version_id, actor="test") is None
     served = open_recommender(engine, home).recommend("demo:m1", 2, actor="test")
     assert served.model_version == version_id and served.disclosure_url == "/api/disclosure"

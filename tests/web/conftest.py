@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from web_site import Site
 
-from helpers import audit_version, grant_personalisation, require_dataset
+from helpers import audit_version, grant_personalisation, require_dataset, sign_assessment
 from museion.store.engine import make_engine
 
 PASSWORD = "a long browser passphrase"
@@ -57,6 +57,7 @@ def movielens_site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pa
         lifecycle.start_review(conn, deployed, actor="test")
         review.record_review(conn, home, deployed, reviewer_account_id=accounts["algorithm_reviewer"], capacity="domain_expert",
                              decision="approve", findings="Checked the card, the evaluation and the data categories.", actor="test")
+        sign_assessment(conn, deployed)
         lifecycle.deploy(conn, home, deployed, actor="test")
     yield Site(engine, home, accounts, deployed)
     engine.dispose()

@@ -128,7 +128,9 @@ def _demo_review(engine: Engine, home: Path, version_id: int) -> None:
     with engine.begin() as conn:
         approvals = approve_for_demo(conn, home, version_id)
     console.print(f"demo: version {version_id} approved AUTOMATICALLY by {approvals} demo reviewer accounts (not an "
-                  "independent review) and deployed; the public disclosure at /api/disclosure says so")
+                  "independent review), its impact assessment signed AUTOMATICALLY by a demo privacy-officer account (not "
+                  f"a real assessment; see `museion privacy assessment list --version {version_id}`), and deployed; the "
+                  "public disclosure at /api/disclosure says so")
 
 
 def demo_admin(engine: Engine, new_token: bool) -> str | None:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from museion import __version__
+from museion.cli.assessments import assessment_app
 from museion.cli.catalog import catalog_app, export_app
 from museion.cli.database import db_app, init
 from museion.cli.datasets import datasets_app
@@ -86,3 +87,4 @@ privacy_app.add_typer(request_app, name="request")
 privacy_app.add_typer(vault_app, name="vault")
 privacy_app.add_typer(release_app, name="release")
 privacy_app.add_typer(member_app, name="member")
+privacy_app.add_typer(assessment_app, name="assessment")

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from museion import audit
 from museion.datasets.adapters import ProgressFactory
 from museion.datasets.dataset import Dataset
-from museion.ingest.load import ImportReport, file_sha256
+from museion.ingest.load import ImportReport, file_sha256, import_transaction
 from museion.ingest.runs import landed_before, record_run
 from museion.store.base import utcnow
 
@@ -33,11 +33,12 @@ def already_loaded(engine: Engine, dataset: Dataset, folder: Path) -> bool:
 def load_dataset(engine: Engine, dataset: Dataset, folder: Path, *, max_errors: int = 20,
                  progress: ProgressFactory = None, actor: str = "cli") -> list[ImportReport]:
     """Run the dataset's adapter on ``folder`` in one transaction: the whole dataset lands, or nothing does.
-    Each file's import and the load as a whole are appended to the audit chain (ids and counts)."""
+    Each file's import and the load as a whole are appended to the audit chain (ids and counts); it waits while another
+    import runs (see ``import_transaction``)."""
     dataset.require(folder)
     started = utcnow()
     fingerprint = dataset_fingerprint(dataset, folder)
-    with engine.begin() as conn:
+    with import_transaction(engine) as conn:
         reports = dataset.load(conn, folder, max_errors, progress)
         totals = {name: sum(getattr(r, name) for r in reports) for name in ("rows_read", "inserted", "updated", "unchanged")}
         record_run(conn, entity="dataset", source=dataset.name, file_name=str(folder), file_sha256=fingerprint,

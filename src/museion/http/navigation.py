@@ -27,6 +27,7 @@ NAV = (
     NavItem("/fairness", N_("Fairness"), (Perm.MODELS_READ,)),
     NavItem("/review", N_("Review board"), (Perm.MODELS_APPROVE,)),
     NavItem("/privacy", N_("Privacy"), (Perm.REQUESTS_MANAGE,)),
+    NavItem("/assessments", N_("Impact assessments"), (Perm.ASSESSMENTS_READ,)),
     NavItem("/audit", N_("Audit log"), (Perm.AUDIT_READ,)),
     NavItem("/recommendations", N_("Member lookup"), (Perm.MEMBER_RECOMMENDATIONS, Perm.STATS_READ)),
     NavItem("/members/{member}/recommendations", N_("My recommendations"), (Perm.MEMBER_RECOMMENDATIONS,), members_only=True),

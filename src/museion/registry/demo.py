@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from museion.registry import cards, lifecycle, review
+from museion.registry import assessments, cards, lifecycle, review
 from museion.registry.policy import load_policy
 from museion.security.auth import create_account
 from museion.security.models import Account
@@ -28,8 +28,8 @@ def _account(conn: Connection, name: str, role: Role) -> int:
 
 
 def approve_for_demo(conn: Connection, home: Path, version_id: int) -> int:
-    """Submit, review (one demo reviewer per required capacity) and deploy a draft that has its fairness audit (the
-    demo runs it first); returns the approvals recorded."""
+    """Submit, review (one demo reviewer per required capacity), assess (a labelled demo impact assessment) and deploy
+    a draft that has its fairness audit (the demo runs it first); returns the approvals recorded."""
     policy = load_policy(home)
     cards.edit_card(conn, version_id, actor=ACTOR, limitations=LIMITATION, contact="the operator of this demo installation")
     author = _account(conn, AUTHOR, Role.ANALYST)
@@ -42,5 +42,6 @@ def approve_for_demo(conn: Connection, home: Path, version_id: int) -> int:
         review.record_review(conn, home, version_id, reviewer_account_id=reviewer, capacity=capacity, decision="approve",
                              findings=f"{cards.DEMO_MARK}: recorded by `museion demo` so the demo can serve; "
                                       "no one reviewed this version.", actor=ACTOR, policy=policy)
+    assessments.sign_for_demo(conn, version_id, actor=ACTOR, mark=cards.DEMO_MARK)
     lifecycle.deploy(conn, home, version_id, actor=ACTOR, reason="demo: deployed automatically")
     return len(capacities)

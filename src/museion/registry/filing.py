@@ -1,6 +1,7 @@
 """The filing pack for regulators: everything about one reviewed model version, in one folder or ZIP file.
 
-Card (JSON and Markdown in both languages), parameters, evaluation, fairness audit, review record,
+Card (JSON and Markdown in both languages), parameters, evaluation, fairness audit, review record, impact assessments
+of the version and of its purpose (JSON, and Markdown in both languages),
 lifecycle transitions with their audit-chain entries, data categories of the purpose, the review policy,
 and ``manifest.json`` with the sha256 of every file (and the organisation filing it, when named), so the pack can
 be checked after it is sent.
@@ -26,7 +27,7 @@ from museion.errors import Conflict, MuseionError
 from museion.privacy import gate
 from museion.privacy.consent import current_purpose
 from museion.privacy.datamap import CATEGORIES
-from museion.registry import cards, lifecycle, texts
+from museion.registry import assessments, cards, lifecycle, texts
 from museion.registry.artifact_files import MANIFEST
 from museion.registry.disclosure import organisation
 from museion.registry.policy import load_policy
@@ -56,6 +57,10 @@ def pack_files(conn: Connection, home: Path, version_id: int) -> dict[str, bytes
     files["reviews.json"] = _json({"status": version.status, "policy": load_policy(home).as_dict(),
                                    "author_account_id": row.author_account_id, "reviews": reviews_of(conn, version_id)})
     files["transitions.json"] = _json(lifecycle.transitions(conn, version_id))
+    assessed = assessments.assessments(conn, version_id=version_id) + assessments.assessments(conn, purpose=purpose.code)
+    files["impact_assessments.json"] = _json({"retention_years": assessments.RETENTION_YEARS, "assessments": assessed})
+    for lang in texts.LANGS:
+        files[f"impact_assessments.{lang}.md"] = "\n".join(assessments.render_markdown(a, lang) for a in assessed).encode()
     files["audit_chain.json"] = _json(audit.entries(conn, audit.AuditFilter(target=f"model_version:{version_id}"), 10_000))
     files["data_categories.json"] = _json({
         "purpose": {"code": purpose.code, "version": purpose.version, "name": purpose.name, "legal_basis": purpose.legal_basis,

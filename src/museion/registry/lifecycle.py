@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from museion import audit
 from museion.errors import Conflict, MuseionError
-from museion.registry import cards
+from museion.registry import assessments, cards
 from museion.registry.models import ModelCard, ModelVersion, VersionTransition
 
 DRAFT, SUBMITTED, UNDER_REVIEW, APPROVED, REJECTED, DEPLOYED, RETIRED = (
@@ -153,12 +153,14 @@ def start_review(conn: Connection, version_id: int, *, actor: str, reason: str =
 
 
 def deploy(conn: Connection, home: Path, version_id: int, *, actor: str, reason: str = "deployed") -> int | None:
-    """Deploy an approved version, retiring the one deployed before (whose id is returned)."""
+    """Deploy an approved version, retiring the one deployed before (whose id is returned); one that profiles members
+    needs a signed, current impact assessment."""
     version = cards.get_version(conn, version_id)
     if version.status != APPROVED:
         raise Conflict(f"model version {version_id} is {version.status}: only an approved version can be deployed "
                        f"(next step: {next_step(version_id, version.status, review_open=version.review_open)})")
     check_sealed(conn, home, version)
+    assessments.require_signed(conn, version)
     previous = deployed_version_id(conn)
     if previous is not None:
         transition(conn, previous, RETIRED, actor=actor, reason=f"replaced by version {version_id}", expected=DEPLOYED,

@@ -114,3 +114,26 @@ class FairnessAudit(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(comment="the headline figures shown in lists and reports")
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class ImpactAssessment(Base):
+    """A documented impact assessment (PIPL 55–56, GDPR 35) of one purpose or one model version: risks, necessity,
+    safeguards and residual risk, signed off by a privacy officer, reviewed by a date; never edited or deleted."""
+
+    __tablename__ = "impact_assessments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purpose_code: Mapped[str | None] = mapped_column(String(64), index=True, comment="the purpose assessed (or null)")
+    model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"), index=True,
+                                                         comment="the model version assessed (or null)")
+    risks: Mapped[str] = mapped_column(Text, comment="risks to the people whose data is processed")
+    necessity: Mapped[str] = mapped_column(Text, comment="why the processing is necessary and proportionate")
+    safeguards: Mapped[str] = mapped_column(Text, comment="measures that reduce the risks")
+    residual_risk: Mapped[str] = mapped_column(String(8), comment="low, medium or high, after the safeguards")
+    residual_notes: Mapped[str] = mapped_column(Text, comment="what remains and why it is accepted")
+    review_by: Mapped[datetime] = mapped_column(UTCDateTime(), comment="when the assessment must be reviewed again")
+    retain_until: Mapped[datetime] = mapped_column(UTCDateTime(), comment="kept at least until then (three years)")
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    signed_by_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), comment="the privacy officer")
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

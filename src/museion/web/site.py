@@ -8,14 +8,26 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from museion.http.i18n import LanguageMiddleware
-from museion.web import assets, dashboard, fairness_pages, login_pages, member_pages, pages, public_pages, review_pages, staff_pages
+from museion.web import (
+    assessment_pages,
+    assets,
+    dashboard,
+    fairness_pages,
+    login_pages,
+    member_pages,
+    pages,
+    public_pages,
+    review_pages,
+    staff_pages,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
     """Mount the pages (each declares its access) and pick every request's language."""
-    for module in (login_pages, pages, dashboard, staff_pages, fairness_pages, review_pages, member_pages, public_pages, assets):
+    for module in (login_pages, pages, dashboard, staff_pages, fairness_pages, review_pages, assessment_pages, member_pages, public_pages,
+                   assets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(LanguageMiddleware)
