@@ -36,24 +36,30 @@ def write_private(path: Path, text: str) -> None:
 def refuse_shared(path: Path, what: str) -> None:
     """Refuse a key file that other users may read or write, as the audit key is refused (checked at every load)."""
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise MuseionError(f"the {what} file {path} is accessible to other users: run `chmod 600 {path}`")
+        raise MuseionError(f"the {what} file {path} is readable by others: run `chmod 600 {path}`")
 
 
-def load_key(home: Path) -> bytes:
-    raw = os.environ.get(ENV_KEY)
+def load_secret(env_key: str, path: Path, what: str) -> bytes:
+    """A 32-byte-or-longer base64 secret from ``env_key``, else from ``path`` (created 0600 on first use; a file
+    others can read is refused)."""
+    raw = os.environ.get(env_key)
     if raw is None:
-        path = home / KEY_FILE
         if not path.exists():
             write_private(path, base64.b64encode(secrets.token_bytes(32)).decode())
-        refuse_shared(path, "pseudonym key")
+        refuse_shared(path, what)
         raw = path.read_text(encoding="utf-8").strip()
     try:
         key = base64.b64decode(raw, validate=True)
     except ValueError:
-        raise MuseionError(f"the pseudonym key ({ENV_KEY} or {KEY_FILE}) is not valid base64") from None
+        raise MuseionError(f"the {what} ({env_key} or {path}) is not valid base64") from None
     if len(key) < 32:
-        raise MuseionError(f"the pseudonym key must hold at least 32 bytes, found {len(key)}")
+        raise MuseionError(f"the {what} must hold at least 32 bytes, found {len(key)}")
     return key
+
+
+def load_key(home: Path) -> bytes:
+    """The installation's pseudonym key (MUSEION_PSEUDONYM_KEY, else MUSEION_HOME/pseudonym.key)."""
+    return load_secret(ENV_KEY, home / KEY_FILE, "pseudonym key")
 
 
 def pseudonymiser(key: bytes, source: str) -> Callable[[str], str]:

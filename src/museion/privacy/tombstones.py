@@ -8,12 +8,9 @@ pseudonym key included, cannot be enumerated back to a member. Imports skip the 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
-import secrets
-import stat
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +22,7 @@ from museion.errors import MuseionError, NotFound
 from museion.privacy.access import gated
 from museion.privacy.intake import member_keys
 from museion.privacy.models import ErasureTombstone
-from museion.privacy.pseudonym import write_private
+from museion.privacy.pseudonym import load_secret
 from museion.store.batches import rows_in_batches
 
 ENV_KEY = "MUSEION_ERASURE_KEY"
@@ -40,22 +37,7 @@ def key_file() -> Path:
 
 def erasure_key() -> bytes:
     """The erasure secret (at least 32 bytes, base64), created on first use; a key file others can read is refused."""
-    raw = os.environ.get(ENV_KEY)
-    if raw is None:
-        path = key_file()
-        if not path.exists():
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            write_private(path, base64.b64encode(secrets.token_bytes(32)).decode())
-        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise MuseionError(f"the erasure key {path} is readable by others: run `chmod 600 {path}`")
-        raw = path.read_text(encoding="utf-8").strip()
-    try:
-        key = base64.b64decode(raw, validate=True)
-    except ValueError:
-        raise MuseionError(f"the erasure key ({ENV_KEY} or {key_file()}) is not valid base64") from None
-    if len(key) < 32:
-        raise MuseionError(f"the erasure key must hold at least 32 bytes, found {len(key)}")
-    return key
+    return load_secret(ENV_KEY, key_file(), "erasure key")
 
 
 def _keyed(label: str, member_key: str, key: bytes) -> str:
