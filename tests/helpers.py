@@ -28,6 +28,7 @@ def counts(engine: Engine) -> dict[str, int]:
 
 
 REPO = Path(__file__).resolve().parents[1]
+SIGN_IN_PASSWORD = "correct horse battery staple"  # the security tests' curator, alice
 PG_URL = os.environ.get("MUSEION_TEST_POSTGRES_URL")
 PG_SKIP = "PostgreSQL tests need MUSEION_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
 

@@ -3,15 +3,13 @@ sign-in limits dodged through X-Forwarded-For or other addresses, and the last a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select
 from typer.testing import CliRunner
 
-from helpers import auth_headers, inspecting
+from helpers import SIGN_IN_PASSWORD, auth_headers, inspecting
 from museion import audit
 from museion.cli.main import app as cli
 from museion.cli.serve import proxy_options
@@ -22,29 +20,12 @@ from museion.privacy.models import Member
 from museion.security.auth import (
     TokenVerifier,
     account_id_for,
-    create_account,
     delete_member_account,
     issue_member_token,
     member_account,
     update_account,
 )
 from museion.security.models import Account, Token
-from museion.server import create_app
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def app(sample_catalogue: Engine) -> FastAPI:
-    with sample_catalogue.begin() as conn, inspecting():
-        create_account(conn, "alice", "curator", actor="test", password=PASSWORD)
-    return create_app(sample_catalogue)
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as c:
-        yield c
 
 
 def _actions(engine: Engine) -> list[tuple[str, str, dict]]:
@@ -146,7 +127,7 @@ def test_an_account_under_attack_backs_off_whatever_the_address(app: FastAPI, cl
         app.state.guards.logins = type(app.state.guards.logins)(capacity=10, period=60.0)  # a fresh address each time
         assert client.post("/api/auth/login", json={"name": "alice", "password": "wrong password"}).status_code == 401
     app.state.guards.logins = type(app.state.guards.logins)(capacity=10, period=60.0)
-    held = client.post("/api/auth/login", json={"name": "alice", "password": PASSWORD})
+    held = client.post("/api/auth/login", json={"name": "alice", "password": SIGN_IN_PASSWORD})
     assert held.status_code == 429 and int(held.headers["retry-after"]) >= 1
     assert client.post("/api/auth/login", json={"name": "bob", "password": "wrong password"}).status_code == 401
 

@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, func, select, update
 from typer.testing import CliRunner
 
-from helpers import auth_headers, inspecting
+from helpers import SIGN_IN_PASSWORD, auth_headers, inspecting
 from museion import audit
 from museion.audit.models import AuditEntry
 from museion.cli.main import app as cli
 from museion.http import ratelimit
 from museion.privacy.models import Member
-from museion.security.auth import create_account, issue_token
+from museion.security.auth import issue_token
 from museion.security.models import Account, Token
 from museion.server import create_app
 
-PASSWORD = "correct horse battery staple"
 TOKEN_RE = re.compile(r"mus_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
 
-
-@pytest.fixture
-def app(sample_catalogue: Engine) -> FastAPI:
-    with sample_catalogue.begin() as conn, inspecting():
-        create_account(conn, "alice", "curator", actor="test", password=PASSWORD)
-    return create_app(sample_catalogue)
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as c:
-        yield c
 
 
 def actions(engine: Engine) -> list[tuple[str, str, str]]:
@@ -93,7 +78,7 @@ def test_others_tokens_cannot_be_revoked_through_the_own_tokens_route(client: Te
 
 
 def test_session_cookie_flags_and_csrf(client: TestClient, sample_catalogue: Engine) -> None:
-    response = client.post("/api/auth/login", json={"name": "alice", "password": PASSWORD})
+    response = client.post("/api/auth/login", json={"name": "alice", "password": SIGN_IN_PASSWORD})
     assert response.status_code == 200
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
@@ -106,12 +91,12 @@ def test_session_cookie_flags_and_csrf(client: TestClient, sample_catalogue: Eng
     assert client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
     assert client.get("/api/auth/me").status_code == 401
 
-    secure = client.post("https://testserver/api/auth/login", json={"name": "alice", "password": PASSWORD})
+    secure = client.post("https://testserver/api/auth/login", json={"name": "alice", "password": SIGN_IN_PASSWORD})
     assert "Secure" in secure.headers["set-cookie"]
 
 
 def test_wrong_passwords_are_refused_alike_and_audited_without_names(client: TestClient, sample_catalogue: Engine) -> None:
-    for body in ({"name": "alice", "password": "wrong password"}, {"name": "nobody", "password": PASSWORD}):
+    for body in ({"name": "alice", "password": "wrong password"}, {"name": "nobody", "password": SIGN_IN_PASSWORD}):
         response = client.post("/api/auth/login", json=body)
         assert response.status_code == 401 and response.json()["detail"] == "wrong name or password"
     failed = [a for a in actions(sample_catalogue) if a[1] == "auth.login_failed"]
@@ -124,7 +109,7 @@ def test_sign_in_is_rate_limited(client: TestClient, monkeypatch: pytest.MonkeyP
     statuses = [client.post("/api/auth/login", json={"name": "alice", "password": "wrong password"}).status_code
                 for _ in range(11)]
     assert statuses == [401] * 10 + [429]
-    limited = client.post("/api/auth/login", json={"name": "alice", "password": PASSWORD})
+    limited = client.post("/api/auth/login", json={"name": "alice", "password": SIGN_IN_PASSWORD})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     assert limited.headers["content-type"].startswith("application/problem+json")
 
@@ -139,11 +124,11 @@ def test_web_sign_in_and_out(client: TestClient) -> None:
     page = client.get("/login", params={"next": "/works/1"})
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     assert "museion_login" in page.headers["set-cookie"]
-    assert client.post("/login", data={"csrf_token": "forged", "name": "alice", "password": PASSWORD}).status_code == 403
+    assert client.post("/login", data={"csrf_token": "forged", "name": "alice", "password": SIGN_IN_PASSWORD}).status_code == 403
     failed = client.post("/login", data={"csrf_token": csrf, "name": "alice", "password": "wrong"})
     assert failed.status_code == 200 and "wrong name or password" in failed.text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', failed.text).group(1)  # type: ignore[union-attr]  # a fresh form
-    signed_in = client.post("/login", data={"csrf_token": csrf, "name": "alice", "password": PASSWORD, "next": "/works/1"})
+    signed_in = client.post("/login", data={"csrf_token": csrf, "name": "alice", "password": SIGN_IN_PASSWORD, "next": "/works/1"})
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/works/1"
     work = client.get("/works/1")
     assert work.status_code == 200 and 'action="/logout"' in work.text
@@ -157,7 +142,7 @@ def test_web_sign_in_and_out(client: TestClient) -> None:
 def test_sign_in_never_redirects_off_site(client: TestClient, target: str) -> None:
     page = client.get("/login")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    response = client.post("/login", data={"csrf_token": csrf, "name": "alice", "password": PASSWORD, "next": target})
+    response = client.post("/login", data={"csrf_token": csrf, "name": "alice", "password": SIGN_IN_PASSWORD, "next": target})
     assert response.headers["location"] == "/"
 
 
@@ -200,7 +185,7 @@ def test_erasing_a_member_removes_its_account_and_keeps_the_chain_valid(sample_c
 
 def test_users_and_tokens_commands(museion_env: str, sample_catalogue: Engine) -> None:
     runner = CliRunner()
-    result = runner.invoke(cli, ["users", "add", "carol", "--role", "auditor", "--password"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(cli, ["users", "add", "carol", "--role", "auditor", "--password"], input=f"{SIGN_IN_PASSWORD}\n{SIGN_IN_PASSWORD}\n")
     assert result.exit_code == 0, result.output
     assert runner.invoke(cli, ["users", "add", "dave", "--role", "wizard"]).exit_code == 1
     created = runner.invoke(cli, ["tokens", "create", "--user", "carol", "--label", "laptop", "--days", "30"])
