@@ -10,13 +10,13 @@ import hashlib
 import hmac
 import os
 import secrets
-import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from museion.config import get_settings
 from museion.errors import MuseionError
+from museion.store.files import create_private, refuse_shared
 
 KEY_ENV = "MUSEION_AUDIT_KEY"
 KEY_FILE = "audit.key"
@@ -58,8 +58,15 @@ class Mac:
 
 
 def audit_key() -> AuditKey:
-    """The key from ``MUSEION_AUDIT_KEY``, else from ``MUSEION_HOME/audit.key`` (created 0600 on first use)."""
-    return _load_key(os.environ.get(KEY_ENV) or None, get_settings().home / KEY_FILE)
+    """The key from ``MUSEION_AUDIT_KEY``, else from ``MUSEION_HOME/audit.key`` (created 0600 on first use; a file that
+    others can read is refused at every use, as every key file is)."""
+    env_value = os.environ.get(KEY_ENV) or None
+    path = get_settings().home / KEY_FILE
+    if env_value is None:
+        if not path.exists():
+            create_private(path, secrets.token_hex(32) + "\n")  # of two processes starting at once, one key wins
+        refuse_shared(path, "audit key", AuditKeyError)
+    return _load_key(env_value, path)
 
 
 @lru_cache(maxsize=8)
@@ -68,18 +75,7 @@ def _load_key(env_value: str | None, path: Path) -> AuditKey:
         if len(env_value) < 32:
             raise AuditKeyError(f"{KEY_ENV} must be at least 32 characters (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
         return AuditKey.from_secret(env_value.encode())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise AuditKeyError(f"the audit key file {path} is accessible to other users: run `chmod 600 {path}`") from None
-        secret = path.read_text(encoding="ascii").strip()
-    else:
-        secret = secrets.token_hex(32)
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(secret + "\n")
-    return AuditKey.from_secret(secret.encode())
+    return AuditKey.from_secret(path.read_text(encoding="ascii").strip().encode())
 
 
 def pseudonym(kind: str, value: str, key: AuditKey | None = None) -> str:

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from museion.audit.keys import audit_key
 from museion.config import get_settings
+from museion.store.files import append_private, private_dir
 
 WITNESS_ENV = "MUSEION_AUDIT_WITNESS"
 WITNESS_DIR = "audit-witness"
@@ -127,13 +128,8 @@ def _on_commit(conn: Connection) -> None:
     db = database_id(conn.engine)
     line = json.dumps({"db": db, "seq": seq, "hash": chain_hash,
                        "sig": signature(audit_key().checkpoint, db, seq, chain_hash)}, separators=(",", ":")) + "\n"
-    folder = witness_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / f"{db}.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, line.encode())  # one write of one short line: appends from several processes never interleave
-    finally:
-        os.close(fd)
+    folder = private_dir(witness_dir())  # 0700 and 0600: the lines name no one, but say how busy the store is
+    append_private(folder / f"{db}.jsonl", line.encode())  # one write of one short line: appends never interleave
 
 
 def read(engine: Engine, key: bytes) -> Reading | None:

@@ -8,8 +8,11 @@ the caller as ``account:<id>``: no member keys, tokens, passwords or free text r
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -25,6 +28,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from museion.http.authz import SESSION_COOKIE, Forbidden, Guards, RateLimited, Unauthenticated, client_address
+from museion.http.i18n import error_text
 from museion.http.problems import problem, unexpected
 from museion.http.templating import error_pages
 from museion.security.auth import AuthError
@@ -36,13 +40,20 @@ log = logging.getLogger("museion.api")
 
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
        "frame-ancestors 'none'")
-# Swagger UI and ReDoc load their scripts from a CDN and start with an inline script.
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-            "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
-            "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"),
            (b"cross-origin-opener-policy", b"same-origin"), (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+
+
+def docs_policy(page: bytes, *, inline_styles: bool) -> str:
+    """The policy of an API documentation page (museion.http.apidocs): everything from this server only; inline, just
+    the page's own start-up scripts (by sha256) and, for ReDoc, which writes its styles into the page, style elements.
+    ReDoc's search runs in a worker made from a blob."""
+    scripts = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
+                       for body in INLINE_SCRIPT.findall(page))
+    styles = "'self' 'unsafe-inline'" if inline_styles else "'self'"
+    return (f"default-src 'self'; script-src 'self' {scripts}; style-src {styles}; img-src 'self' data:; "
+            "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 class SampledLog:
@@ -98,7 +109,6 @@ class Hardening:
                     raise BodyTooLarge()
             return message
 
-        csp = (DOCS_CSP if path in ("/docs", "/redoc") else CSP).encode()
         https = scope.get("scheme") == "https"
 
         async def secured_send(message: Message) -> None:
@@ -108,8 +118,10 @@ class Hardening:
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
                 headers += [(name, value) for name, value in HEADERS if name not in names]
-                headers += [(b"content-security-policy", csp), (b"x-request-id", request_id.encode())]
-                if b"cache-control" not in names and not path.startswith("/static/"):
+                if b"content-security-policy" not in names:  # a page with a policy of its own (the API docs) keeps it
+                    headers.append((b"content-security-policy", CSP.encode()))
+                headers.append((b"x-request-id", request_id.encode()))
+                if b"cache-control" not in names and not path.startswith(("/static/", "/docs/")):
                     headers.append((b"cache-control", b"no-store"))
                 if https:
                     headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
@@ -208,7 +220,8 @@ def install(app: FastAPI) -> None:
         refusals.note("refused", ("403", actor, request.method, _route(request)),
                       {"actor": actor, "method": request.method, "route": _route(request), "why": str(exc)})
         if _wants_html(request):
-            return error_pages.TemplateResponse(request, "forbidden.html", {"message": str(exc)}, status_code=403)
+            return error_pages.TemplateResponse(request, "forbidden.html", {
+                "message": error_text(request, exc), "roles": exc.values.get("roles", [])}, status_code=403)
         return problem(403, "Forbidden", str(exc), request.url.path)
 
     @app.exception_handler(RateLimited)

@@ -13,30 +13,14 @@ import hashlib
 import hmac
 import os
 import secrets
-import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from museion.errors import MuseionError
+from museion.store.files import create_private, refuse_shared
 
 ENV_KEY = "MUSEION_PSEUDONYM_KEY"
 KEY_FILE = "pseudonym.key"
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a secret file readable by its owner only, atomically."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
-def refuse_shared(path: Path, what: str) -> None:
-    """Refuse a key file that other users may read or write, as the audit key is refused (checked at every load)."""
-    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise MuseionError(f"the {what} file {path} is readable by others: run `chmod 600 {path}`")
 
 
 def load_secret(env_key: str, path: Path, what: str) -> bytes:
@@ -45,7 +29,7 @@ def load_secret(env_key: str, path: Path, what: str) -> bytes:
     raw = os.environ.get(env_key)
     if raw is None:
         if not path.exists():
-            write_private(path, base64.b64encode(secrets.token_bytes(32)).decode())
+            create_private(path, base64.b64encode(secrets.token_bytes(32)).decode())  # of two first uses, one key wins
         refuse_shared(path, what)
         raw = path.read_text(encoding="utf-8").strip()
     try:

@@ -23,7 +23,7 @@ from museion import audit
 from museion.errors import MuseionError
 from museion.privacy.access import gated
 from museion.privacy.models import VaultEntry
-from museion.privacy.pseudonym import refuse_shared, write_private
+from museion.store.files import create_private, refuse_shared, write_private
 
 IDENTIFIERS = ("name", "email", "phone")
 ENV_KEY = "MUSEION_VAULT_KEY"
@@ -54,9 +54,10 @@ class KeyRing:
             return cls({"env": key}, "env")
         path = home / "vault-keys.json"
         if not path.exists():
-            ring = cls({}, "", path)
-            ring.add_key()
-            return ring
+            first = secrets.token_hex(4)
+            ring = cls({first: AESGCM.generate_key(bit_length=256)}, first, path)
+            if create_private(path, ring.serialised()):  # else another process created it first: use theirs
+                return ring
         refuse_shared(path, "vault key")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -79,10 +80,13 @@ class KeyRing:
         self.keys = {self.current: self.keys[self.current]}
         self._save()
 
+    def serialised(self) -> str:
+        """The key file's content."""
+        return json.dumps({"current": self.current, "keys": {k: base64.b64encode(v).decode() for k, v in self.keys.items()}})
+
     def _save(self) -> None:
         assert self.path is not None
-        write_private(self.path, json.dumps({"current": self.current,
-                                             "keys": {k: base64.b64encode(v).decode() for k, v in self.keys.items()}}))
+        write_private(self.path, self.serialised())
 
 
 def _aad(member_id: int) -> bytes:

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from museion.errors import MuseionError
 from museion.recommend.interactions import Interactions, matrix_fingerprint
 from museion.recommend.models import MODELS, Recommender
 from museion.registry.artifact_files import MANIFEST, index_file, model_folder
+from museion.store.files import private_dir, private_file, private_staging, write_private
 
 FORMAT_VERSION = 1
 ARRAYS = "arrays.npz"
@@ -89,11 +89,10 @@ def save_model(
         files={ARRAYS: hashlib.sha256(payload).hexdigest()},
         museion_version=__version__,
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging = private_staging(target.parent, target.name)
     try:
-        (staging / ARRAYS).write_bytes(payload)
-        (staging / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, sort_keys=True) + "\n")
+        write_private(staging / ARRAYS, payload)
+        write_private(staging / MANIFEST, json.dumps(asdict(manifest), indent=2, sort_keys=True) + "\n")
         os.replace(staging, target)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
@@ -178,8 +177,14 @@ def _unflatten(arrays: Mapping[str, np.ndarray], names: tuple[str, ...]) -> dict
 def save_index(path: Path, interactions: Interactions) -> None:
     """The interactions a version serves from (matrix and ids, no timestamps), as one ``.npz``."""
     m = interactions.matrix
-    np.savez(path, allow_pickle=False, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.array(m.shape),
-             member_ids=interactions.member_ids, work_ids=interactions.work_ids)
+    _write_arrays(path, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.array(m.shape),
+                  member_ids=interactions.member_ids, work_ids=interactions.work_ids)
+
+
+def _write_arrays(path: Path, **arrays: np.ndarray) -> None:
+    """One ``.npz`` of ``arrays``, replacing ``path`` atomically, owner-only (it holds members' interactions)."""
+    with private_file(path) as handle:
+        np.savez(handle, allow_pickle=False, **arrays)
 
 
 def load_index(path: Path) -> Interactions:
@@ -205,9 +210,7 @@ def erase_from_index(path: Path, member_id: int) -> bool:
     indptr[row + 1 :] -= end - start
     arrays["indptr"] = indptr
     arrays["member_ids"][row] = ERASED
-    staging = path.with_name(f"{path.stem}.tmp.npz")
-    np.savez(staging, allow_pickle=False, **arrays)
-    staging.replace(path)
+    _write_arrays(path, **arrays)
     return True
 
 
@@ -215,6 +218,7 @@ def save_artifact(home: Path, artifact: str, model: Recommender, interactions: I
                   evaluation: Mapping[str, Any] | None = None) -> None:
     """Write a version's artifact folder (model folder and interactions index); nothing is left behind on failure."""
     try:
+        private_dir(home / artifact)
         save_model(model, model_folder(home, artifact), data_fingerprint=data_fingerprint, evaluation=evaluation)
         save_index(index_file(home, artifact), interactions)
     except BaseException:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tempfile
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from museion.registry import assessments, cards, lifecycle, texts
 from museion.registry.artifact_files import MANIFEST
 from museion.registry.disclosure import organisation
 from museion.registry.policy import load_policy
+from museion.store.files import private_file, private_staging, write_private
 from museion.registry.review import reviews_of
 
 
@@ -81,22 +81,19 @@ def filing_pack(conn: Connection, home: Path, version_id: int, target: Path) -> 
                 "generated_at": datetime.now(UTC).isoformat(), "museion_version": __version__,
                 "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())}}
     files[MANIFEST] = _json(manifest)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    if target.suffix.lower() == ".zip":  # owner-only (0600, a folder 0700) until whoever files it shares it
+        with private_file(target) as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, content in sorted(files.items()):
+                archive.writestr(name, content)
+        return manifest
+    staging = private_staging(target.parent, target.name)
     try:
-        if target.suffix.lower() == ".zip":
-            with zipfile.ZipFile(staging / "pack.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for name, content in sorted(files.items()):
-                    archive.writestr(name, content)
-            (staging / "pack.zip").replace(target)
-        else:
-            for name, content in files.items():
-                (staging / name).write_bytes(content)
-            if target.exists():
-                target.rmdir()
-            staging.replace(target)
-            staging = None  # type: ignore[assignment]
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        for name, content in files.items():
+            write_private(staging / name, content)
+        if target.exists():
+            target.rmdir()
+        staging.replace(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return manifest

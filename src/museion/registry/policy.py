@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from museion import audit
 from museion.errors import MuseionError
+from museion.store.files import write_private
 
 POLICY_FILE = "review-policy.toml"
 CAPACITY_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -159,8 +160,7 @@ def adopt(conn: Connection, home: Path, name: str, *, actor: str) -> Path | None
     path = home / POLICY_FILE
     audit.record(conn, actor=actor, action="review.policy", target=f"review_policy:{name}",
                  details={"name": name, "file": str(path), "sha256": hashlib.sha256(text.encode()).hexdigest()})
-    home.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_private(path, text)
     return path
 
 

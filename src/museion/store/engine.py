@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +10,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from museion.store.files import owner_only
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -26,17 +26,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
     for name in files:  # SQLite gives new WAL and shared-memory files the database file's mode; older ones are fixed here
         for suffix in ("", "-wal", "-shm"):
-            _owner_only(Path(name + suffix))
-
-
-def _owner_only(path: Path) -> None:
-    """Take group and world access away from a database file (it holds personal data), if this user owns it."""
-    try:
-        info = path.stat()
-        if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO) and info.st_uid == os.geteuid():
-            os.chmod(path, 0o600)
-    except FileNotFoundError:
-        return
+            owner_only(Path(name + suffix))
 
 
 def sqlite_file(engine_or_url: Engine | str) -> Path | None:

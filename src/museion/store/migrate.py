@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from museion.store.engine import sqlite_file
+from museion.store.files import touch_private
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"  # museion/migrations: its env collects every area's tables
 
@@ -27,8 +27,7 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema to ``revision`` (idempotent); an SQLite database's folder (0700) and file (0600) are created
     here, and only here."""
     if (path := sqlite_file(engine)) is not None:  # personal data: the folder 0700, the file 0600 before SQLite opens it
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        touch_private(path)
     command.upgrade(alembic_config(engine), revision)
 
 
