@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = Field(
         default="", description="Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are trusted "
         "(uvicorn's forwarded_allow_ips); empty: none, the peer's own address is the client's.")
+    jobs_url: str | None = Field(
+        default=None, description="Queue of long jobs: redis://HOST:PORT/DB or postgresql://… in production; "
+        "default: a SQLite queue file in MUSEION_HOME.")
+    jobs_workers: int = Field(default=1, ge=0, le=32, description="Jobs run at once beside the app: in the child "
+                              "worker `museion serve` starts, or in an app built directly (0: none; run `museion jobs worker`).")
+    jobs_queue: str = Field(default="museion", max_length=64, description="Queue name on the broker (one per deployment).")
 
     @property
     def resolved_database_url(self) -> str:
@@ -52,6 +58,20 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.home / 'museion.db'}"
 
 
+def _private_home(home: Path) -> None:
+    """Close an existing MUSEION_HOME to other users (0700), whatever an older install or the umask left: it holds
+    the database, keys and model artifacts. A home that is missing, or that another user owns, is left alone."""
+    try:
+        info = home.stat()
+    except OSError:
+        return
+    if info.st_mode & 0o077 and info.st_uid == os.geteuid() and home.is_dir() and home != Path.home():
+        os.chmod(home, 0o700)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings of this process; MUSEION_HOME is made private here, so on every command and server start."""
+    settings = Settings()
+    _private_home(settings.home)
+    return settings

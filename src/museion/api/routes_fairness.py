@@ -1,19 +1,21 @@
-"""Fairness audits of model versions: run one, list them, read one as JSON or as an HTML report."""
+"""Fairness audits of model versions: run one (as a job), list them, read one as JSON or as an HTML report."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from museion.api.routes_jobs import ACCEPTED, JobOut, accepted
 from museion.fairness.report import app_html, audit_figures, audit_title
 from museion.fairness.service import get_audit as read_audit
-from museion.fairness.service import list_audits, run_version_audit
+from museion.fairness.service import list_audits
 from museion.http.authz import requires
-from museion.http.deps import EngineDep, HomeDep
+from museion.http.deps import EngineDep
+from museion.jobs_kinds import QueueDep
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
@@ -47,10 +49,12 @@ class AuditOut(AuditSummaryOut):
     metrics: dict[str, Any] = Field(description="Provider, member, data-side and calibration figures (see docs/benchmarks.md).")
 
 
-@router.post("/{version_id}/fairness-audits", response_model=AuditOut, status_code=201, summary="Run a fairness audit of a model version")
-def run_audit(version_id: Id, body: AuditIn, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)],
-              engine: EngineDep, home: HomeDep) -> dict[str, Any]:
-    return run_version_audit(engine, home, version_id, scope=body.scope, actor=principal.actor, k=body.k, seed=body.seed)
+@router.post("/{version_id}/fairness-audits", status_code=202, response_model=JobOut, responses=ACCEPTED,
+             summary="Run a fairness audit of a model version, as a job (the audit's address is in the job's links)")
+def run_audit(request: Request, version_id: Id, body: AuditIn, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)],
+              engine: EngineDep, queue: QueueDep) -> JSONResponse:
+    list_audits(engine, version_id, limit=1)  # an unknown version is a 404 now, not a failed job later
+    return accepted(request, queue, principal, "fairness_audit", {"version_id": version_id, **body.model_dump()})
 
 
 @router.get("/{version_id}/fairness-audits", response_model=list[AuditSummaryOut], summary="Fairness audits of a model version, newest first",

@@ -11,10 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
+from museion.api.routes_jobs import ACCEPTED, JobOut, accepted
 from museion.http.authz import requires
-from museion.http.deps import ConnDep, EngineDep, TxDep
+from museion.http.deps import ConnDep, TxDep
 from museion.http.problems import problem
+from museion.jobs_kinds import QueueDep
 from museion.privacy import releases
+from museion.privacy.dp import BudgetExceeded
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
@@ -38,18 +41,6 @@ class HistogramIn(BaseModel):
     by: Literal["genre", "kind"] = "genre"
     epsilon: float = Field(gt=0, le=10, examples=[0.5], description="Privacy loss charged to the dataset's budget.")
     max_contributions: int = Field(default=50, ge=1, le=10_000, description="Events counted per member at most.")
-
-
-class HistogramOut(BaseModel):
-    dataset: str
-    by: str
-    epsilon: float
-    mechanism: str
-    error_bound: float = Field(description="Each count is within this of the truth with `confidence` probability.")
-    confidence: float
-    max_contributions: int
-    counts: dict[str, int]
-    remaining_epsilon: float
 
 
 class KAnonymousIn(BaseModel):
@@ -78,21 +69,18 @@ def release_budget(dataset: Dataset, conn: ConnDep) -> BudgetOut:
     return _budget_out(conn, dataset)
 
 
-@router.post("/releases/histogram", response_model=HistogramOut, tags=["releases"],
-             summary="Differentially private activity counts per genre or kind (refused past the budget)",
-             responses={409: {"description": "The release would exceed the dataset's privacy budget."}})
-def release_histogram(request: Request, body: HistogramIn, principal: ReleaseRunner, engine: EngineDep) -> HistogramOut | JSONResponse:
-    try:  # the spend is reserved under the budget's lock before counting, and given back if the release fails
-        release = releases.activity_histogram(engine, body.dataset, body.by, epsilon=body.epsilon, actor=principal.actor,
-                                              max_contributions=body.max_contributions)
-    except releases.BudgetRefused as exc:
-        return problem(409, "Privacy budget exceeded", str(exc), request.url.path)
-    with engine.connect() as conn:
-        remaining = releases.budget(conn, body.dataset).remaining
-    return HistogramOut(dataset=body.dataset, by=body.by, epsilon=release.epsilon, mechanism=release.mechanism,
-                        error_bound=release.error_bound, confidence=release.confidence,
-                        max_contributions=release.max_contributions,
-                        counts={str(k): v for k, v in release.as_dict().items()}, remaining_epsilon=remaining)
+@router.post("/releases/histogram", status_code=202, response_model=JobOut, tags=["releases"],
+             summary="Differentially private activity counts per genre or kind, as a job (refused past the budget)",
+             responses={**ACCEPTED, 409: {"description": "The release would exceed the dataset's privacy budget."}})
+def release_histogram(request: Request, body: HistogramIn, principal: ReleaseRunner, conn: ConnDep, queue: QueueDep) -> JSONResponse:
+    """Refused at once when the budget has too little left; the spend itself is reserved under the budget's lock
+    when the job starts (so parallel requests can never overspend: a late one fails as a job) and given back
+    if the release fails or is cancelled. The job's result holds the counts and the epsilon remaining."""
+    try:  # on a copy of the ledger: nothing is charged here
+        releases.budget(conn, body.dataset).charge(body.epsilon, "activity histogram")
+    except BudgetExceeded as exc:
+        return problem(409, "Privacy budget exceeded", f"refused: {exc}", request.url.path)
+    return accepted(request, queue, principal, "dp_histogram", body.model_dump())
 
 
 @router.post("/releases/k-anonymous", response_model=KAnonymousOut, tags=["releases"],

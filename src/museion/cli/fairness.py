@@ -11,6 +11,7 @@ from rich.table import Table
 
 from museion.cli import context
 from museion.cli.datasets import dataset_source
+from museion.cli.jobs import progress_lines
 from museion.cli.output import console, friendly_errors, print_json
 from museion.errors import MuseionError
 
@@ -63,7 +64,8 @@ def audit_fairness(
     from museion.fairness.report import audit_figures, audit_json, audit_title, standalone_html
     from museion.fairness.service import run_version_audit
 
-    record = run_version_audit(context.engine(), context.home(), version, scope=scope, actor=context.CLI_ACTOR, k=k, seed=seed)
+    record = run_version_audit(context.engine(), context.home(), version, scope=scope, actor=context.CLI_ACTOR, k=k, seed=seed,
+                               progress=None if as_json else progress_lines("audit"))
     if json_out:
         _write(json_out, audit_json(record))
     if html_out:
@@ -94,7 +96,8 @@ def rerank_curve(
     from museion.recommend.training import parse_params
 
     curve = run_curve(context.engine(), source=dataset_source(dataset, source), model=model, reranker=reranker,
-                      strengths=parse_strengths(strengths), actor=context.CLI_ACTOR, k=k, seed=seed, params=parse_params(param))
+                      strengths=parse_strengths(strengths), actor=context.CLI_ACTOR, k=k, seed=seed, params=parse_params(param),
+                      progress=progress_lines("curve"))
     _write(json_out, json.dumps(curve, indent=2, allow_nan=False) + "\n")
     title = f"{model} + {reranker} on {curve['members']:,} test members"
     _write(html_out, standalone_html(title, curve["headline"], curve_figures(curve)))

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from museion.cli import context
 from museion.cli.datasets import dataset_source
+from museion.cli.jobs import progress_lines
 from museion.cli.output import console, err_console, friendly_errors, print_json
 from museion.errors import MuseionError
 
@@ -109,8 +110,12 @@ def train(
     src = dataset_source(dataset, source)
     policy = _policy(policy_file, kinds, rating_threshold, half_life_days, min_interactions)
     engine, home = context.engine(), context.home()
+    report = progress_lines("train")
+    if evaluate_first:
+        report(0.05, f"evaluating {model} on a ratio-811 split")
     evaluation = (holdout_evaluation(engine, model, params, source=src, actor=context.CLI_ACTOR, policy=policy, seed=seed)
                   if evaluate_first else None)
+    report(0.5, f"fitting {model} on all events and saving the artifact")
     version = run_training(engine, home, model, source=src, actor=context.CLI_ACTOR, params=params, policy=policy,
                            evaluation=evaluation, seed=seed)
     console.print(f"model version {version.id}: {model} on {version.n_members:,} members × {version.n_works:,} works; "

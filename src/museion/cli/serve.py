@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from museion.cli import context
+from museion.cli.jobs import worker_beside_server
 from museion.cli.output import console, friendly_errors
 from museion.config import get_settings
 
@@ -25,8 +26,9 @@ def serve(
 
     context.engine()  # fail here, clearly, if the database is not ready
     console.print(f"Museion on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app() if workers == 1 else "museion.server:create_app",  # each worker builds its own app
-                factory=workers > 1, workers=workers, host=host, port=port, log_level="warning", **proxy_options())
+    with worker_beside_server():  # long work (audits, curves, releases, training) runs there, as jobs
+        uvicorn.run(create_app() if workers == 1 else "museion.server:create_app",  # each worker builds its own app
+                    factory=workers > 1, workers=workers, host=host, port=port, log_level="warning", **proxy_options())
 
 
 def proxy_options() -> dict[str, object]:

@@ -6,6 +6,7 @@ so concurrent releases can never spend more than the budget; a crash after reser
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,20 +101,25 @@ def _activity(conn: Connection, dataset: str, by: str, actor: str) -> tuple[np.n
 
 @gated
 def activity_histogram(engine: Engine, dataset: str, by: str, *, epsilon: float, actor: str,
-                       max_contributions: int = 50) -> Release:
+                       max_contributions: int = 50, progress: Callable[[float, str], None] | None = None) -> Release:
     """Noisy count of activity per genre or per work kind for one member source.
 
     Categories are the catalogue's own (public, not derived from members); each member counts at most
-    ``max_contributions`` times. The spend is reserved first and removed again if the release fails, so no
-    database lock is held while events are counted and noised.
+    ``max_contributions`` times. The spend is reserved first and removed again if the release fails (or
+    ``progress``, a job's reporter, raises to cancel it), so no database lock is held while events are counted
+    and noised.
     """
     if by not in GROUPINGS:
         raise MuseionError(f"cannot group by {by!r}; use one of {', '.join(GROUPINGS)}")
     query = f"activity per {by}, max {max_contributions} per member"
     spend_id, remaining = _reserve(engine, dataset, epsilon, query, actor)
     try:
+        if progress:
+            progress(0.1, "budget reserved; reading activity")
         with engine.begin() as conn:
             codes, members, categories = _activity(conn, dataset, by, actor)
+        if progress:
+            progress(0.6, f"counting and noising {len(codes):,} rows")
         release = dp_histogram_of_codes(codes, members, categories, epsilon=epsilon, max_contributions=max_contributions)
         with engine.begin() as conn:
             audit.record(conn, actor=actor, action="release.dp_histogram", target=audit.ref("dataset", dataset),

@@ -1,5 +1,6 @@
 """Fairness in the browser: each model version's audits with their charts, running a new audit, and
-accuracy-versus-fairness trade-off curves for a re-ranker (all through museion.fairness)."""
+accuracy-versus-fairness trade-off curves for a re-ranker (all through museion.fairness; audits and curves run
+as jobs, whose pages link back here)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from sqlalchemy import Engine
 
 from museion.errors import MuseionError, NotFound
 from museion.fairness import report, service
-from museion.fairness.curve import rerank_curve
+from museion.fairness.curve import check_grid
 from museion.fairness.rerank import PARAMS as RERANKERS
 from museion.http.authz import requires
-from museion.http.deps import EngineDep, HomeDep
+from museion.http.deps import EngineDep
+from museion.jobs_kinds import QueueDep, visible_job
 from museion.recommend.models import MODELS
 from museion.registry import lifecycle
 from museion.security.auth import Principal
@@ -42,9 +44,20 @@ def _overview(request: Request, principal: Principal, engine: Engine, *, curve: 
 
 
 @router.get("/fairness", response_class=HTMLResponse)
-def overview(request: Request, principal: Annotated[Principal, requires(Perm.MODELS_READ)], engine: EngineDep) -> HTMLResponse:
-    """Every version with its latest audits, and the forms to run an audit or a trade-off curve."""
-    return _overview(request, principal, engine)
+def overview(request: Request, principal: Annotated[Principal, requires(Perm.MODELS_READ)], engine: EngineDep,
+             curve_job: Annotated[int | None, Query(ge=1, le=2**62, description="Show this finished curve job's curve.")] = None
+             ) -> HTMLResponse:
+    """Every version with its latest audits, the forms to run an audit or a trade-off curve, and a curve computed by a job."""
+    curve = None
+    if curve_job is not None:
+        try:
+            job = visible_job(engine, principal, curve_job)
+        except NotFound as exc:
+            return _overview(request, principal, engine, message=str(exc), status_code=404)
+        if job["kind"] != "rerank_curve" or job["status"] != "succeeded":
+            return _overview(request, principal, engine, message=f"job {curve_job} holds no finished curve", status_code=404)
+        curve = job["result"]
+    return _overview(request, principal, engine, curve=curve)
 
 
 @router.get("/fairness/{version_id}", response_class=HTMLResponse, dependencies=[requires(Perm.MODELS_READ)])
@@ -64,22 +77,24 @@ def version_audit(request: Request, version_id: VersionId, engine: EngineDep,
 
 @router.post("/fairness/{version_id}/audits", response_class=RedirectResponse)
 def run_audit(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)],
-              engine: EngineDep, home: HomeDep, scope: Annotated[Literal["evaluation", "served"], Form()] = "evaluation") -> Response:
+              engine: EngineDep, queue: QueueDep,
+              scope: Annotated[Literal["evaluation", "served"], Form()] = "evaluation") -> Response:
+    """Start the audit as a job and show its progress page (the audit is linked from there when it is done)."""
     try:
-        record = service.run_version_audit(engine, home, version_id, scope=scope, actor=principal.actor)
+        service.list_audits(engine, version_id, limit=1)
     except NotFound as exc:
         return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
-    except MuseionError as exc:
-        return _overview(request, principal, engine, message=str(exc), status_code=422)
-    return RedirectResponse(f"/fairness/{version_id}?audit={record['id']}", status_code=303)
+    job_id = queue.submit("fairness_audit", {"version_id": version_id, "scope": scope, "k": 10, "seed": 2024}, principal.actor)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 @router.post("/fairness/curve", response_class=HTMLResponse)
-def curve(request: Request, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)], engine: EngineDep,
+def curve(request: Request, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)], engine: EngineDep, queue: QueueDep,
           model: Annotated[str, Form(max_length=32)], reranker: Annotated[str, Form(max_length=32)],
           strengths: Annotated[str, Form(max_length=200)] = CURVE_STRENGTHS,
-          source: Annotated[str, Form(max_length=64)] = "") -> HTMLResponse:
-    """NDCG@10 against exposure gap, long-tail share and miscalibration over the re-ranker's strength."""
+          source: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """NDCG@10 against exposure gap, long-tail share and miscalibration over the re-ranker's strength, computed as a
+    job: the form is checked at once, then the job's page follows the sweep and links the curve when it is done."""
     if model not in MODELS:
         return _overview(request, principal, engine, message=f"unknown model {model!r}; choose from {', '.join(sorted(MODELS))}",
                          status_code=422)
@@ -89,8 +104,9 @@ def curve(request: Request, principal: Annotated[Principal, requires(Perm.FAIRNE
         return _overview(request, principal, engine, message=f"strengths must be numbers separated by commas, not {strengths!r}",
                          status_code=422)
     try:
-        result = rerank_curve(engine, source=source or None, model=model, reranker=reranker, strengths=grid,
-                              actor=principal.actor)
+        check_grid(reranker, grid)
     except MuseionError as exc:
         return _overview(request, principal, engine, message=str(exc), status_code=422)
-    return _overview(request, principal, engine, curve=result)
+    job_id = queue.submit("rerank_curve", {"model": model, "reranker": reranker, "strengths": grid, "source": source or None},
+                          principal.actor)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from museion.cli import context
+from museion.cli.jobs import progress_lines
 from museion.cli.output import console, friendly_errors, print_json
 
 release_app = typer.Typer(help="De-identified releases: DP histograms under a budget, k-anonymous tables.",
@@ -42,7 +43,8 @@ def release_histogram(dataset: DatasetArg,
     from museion.privacy import releases
 
     release = releases.activity_histogram(context.engine(), dataset, by, epsilon=epsilon, actor=context.CLI_ACTOR,
-                                          max_contributions=max_contributions)
+                                          max_contributions=max_contributions,
+                                          progress=None if as_json else progress_lines("release"))
     body = {"dataset": dataset, "by": by, "epsilon": release.epsilon, "mechanism": release.mechanism,
             "error_bound": release.error_bound, "confidence": release.confidence,
             "max_contributions": release.max_contributions, "counts": release.as_dict()}

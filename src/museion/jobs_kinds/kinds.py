@@ -1,0 +1,100 @@
+"""The kinds of long work Museion runs as jobs: fairness audits, re-ranker trade-off curves, DP histogram
+releases, training a model version and scanning the catalogue for near-duplicate records. Each reads its parameters, reports progress (where a cancellation
+stops it) and returns a JSON result; each capability writes in one transaction at its end, or gives back
+what it reserved, so a cancelled or failed job leaves nothing half-written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from museion.jobs import JobContext, register
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A job kind as the faces show it: where its result is read. Who may start it is each starting route's
+    declared permission; whoever started a job may see and cancel it (admins: every job)."""
+
+    name: str
+
+    def links(self, job: dict[str, Any]) -> dict[str, str]:
+        """``api`` and ``web`` addresses of a succeeded job's result (empty when the result is in the job itself)."""
+        result = job.get("result") or {}
+        if self.name == "fairness_audit" and "audit_id" in result:
+            version, audit = result["model_version_id"], result["audit_id"]
+            return {"api": f"/api/registry/versions/{version}/fairness-audits/{audit}", "web": f"/fairness/{version}?audit={audit}"}
+        if self.name == "rerank_curve" and job.get("status") == "succeeded":
+            return {"web": f"/fairness?curve_job={job['id']}"}
+        if self.name == "duplicate_scan" and job.get("status") == "succeeded":
+            return {"api": "/api/queue?kind=rights.duplicate&status=open", "web": "/queue?kind=rights.duplicate&status=open"}
+        if self.name == "training" and "model_version_id" in result:
+            return {"api": f"/api/registry/versions/{result['model_version_id']}", "web": "/models"}
+        return {}
+
+
+def fairness_audit(ctx: JobContext) -> dict[str, Any]:
+    from museion.fairness.service import run_version_audit
+
+    p = ctx.params
+    record = run_version_audit(ctx.engine, ctx.home, int(p["version_id"]), scope=p["scope"], actor=ctx.actor, k=int(p["k"]),
+                               seed=int(p["seed"]), progress=ctx.report)
+    return {"audit_id": record["id"], "model_version_id": record["model_version_id"], "scope": record["scope"],
+            "summary": record["summary"]}
+
+
+def rerank_curve(ctx: JobContext) -> dict[str, Any]:
+    from museion.fairness.curve import rerank_curve as run_curve
+
+    p = ctx.params
+    return run_curve(ctx.engine, source=p.get("source"), model=p["model"], reranker=p["reranker"], strengths=list(p["strengths"]),
+                     actor=ctx.actor, k=int(p.get("k", 10)), seed=int(p.get("seed", 2024)), params=p.get("params") or None,
+                     progress=ctx.report)
+
+
+def dp_histogram(ctx: JobContext) -> dict[str, Any]:
+    from museion.privacy import releases
+
+    p = ctx.params
+    release = releases.activity_histogram(ctx.engine, p["dataset"], p["by"], epsilon=float(p["epsilon"]), actor=ctx.actor,
+                                          max_contributions=int(p["max_contributions"]), progress=ctx.report)
+    with ctx.engine.connect() as conn:
+        remaining = releases.budget(conn, p["dataset"]).remaining
+    return {"dataset": p["dataset"], "by": p["by"], "epsilon": release.epsilon, "mechanism": release.mechanism,
+            "error_bound": release.error_bound, "confidence": release.confidence, "max_contributions": release.max_contributions,
+            "counts": {str(k): v for k, v in release.as_dict().items()}, "remaining_epsilon": remaining}
+
+
+def training(ctx: JobContext) -> dict[str, Any]:
+    """Evaluate first (cancellable after it), then fit and record the version: the fit itself runs to the end."""
+    from museion.recommend.training import holdout_evaluation, train
+
+    p = ctx.params
+    params, source, seed = dict(p.get("params") or {}), p.get("source"), int(p.get("seed", 2024))
+    evaluation = None
+    if p.get("evaluate", True):
+        ctx.report(0.05, f"evaluating {p['algorithm']} on a ratio-811 split")
+        evaluation = holdout_evaluation(ctx.engine, p["algorithm"], params, source=source, actor=ctx.actor, seed=seed)
+    ctx.report(0.5, f"fitting {p['algorithm']} on all events and saving the artifact")
+    version = train(ctx.engine, ctx.home, p["algorithm"], source=source, actor=ctx.actor, params=params, evaluation=evaluation,
+                    seed=seed)
+    return {"model_version_id": version.id, "algorithm": version.algorithm, "members": version.n_members, "works": version.n_works,
+            "test_metrics": (evaluation or {}).get("metrics")}
+
+
+def duplicate_scan(ctx: JobContext) -> dict[str, Any]:
+    """Scan the catalogue for near-duplicate records and queue the best new pairs for curators, in one transaction."""
+    from museion.rights.matching import scan
+
+    p = ctx.params
+    ctx.report(0.05, "indexing the catalogue's records (MinHash over title, creators and medium)")
+    with ctx.engine.begin() as conn:  # no progress reports inside: on SQLite this transaction holds the write lock
+        found = scan(conn, source=p.get("source"), limit=int(p.get("limit", 50)), threshold=p.get("threshold"))
+    return {"records": found.records, "threshold": found.threshold, "matches": found.matches, "proposed": found.proposed}
+
+
+RUNS = {"fairness_audit": fairness_audit, "rerank_curve": rerank_curve, "dp_histogram": dp_histogram, "training": training,
+        "duplicate_scan": duplicate_scan}
+KINDS = {name: Kind(name) for name in RUNS}
+for _name, _run in RUNS.items():
+    register(_name, _run)
