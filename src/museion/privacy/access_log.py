@@ -14,7 +14,8 @@ from museion import audit
 from museion.privacy.models import AccessRecord
 
 # What a staff view of one member shows, and the data category it reveals.
-STAFF_READ_CATEGORIES = {"recommendations": "activity", "consents": "membership", "personalisation": "membership"}
+STAFF_READ_CATEGORIES = {"recommendations": "activity", "consents": "membership", "personalisation": "membership",
+                         "feedback": "feedback"}
 FLUSH_EVERY = 60.0  # seconds a tally may wait for the next recording write before it is written anyway
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RIGHTS_PURPOSE = "member_rights"  # the privacy gate's purpose for a member's own acts (see museion.privacy.gate.RIGHTS)
+REVIEW_PURPOSE = "review_board"  # the review board reading members' flags and comments (museion.privacy.feedback)
 LEGAL_BASES = ("consent", "contract", "legitimate_interest", "legal_obligation")
 
 
@@ -26,6 +27,10 @@ CATEGORIES: dict[str, DataCategory] = {c.code: c for c in (
                  ("members.age", "members.gender", "members.occupation"), sensitive=True),
     DataCategory("membership", "Where a member's record came from and since when.",
                  ("members.source", "members.created_at")),
+    DataCategory("feedback", "Flags members put on items recommended to them, and their comments on the disclosure "
+                 "(stored with personal data redacted).",
+                 ("member_flags.work_id", "member_flags.model_version_id", "member_flags.reason", "member_flags.comment",
+                  "disclosure_comments.model_version_id", "disclosure_comments.text")),
 )}
 
 
@@ -56,6 +61,10 @@ DEFAULT_PURPOSES: tuple[PurposeSpec, ...] = (
                 "Act on what a member asks: their consent decisions, self-service settings, data-subject requests "
                 "and copies of their data.",
                 "legal_obligation", ("membership", "activity"), None),
+    PurposeSpec(REVIEW_PURPOSE, "Algorithm review",
+                "The review board reads the flags and comments members send about recommendations (personal data "
+                "redacted) as evidence when it next reviews the version concerned; sending one is agreeing to this.",
+                "consent", ("feedback",), 730),
 )
 
 

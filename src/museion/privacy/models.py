@@ -209,3 +209,38 @@ class ErasureTombstone(Base):
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lifted_by: Mapped[str | None] = mapped_column(String(128))
     lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class _Considered:
+    """When the review board took a member's feedback into account: the round of the version's review and its outcome."""
+
+    considered_round: Mapped[int | None] = mapped_column(Integer, comment="the review round that considered it")
+    considered_decision: Mapped[str | None] = mapped_column(String(16), comment="approved or rejected")
+    considered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MemberFlag(_Considered, Base):
+    """A member's flag on an item recommended to them (not for me, offensive, seems biased, wrong information), with the
+    model version that served it and an optional comment, stored redacted; evidence for that version's next review."""
+
+    __tablename__ = "member_flags"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id", ondelete="CASCADE"))
+    model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text, comment="redacted by the PII detector before it is stored")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class DisclosureComment(_Considered, Base):
+    """A member's comment on the public disclosure about the version deployed when they wrote it, stored redacted."""
+
+    __tablename__ = "disclosure_comments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id", ondelete="SET NULL"), index=True)
+    text: Mapped[str] = mapped_column(Text, comment="redacted by the PII detector before it is stored")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -1,7 +1,7 @@
 """Data-subject requests: a ledger with identity verification, due dates and reasons for refusals, and
 the work each kind of request does — access (a complete copy), rectification, erasure, restriction.
 
-Erasure removes the member's events, vault entry, consents, served lists, preferences and profile,
+Erasure removes the member's events, vault entry, consents, served lists, preferences, feedback and profile,
 takes them out of the serving index of every model version that learned from them, and flags those
 versions for retraining. What remains is the request row (a reference keyed with the erasure secret, dates
 and counts) and a tombstone under the same reference, so imports skip the member (``privacy.tombstones``).
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, Select, delete, func, insert, select,
 from museion import audit
 from museion.catalog.models import Work, WorkTerm
 from museion.errors import Conflict, MuseionError, NotFound
-from museion.privacy import consent, tombstones, vault
+from museion.privacy import consent, feedback, tombstones, vault
 from museion.privacy.access import gated
 from museion.privacy.activity import member_ids_for, unknown_member
 from museion.privacy.models import Consent, Event, InterestSuppression, Member, MemberPreference, ServedEntry, SubjectRequest
@@ -141,6 +141,7 @@ def export_member(conn: Connection, ring: vault.KeyRing, member_id: int) -> dict
         "deleted_interests": [{"tag": t.term, "deleted_at": t.created_at} for t in conn.execute(
             select(InterestSuppression).where(InterestSuppression.member_id == member_id).order_by(InterestSuppression.id))],
         "recommendations_shown": served_lists(conn, member_id),
+        **feedback.export_of(conn, member_id),  # flags on recommended items, comments on the disclosure
     }
 
 
@@ -223,6 +224,7 @@ def complete_erasure(conn: Connection, request_id: int, *, flagged_versions: lis
         "preferences": conn.execute(delete(MemberPreference).where(MemberPreference.member_id == member_id)).rowcount,
         "deleted_interests": conn.execute(
             delete(InterestSuppression).where(InterestSuppression.member_id == member_id)).rowcount,
+        **feedback.erase(conn, member_id),
         "model_versions_flagged": flagged_versions,
     }
     tombstones.bury(conn, str(conn.scalar(select(Member.key).where(Member.id == member_id))), request_id)

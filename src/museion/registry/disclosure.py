@@ -8,7 +8,9 @@ The organisation it speaks for is named once per installation (``museion init --
 ``MUSEION_HOME/organisation.toml``: ``organisation(home)`` reads it, ``name_organisation(home, name)`` writes it.
 
 Service function for other interfaces (web pages, API): ``public_disclosure(conn, lang) -> dict``;
-``disclosure_markdown(disclosure) -> str`` renders it.
+``disclosure_markdown(disclosure) -> str`` renders it. It carries ``member_feedback``: counts of members' flags by
+reason and of their comments about the deployed version, small counts suppressed, never a text;
+``comment_on_deployed(conn, member_id, text, actor=)`` records a member's comment about the deployed version.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from museion.config import get_settings
-from museion.errors import MuseionError, NotFound
+from museion.errors import Conflict, MuseionError, NotFound
+from museion.privacy import feedback
 from museion.registry import cards, lifecycle, texts
 from museion.registry.models import ModelVersion, Review, VersionTransition
 from museion.registry.policy import load_policy
+from museion.store.files import write_private
 
 DISCLOSURE_URL = "/api/disclosure"
 CARD_FIELDS = ("name", "purpose", "principle", "mechanism", "reranker", "consent", "data_categories", "parameters",
@@ -69,10 +73,9 @@ def organisation_name(text: str) -> str:
 def name_organisation(home: Path, name: str) -> Path:
     """Record the organisation's name for the disclosure and the filing pack (replacing any before)."""
     name = organisation_name(name)
-    home.mkdir(parents=True, exist_ok=True)
     path = home / ORGANISATION_FILE
-    path.write_text("# The organisation this installation speaks for (`museion init --org`): the public disclosure and "
-                    f"the filing pack name it.\nname = {json.dumps(name, ensure_ascii=False)}\n", encoding="utf-8")
+    write_private(path, "# The organisation this installation speaks for (`museion init --org`): the public disclosure "
+                  f"and the filing pack name it.\nname = {json.dumps(name, ensure_ascii=False)}\n")
     return path
 
 
@@ -117,7 +120,16 @@ def public_disclosure(conn: Connection, lang: str = "en", home: Path | None = No
         "purpose_notes": card.get("purpose_notes"),
         **{name: localised[name] for name in CARD_FIELDS},
         "review": review_summary(conn, version_id, int(version.review_round) or 1, lang),
+        "member_feedback": feedback.public_counts(conn, version_id),
     }
+
+
+def comment_on_deployed(conn: Connection, member_id: int, text: str, *, actor: str) -> feedback.Feedback:
+    """Record a member's comment about the version deployed now (Conflict while none is: there is nothing to discuss)."""
+    version_id = lifecycle.deployed_version_id(conn)
+    if version_id is None:
+        raise Conflict("no recommender is deployed now, so there is no algorithm to comment on")
+    return feedback.comment(conn, member_id, version_id, text, actor=actor)
 
 
 def disclosure_markdown(disclosure: dict[str, Any]) -> str:

@@ -13,6 +13,9 @@ Service functions for other interfaces (web pages, API, CLI):
 - ``round_status(conn, home, version_id) -> dict``: approvals so far, capacities still missing.
 - ``board(conn, home) -> list[dict]``: versions awaiting review or with a round open, each with ``round_status``.
 - ``due(conn, home, now=None) -> list[dict]``: deployed versions whose periodic re-review is due.
+
+When a round closes, the members' feedback on the version it considered is marked with the round and its decision
+(``museion.privacy.feedback.mark_considered``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from museion import audit
 from museion.errors import Conflict, MuseionError, NotFound
+from museion.privacy import feedback
 from museion.registry import cards, lifecycle
 from museion.registry.models import ModelCard, ModelVersion, Review
 from museion.registry.policy import ReviewPolicy, decide, load_policy
@@ -106,6 +110,9 @@ def record_review(conn: Connection, home: Path, version_id: int, *, reviewer_acc
         lifecycle.transition(conn, version_id, lifecycle.DEPLOYED if rereview else lifecycle.APPROVED, actor=actor,
                              reason=("re-review " + reason) if rereview else reason, review_open=False,
                              reviewed_at=datetime.now(UTC))
+    if state.rejected or state.approved:  # members' flags and comments before the board are now considered
+        feedback.mark_considered(conn, version_id, round_=round_, decision="rejected" if state.rejected else "approved",
+                                 actor=actor)
     return round_status(conn, home, version_id, policy)
 
 

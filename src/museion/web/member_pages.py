@@ -14,12 +14,13 @@ from museion.errors import NotFound
 from museion.http.authz import requires
 from museion.http.deps import EngineDep, ServedModel, ServedModelDep, SettingsDep, TxDep, record_staff_read
 from museion.http.i18n import N_, gettext_for, language_of
-from museion.privacy import consent, gate, preferences, requests
+from museion.privacy import consent, feedback, gate, preferences, requests
 from museion.recommend.explain import RULE_REASONS
 from museion.recommend.serving import ServedItem, ServedList
 from museion.registry.lifecycle import NoModel
 from museion.security.auth import Principal
 from museion.security.permissions import SELF_ONLY, Perm
+from museion.web.feedback_pages import REASONS
 from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +32,8 @@ DONE = {"consent": N_("Your consent decision is recorded."), "personalisation-on
         "personalisation-off": N_("Personalisation is off: your next list is not based on your history."),
         "tag": N_("The interest tag is deleted: works carrying it are no longer recommended to you."),
         "restored": N_("The interest tag is restored."),
-        "request": N_("Your request is received. We answer by the due date shown below.")}
+        "request": N_("Your request is received. We answer by the due date shown below."),
+        "flag": N_("Thank you: your flag is recorded. The review board sees it at the next review of this version.")}
 
 
 def reason(item: ServedItem, request: Request) -> str:
@@ -69,12 +71,15 @@ def my_recommendations(request: Request, member: MemberKey,
     """The member's list, each item with its reason, labelled when it is not personalised."""
     served, message, status = served_list(model, member, 10, actor=principal.actor, preview=principal.role not in SELF_ONLY)
     reasons = [reason(item, request) for item in served.items] if served else []
-    mine = None
+    mine, flags = None, []
     if status != 404:
         with engine.connect() as conn:  # only once the recommender gave its connection back: one at a time per request
-            mine = preferences.controls(conn, gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor))
+            member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
+            mine, flags = preferences.controls(conn, member_id), feedback.flags_of(conn, member_id)
+        record_staff_read(engine, principal, member_id, "feedback")
     return templates.TemplateResponse(request, "my_recommendations.html", {
-        "member": member, "served": served, "reasons": reasons, "message": message, "controls": mine, "done": DONE.get(done)},
+        "member": member, "served": served, "reasons": reasons, "message": message, "controls": mine, "done": DONE.get(done),
+        "flags": flags, "flag_reasons": REASONS, "flaggable": principal.role in SELF_ONLY and principal.issued_by is None},
         status_code=status)
 
 
@@ -82,7 +87,7 @@ def my_recommendations(request: Request, member: MemberKey,
 def my_privacy(request: Request, member: MemberKey, principal: MemberSelf, conn: TxDep, done: str = "") -> HTMLResponse:
     """Everything a member controls, on one page (a transaction: deriving interests records an access to personal data)."""
     member_id = gate.member_id_for(conn, member, purpose=gate.RIGHTS, actor=principal.actor)
-    for shown in ("consents", "personalisation"):
+    for shown in ("consents", "personalisation", "feedback"):
         record_staff_read(conn.engine, principal, member_id, shown)
     decided = {s.purpose: s for s in consent.states(conn, member_id)}
     purposes = [(p, decided.get(p.code)) for p in consent.current_purposes(conn)]
@@ -92,7 +97,8 @@ def my_privacy(request: Request, member: MemberKey, principal: MemberSelf, conn:
     mine_requests = requests.list_requests(conn, member_id=member_id)
     return templates.TemplateResponse(request, "my_privacy.html", {
         "member": member, "purposes": purposes, "controls": mine, "interests": tags, "deleted": deleted,
-        "requests": mine_requests, "done": DONE.get(done)})
+        "requests": mine_requests, "done": DONE.get(done), "flags": feedback.flags_of(conn, member_id),
+        "comments": feedback.comments_of(conn, member_id), "flag_reasons": REASONS})
 
 
 @router.post("/members/{member}/consents", response_class=RedirectResponse)

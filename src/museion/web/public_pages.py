@@ -13,6 +13,8 @@ from museion.http.deps import ConnDep, HomeDep
 from museion.http.i18n import language_of
 from museion.registry.disclosure import public_disclosure
 from museion.security.auth import SESSION
+from museion.security.permissions import SELF_ONLY
+from museion.web.feedback_pages import REASONS
 from museion.web.review_pages import headings
 from museion.web.templating import templates
 
@@ -27,11 +29,16 @@ def _recognise_visitor(request: Request, guards: Guards, conn: Connection) -> No
 
 
 @router.get("/about/recommendations", response_class=HTMLResponse, dependencies=[public()])
-def how_recommendations_work(request: Request, guards: GuardsDep, conn: ConnDep, home: HomeDep) -> HTMLResponse:
+def how_recommendations_work(request: Request, guards: GuardsDep, conn: ConnDep, home: HomeDep, done: str = "") -> HTMLResponse:
+    """The disclosure, with counts of members' flags and comments; a member signed in as themselves may comment."""
     lang = language_of(request)
     _recognise_visitor(request, guards, conn)
     try:
         disclosure, message = public_disclosure(conn, lang, home), None
     except NotFound as exc:
         disclosure, message = None, str(exc)
-    return templates.TemplateResponse(request, "disclosure.html", {"d": disclosure, "message": message, "h": headings(lang)})
+    visitor = getattr(request.state, "principal", None)
+    can_comment = visitor is not None and visitor.role in SELF_ONLY and visitor.issued_by is None
+    return templates.TemplateResponse(request, "disclosure.html", {
+        "d": disclosure, "message": message, "h": headings(lang), "flag_reasons": REASONS, "can_comment": can_comment,
+        "commented": done == "comment"})

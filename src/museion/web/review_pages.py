@@ -13,12 +13,14 @@ from sqlalchemy import Connection, Engine
 
 from museion.errors import Conflict, MuseionError, NotFound
 from museion.http.authz import requires
-from museion.http.deps import ConnDep, EngineDep, HomeDep
+from museion.http.deps import ConnDep, EngineDep, HomeDep, TxDep
 from museion.http.i18n import N_, language_of
+from museion.privacy import feedback
 from museion.registry import cards, lifecycle, review, texts
 from museion.registry.policy import load_policy
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
+from museion.web.feedback_pages import REASONS
 from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -35,11 +37,14 @@ def headings(lang: str) -> dict[str, str]:
     return {key: texts.text(texts.HEADINGS, key, lang) for key in texts.HEADINGS}
 
 
-@router.get("/review", response_class=HTMLResponse, dependencies=[requires(Perm.MODELS_APPROVE)])
-def board(request: Request, conn: ConnDep, home: HomeDep) -> HTMLResponse:
-    """Versions awaiting the board, and deployed versions due for their periodic re-review."""
+@router.get("/review", response_class=HTMLResponse)
+def board(request: Request, principal: Reviewer, conn: ConnDep, home: HomeDep) -> HTMLResponse:
+    """Versions awaiting the board, deployed versions due for their periodic re-review, and versions members' feedback
+    waits on."""
     waiting, due = review.board(conn, home), review.due(conn, home)
-    return templates.TemplateResponse(request, "review_board.html", {"waiting": waiting, "due": due, "policy": load_policy(home)})
+    voices = feedback.waiting(conn, actor=principal.actor)
+    return templates.TemplateResponse(request, "review_board.html", {"waiting": waiting, "due": due, "policy": load_policy(home),
+                                                                     "voices": voices})
 
 
 def _version_page(request: Request, conn: Connection, home: FilePath, version_id: int, principal: Principal, message: str | None = None,
@@ -50,21 +55,23 @@ def _version_page(request: Request, conn: Connection, home: FilePath, version_id
     reviews = review.reviews_of(conn, version_id)
     fairness = cards.latest_fairness_audit(conn, version_id)
     reviewed = any(r["reviewer_account_id"] == principal.account_id and r["round"] == state["round"] for r in reviews)
+    voices = feedback.evidence(conn, version_id, actor=principal.actor)  # members' feedback since the last round: an access
     return templates.TemplateResponse(request, "review_version.html", {
         "version_id": version_id, "card": card, "text": card["text"][lang], "h": headings(lang), "state": state,
         "reviews": reviews, "fairness": fairness, "figures": FIGURES, "policy": load_policy(home), "message": message,
-        "is_author": state["author_account_id"] == principal.account_id, "already_reviewed": reviewed}, status_code=status_code)
+        "is_author": state["author_account_id"] == principal.account_id, "already_reviewed": reviewed, "feedback": voices,
+        "flag_reasons": REASONS}, status_code=status_code)
 
 
 def _refused(request: Request, engine: Engine, home: FilePath, version_id: int, principal: Principal, exc: MuseionError,
              status_code: int) -> HTMLResponse:
     """The version's page again, saying why the step was refused."""
-    with engine.connect() as conn:
+    with engine.begin() as conn:  # reading members' feedback is recorded
         return _version_page(request, conn, home, version_id, principal, str(exc), status_code)
 
 
 @router.get("/review/{version_id}", response_class=HTMLResponse)
-def version(request: Request, version_id: VersionId, principal: Reviewer, conn: ConnDep, home: HomeDep) -> Response:
+def version(request: Request, version_id: VersionId, principal: Reviewer, conn: TxDep, home: HomeDep) -> Response:
     try:
         return _version_page(request, conn, home, version_id, principal)
     except NotFound as exc:
