@@ -39,6 +39,7 @@ from museion.security.auth import create_account, issue_token  # noqa: E402
 from museion.server import create_app  # noqa: E402
 from museion.store.engine import make_engine  # noqa: E402
 from museion.store.migrate import upgrade  # noqa: E402
+from scratch import postgres_schema  # noqa: E402
 
 MUSEION = Path(sys.executable).with_name("museion")
 COLUMNS = "seq, at, actor, action, target, details, prev_hash, hash"
@@ -175,15 +176,6 @@ def run(name: str, url: str, entries: int, requests: int, workdir: Path) -> dict
             "appends_per_s": rate, **overhead}
 
 
-def postgres_schema(url: str) -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    admin.dispose()
-    return schema, f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1_000_000)
@@ -196,14 +188,8 @@ def main() -> None:
         os.environ["MUSEION_AUDIT_WITNESS"] = str(work / "witness")
         results.append(run("SQLite", f"sqlite:///{work / 'bench.db'}", args.entries, args.requests, work))
         if args.postgres:
-            schema, url = postgres_schema(args.postgres)
-            try:
+            with postgres_schema(args.postgres) as url:
                 results.append(run("PostgreSQL", url, args.entries, args.requests, work))
-            finally:
-                admin = make_engine(args.postgres)
-                with admin.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                admin.dispose()
     print("| backend | entries | `museion audit verify` s | verify core s | entries/s | appends/s (record) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for r in results:

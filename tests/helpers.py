@@ -165,8 +165,8 @@ def role_for(app: object, method: str, path: str) -> str:
     declared = next(declarations(r) for _, r in route_contexts(app) if getattr(r, "path", None) == path  # type: ignore[arg-type]
                     and method.upper() in (getattr(r, "methods", None) or ()))
     needed = {Perm(p) for p in declared if p not in ("public", "signed-in")}
-    return next(r.value for r in (Role.ADMIN, Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ALGORITHM_REVIEWER)
-                if needed <= MATRIX[r])
+    return next(r.value for r in (Role.ADMIN, Role.PRIVACY_OFFICER, Role.AUDITOR, Role.ALGORITHM_REVIEWER, Role.ANALYST,
+                                  Role.CURATOR) if needed <= MATRIX[r])
 
 
 def member_id_for(conn, key: str) -> int:  # type: ignore[no-untyped-def]
@@ -174,3 +174,19 @@ def member_id_for(conn, key: str) -> int:  # type: ignore[no-untyped-def]
     from museion.privacy import gate
 
     return gate.member_id_for(conn, key, purpose=gate.RIGHTS, actor="test")
+
+
+def job_outcome(client, started, headers: dict[str, str] | None = None, timeout: float = 300.0) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """The record of a job once it has finished: ``started`` is the 202 response that started it, or the job's API
+    address. Polled while the TestClient is entered (the app's in-process consumer runs the job); the timeout is a
+    liveness guard, not a timing threshold."""
+    import time
+
+    if not isinstance(started, str):
+        assert started.status_code == 202, started.text
+        started = started.headers["location"]
+    deadline = time.monotonic() + timeout
+    while (job := client.get(started, headers=headers).json())["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"job {job['id']} still {job['status']} after {timeout:.0f} s"
+        time.sleep(0.05)
+    return job

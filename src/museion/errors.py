@@ -27,7 +27,14 @@ class Problem:
 
 
 class MuseionError(Exception):
-    """Base for errors whose message is written for the person who caused them."""
+    """Base for errors whose message is written for the person who caused them.
+
+    Given as a template with named values (``Conflict("proposal %(id)s is decided", id=4)``), the message can be shown
+    translated: the web app looks ``template`` up in its catalogue and fills in ``values``."""
+
+    def __init__(self, message: str = "", /, **values: object) -> None:
+        self.template, self.values = message, values
+        super().__init__(message % values if values else message)
 
 
 class NotFound(MuseionError):

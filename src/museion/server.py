@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from museion import __version__
+from museion import __version__, jobs_kinds
 from museion.api import (
     routes_accounts,
     routes_assessments,
@@ -15,30 +15,44 @@ from museion.api import (
     routes_auth,
     routes_catalog,
     routes_fairness,
+    routes_feedback,
+    routes_jobs,
     routes_member,
     routes_privacy,
+    routes_queue,
+    routes_rights,
     routes_recommend,
     routes_registry,
     routes_releases,
+    routes_studio,
     routes_system,
 )
 from museion.config import get_settings
-from museion.http import deps, hardening, problems
+from museion.http import apidocs, deps, hardening, problems
 from museion.http.authz import check_routes
 from museion.web import site
 
 API = (routes_system, routes_catalog, routes_recommend, routes_registry, routes_assessments, routes_fairness, routes_privacy,
-       routes_releases, routes_member, routes_auth, routes_accounts, routes_audit)
+       routes_releases, routes_member, routes_auth, routes_accounts, routes_audit, routes_jobs, routes_feedback,
+       routes_queue, routes_studio, routes_rights)
 TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
         {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
         {"name": "privacy", "description": "Consents to declared purposes."},
         {"name": "requests", "description": "Data-subject requests and the member's own copy of their data."},
         {"name": "releases", "description": "De-identified releases: DP aggregates under a budget, k-anonymity."},
         {"name": "member controls", "description": "Personalisation on/off and derived interest tags."},
+        {"name": "member feedback", "description": "Members flag recommended items and comment on the disclosure; "
+                                                   "the review board reads it at the version's next review."},
+        {"name": "collaboration", "description": "One queue for everything an AI proposes: the task-division policy "
+                                                 "routes each kind to a role; reviewers claim, decide and agree."},
+        {"name": "studio", "description": "AI-made subject suggestions for works, proposed into the review queue; "
+                                          "the suggester learns from the decisions."},
+        {"name": "rights", "description": "Near-duplicate catalogue records and the links curators decided."},
         {"name": "fairness", "description": "Fairness audits of model versions, as JSON and HTML reports."},
         {"name": "registry", "description": "Model cards, the review board gate, deployment, and the "
                                             "public disclosure (How our recommendations work)."},
         {"name": "security", "description": "Sign-in, tokens, accounts and the audit log."},
+        {"name": "jobs", "description": "Long work (audits, curves, DP releases, training) as jobs: progress, result, cancel."},
         {"name": "system", "description": "Health."}]
 
 
@@ -49,13 +63,15 @@ def create_app(engine: Engine | None = None, home: Path | None = None) -> FastAP
         from museion.store.session import ready_engine
 
         engine = ready_engine(get_settings().resolved_database_url)
-    app = FastAPI(title="Museion", version=__version__, openapi_tags=TAGS,
+    app = FastAPI(title="Museion", version=__version__, openapi_tags=TAGS, docs_url=None, redoc_url=None,  # apidocs: offline
                   description="Catalogue and audience data for cultural organisations, with responsible AI on top.")
     deps.install(app, engine, home or get_settings().home)
+    jobs_kinds.install(app, engine, home or get_settings().home)
     problems.install(app)
     hardening.install(app)
     for module in API:
         app.include_router(module.router)
+    apidocs.install(app)
     site.install(app)
     check_routes(app)
     return app

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from helpers import auth_headers, import_views, inspecting
+from helpers import auth_headers, import_views, inspecting, job_outcome
 from museion import audit
 from museion.ingest.load import import_file
 from museion.ingest.mapping import ColumnMapping
@@ -96,9 +96,9 @@ def test_dp_histogram_is_refused_past_the_budget(officer: TestClient, app_engine
     with app_engine.begin() as conn, inspecting():
         releases.set_budget(conn, "t", 1.0)
     body = {"dataset": "t", "by": "genre", "epsilon": 0.75, "max_contributions": 3}
-    made = officer.post("/api/releases/histogram", json=body, headers=analyst)
-    assert made.status_code == 200 and set(made.json()["counts"]) == {"Comedy", "Drama"}
-    assert made.json()["remaining_epsilon"] == pytest.approx(0.25) and made.json()["error_bound"] > 0
+    made = job_outcome(officer, officer.post("/api/releases/histogram", json=body, headers=analyst), analyst)
+    assert made["status"] == "succeeded" and set(made["result"]["counts"]) == {"Comedy", "Drama"}
+    assert made["result"]["remaining_epsilon"] == pytest.approx(0.25) and made["result"]["error_bound"] > 0
     refused = officer.post("/api/releases/histogram", json={**body, "epsilon": 0.5}, headers=analyst)
     assert refused.status_code == 409 and refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["title"] == "Privacy budget exceeded" and "only epsilon=0.25" in refused.json()["detail"]

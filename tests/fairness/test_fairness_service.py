@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from helpers import approve_and_deploy, auth_headers, grant_personalisation, import_views, require_dataset
+from helpers import approve_and_deploy, auth_headers, grant_personalisation, import_views, job_outcome, require_dataset
 from museion.audit.models import AuditEntry
 from museion.cli.main import app as cli
 from museion.datasets.registry import get_dataset
@@ -96,22 +96,8 @@ def test_audits_of_a_version_and_its_reranked_twin(movielens: Engine, tmp_path: 
 def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> None:
     home = tmp_path / "home"
     version = train(movielens, home, "itemknn", source="movielens", actor="test")
-    client = TestClient(create_app(movielens, home))
-    reviewer, curator = auth_headers(movielens, "algorithm_reviewer"), auth_headers(movielens, "curator")
-    url = f"/api/registry/versions/{version.id}/fairness-audits"
-    assert client.post(url, json={"scope": "evaluation"}, headers=curator).status_code == 403
-    created = client.post(url, json={"scope": "evaluation", "k": 5}, headers=reviewer)
-    assert created.status_code == 201, created.text
-    body = created.json()
-    assert body["summary"]["k"] == 5 and "recall@5" in body["metrics"]["overall"]
-    listed = client.get(url, headers=reviewer).json()
-    assert [a["id"] for a in listed] == [body["id"]] and "metrics" not in listed[0]
-    assert client.get(f"{url}/{body['id']}", headers=reviewer).json()["metrics"] == body["metrics"]
-    page = client.get(f"{url}/{body['id']}/report", headers=reviewer)
-    assert page.status_code == 200 and "data-chart" in page.text and "head_tail_exposure_gap" in page.text
-    assert client.get("/api/registry/versions/999999/fairness-audits", headers=reviewer).status_code == 404
-    problem = client.post(url, json={"scope": "served"}, headers=reviewer)
-    assert problem.status_code == 400 and "nothing has been served" in problem.json()["detail"]
+    with TestClient(create_app(movielens, home)) as client:  # entered: the app's job consumer runs the audits
+        audit_over_api(client, movielens, version.id)
 
     runner = CliRunner()
     out_json, out_html = tmp_path / "audit.json", tmp_path / "audit.html"
@@ -138,6 +124,26 @@ def test_api_and_cli(movielens: Engine, museion_env: str, tmp_path: Path) -> Non
     assert "Plotly.newPlot" in curve_html.read_text()
     result = runner.invoke(cli, ["rerank-curve", "--source", "movielens", "--strengths", "0.5,1"])
     assert result.exit_code == 1 and "must start at 0" in result.output
+
+
+def audit_over_api(client: TestClient, movielens: Engine, version_id: int) -> None:
+    """Audits start as jobs (202); the job links the stored audit, and a failing one says why."""
+    reviewer, curator = auth_headers(movielens, "algorithm_reviewer"), auth_headers(movielens, "curator")
+    url = f"/api/registry/versions/{version_id}/fairness-audits"
+    assert client.post(url, json={"scope": "evaluation"}, headers=curator).status_code == 403
+    created = job_outcome(client, client.post(url, json={"scope": "evaluation", "k": 5}, headers=reviewer), reviewer)
+    assert created["status"] == "succeeded", created
+    body = client.get(created["links"]["api"], headers=reviewer).json()
+    assert body["summary"]["k"] == 5 and "recall@5" in body["metrics"]["overall"]
+    listed = client.get(url, headers=reviewer).json()
+    assert [a["id"] for a in listed] == [body["id"]] and "metrics" not in listed[0]
+    assert client.get(f"{url}/{body['id']}", headers=reviewer).json()["metrics"] == body["metrics"]
+    page = client.get(f"{url}/{body['id']}/report", headers=reviewer)
+    assert page.status_code == 200 and "data-chart" in page.text and "head_tail_exposure_gap" in page.text
+    assert client.get("/api/registry/versions/999999/fairness-audits", headers=reviewer).status_code == 404
+    problem = job_outcome(client, client.post(url, json={"scope": "served"}, headers=reviewer), reviewer)
+    assert problem["status"] == "failed" and "nothing has been served" in problem["error"]
+
 
 
 def test_provider_groups_come_from_the_catalogue(sample_catalogue: Engine) -> None:

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from helpers import approve_and_deploy, auth_headers, grant_personalisation, sign_assessment
+from helpers import approve_and_deploy, auth_headers, grant_personalisation, job_outcome, sign_assessment
 from museion.recommend.interactions import InteractionPolicy
 from museion.recommend.training import train
 from museion.registry import cards
@@ -45,12 +45,13 @@ def test_review_flow_over_http_and_serving_follows_deployment(setup: tuple[Engin
     assert unaudited.status_code == 409 and unaudited.headers["content-type"].startswith("application/problem+json")
     assert f"POST /api/registry/versions/{version}/fairness-audits" in unaudited.json()["detail"]
     assert client.get("/api/registry/versions", headers=analyst).json()[0]["status"] == "draft"
-    audited = client.post(f"/api/registry/versions/{version}/fairness-audits", json={"scope": "evaluation"}, headers=analyst)
-    assert audited.status_code == 201, audited.text
+    audited = job_outcome(client, client.post(f"/api/registry/versions/{version}/fairness-audits", json={"scope": "evaluation"},
+                                              headers=analyst), analyst)
+    assert audited["status"] == "succeeded", audited
     submitted = client.post(f"/api/registry/versions/{version}/submit", headers=analyst)
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     card = client.get(f"/api/registry/versions/{version}/card", headers=analyst).json()
-    assert card["frozen"] and card["fairness_audit"]["id"] == audited.json()["id"]
+    assert card["frozen"] and card["fairness_audit"]["id"] == audited["result"]["audit_id"]
     frozen = client.patch(f"/api/registry/versions/{version}/card", json={"contact": "x"}, headers=analyst)
     assert frozen.status_code == 409 and "frozen" in frozen.json()["detail"]
     markdown = client.get(f"/api/registry/versions/{version}/card", params={"format": "markdown", "lang": "zh-Hans"}, headers=analyst)

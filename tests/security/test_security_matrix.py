@@ -25,7 +25,8 @@ from museion.server import create_app
 OWN_MEMBER, OTHER_MEMBER = "demo:m1", "demo:m2"  # members of the sample catalogue
 # Values for path parameters: they exist where that matters (members), and are otherwise harmless ids.
 PATH_VALUES = {"work_id": "1", "creator_id": "1", "member": OWN_MEMBER, "token_id": "999999", "account_id": "999999",
-               "request_id": "999999", "dataset": "demo", "tag": "Drama", "version_id": "999999", "audit_id": "999999"}
+               "request_id": "999999", "dataset": "demo", "tag": "Drama", "version_id": "999999", "audit_id": "999999",
+               "job_id": "999999", "proposal_id": "999999"}
 LOGIN_CSRF = {"headers": {"cookie": "museion_login=matrix"}, "data": {"csrf_token": "matrix"}}
 
 

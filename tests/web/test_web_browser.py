@@ -84,7 +84,7 @@ def menu(page) -> set[str]:  # type: ignore[no-untyped-def]
 def test_staff_roles_see_their_pages_with_live_charts(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
     context, page, complaints = sign_in(browser, base_url, name="analyst")
     page.wait_for_url("**/dashboard")
-    assert menu(page) == {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments"}
+    assert menu(page) == {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments", "/jobs", "/queue"}
     page.wait_for_selector("#plot-activity[data-drawn='true']")
     assert page.locator("[data-drawn='true']").count() == 3 and page.locator("#plot-activity .main-svg").count() >= 1
     page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
@@ -111,7 +111,7 @@ def test_staff_roles_see_their_pages_with_live_charts(browser, base_url: str) ->
 
     context, page, _ = sign_in(browser, base_url, name="privacy-officer")
     page.wait_for_url("**/dashboard")
-    assert menu(page) == {"/dashboard", "/catalogue", "/privacy", "/assessments", "/audit", "/recommendations"}
+    assert menu(page) == {"/dashboard", "/catalogue", "/privacy", "/assessments", "/audit", "/jobs", "/recommendations", "/queue"}
     page.get_by_role("link", name="Privacy", exact=True).click()
     assert page.locator("#purposes").inner_text().count("personalisation") >= 1
     page.screenshot(path=str(SHOTS / "privacy.png"), full_page=True)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from helpers import auth_headers
-from museion import web
+from museion import collab, studio, web
 from museion.http import i18n
 from museion.server import create_app
 
@@ -22,11 +22,18 @@ OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
+REFUSALS = [(Path(collab.__file__).parent, [("queue.py", "python"), ("review.py", "python"), ("practice.py", "python")]),
+            (Path(studio.__file__).parent, [("exhibitions.py", "python"), ("suggestions.py", "python"), ("artifact.py", "python")])]
+REFUSAL_KEYWORDS = {"Conflict": None, "MuseionError": None, "NotFound": None}
+"""Services whose refusals the pages show translated (templated errors, see museion.errors.MuseionError)."""
+
+
 def used_msgids() -> set[str]:
     """Every string the web app marks for translation, found the way `pybabel extract` finds them."""
     found = set()
-    for source in SOURCES:
-        for _file, _line, message, _comments, _context in extract_from_dir(source, METHODS, OPTIONS, KEYWORDS):
+    sources = [(source, METHODS, KEYWORDS) for source in SOURCES] + [(d, m, REFUSAL_KEYWORDS) for d, m in REFUSALS]
+    for source, methods, keywords in sources:
+        for _file, _line, message, _comments, _context in extract_from_dir(source, methods, OPTIONS, keywords):
             found.update(message if isinstance(message, tuple) else (message,))
     return {m for m in found if m}
 

@@ -23,12 +23,12 @@ from museion.web import kpis
 
 STAFF_PAGES = {item.path for item in NAV if not item.members_only}
 EXPECTED_MENU = {
-    Role.ADMIN: {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments", "/audit", "/recommendations"},
-    Role.PRIVACY_OFFICER: {"/dashboard", "/catalogue", "/privacy", "/assessments", "/audit", "/recommendations"},
-    Role.ANALYST: {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments"},
-    Role.CURATOR: {"/dashboard", "/catalogue"},
-    Role.ALGORITHM_REVIEWER: {"/dashboard", "/catalogue", "/models", "/fairness", "/review", "/assessments"},
-    Role.AUDITOR: {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments", "/audit"},
+    Role.ADMIN: {"/dashboard", "/queue", "/catalogue", "/models", "/fairness", "/assessments", "/audit", "/recommendations", "/jobs"},
+    Role.PRIVACY_OFFICER: {"/dashboard", "/queue", "/catalogue", "/privacy", "/assessments", "/audit", "/recommendations", "/jobs"},
+    Role.ANALYST: {"/dashboard", "/queue", "/catalogue", "/models", "/fairness", "/assessments", "/jobs"},
+    Role.CURATOR: {"/dashboard", "/queue", "/catalogue", "/jobs", "/studio/suggestions"},
+    Role.ALGORITHM_REVIEWER: {"/dashboard", "/queue", "/catalogue", "/models", "/fairness", "/review", "/assessments", "/jobs"},
+    Role.AUDITOR: {"/dashboard", "/queue", "/catalogue", "/models", "/fairness", "/assessments", "/audit", "/jobs"},
 }
 # January: six events of five members, published; March: one member's event, a cell too small to publish.
 DATED_EVENTS = ("member,work,kind,value,timestamp\n"

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from web_site import Site
 
-from helpers import auth_headers
+from helpers import auth_headers, job_outcome
 from museion.registry.disclosure import public_disclosure
 from museion.security.auth import issue_token
 from museion.server import create_app
@@ -25,6 +25,13 @@ def client(movielens_site: Site) -> Iterator[TestClient]:
 def signed_in(site: Site, name: str) -> dict[str, str]:
     with site.engine.begin() as conn:
         return {"Authorization": f"Bearer {issue_token(conn, site.accounts[name], actor='test').token}"}
+
+
+def finished_job(client: TestClient, page: str, headers: dict[str, str]) -> dict:  # type: ignore[type-arg]
+    """The finished job behind a job page's address (/jobs/N), read from the API until it ends."""
+    job = job_outcome(client, page.replace("/jobs/", "/api/jobs/"), headers)
+    assert job["status"] == "succeeded", job
+    return job
 
 
 def test_reviewer_reads_the_card_and_approves_with_findings(client: TestClient, movielens_site: Site) -> None:
@@ -97,8 +104,9 @@ def test_switching_personalisation_off_labels_the_next_list(client: TestClient, 
 def test_fairness_audit_from_the_page(client: TestClient, movielens_site: Site) -> None:
     auditor = signed_in(movielens_site, "auditor")
     ran = client.post(f"/fairness/{movielens_site.deployed}/audits", headers=auditor, data={"scope": "evaluation"})
-    assert ran.status_code == 303
-    page = client.get(ran.headers["location"], headers=auditor).text
+    assert ran.status_code == 303 and ran.headers["location"].startswith("/jobs/")  # the audit runs as a job
+    job = finished_job(client, ran.headers["location"], auditor)
+    page = client.get(job["links"]["web"], headers=auditor).text
     assert "head_tail_exposure_gap" in page and page.count('type="application/json"') >= 2
     assert f'href="/fairness/{movielens_site.deployed}?audit=' in client.get("/fairness", headers=auditor).text
     bad = client.post("/fairness/curve", headers=auditor, data={"model": "magic", "reranker": "xquad"})
@@ -109,7 +117,11 @@ def test_fairness_audit_from_the_page(client: TestClient, movielens_site: Site) 
 
 def test_trade_off_curve_from_the_page(client: TestClient, movielens_site: Site) -> None:
     analyst = signed_in(movielens_site, "analyst")
-    page = client.post("/fairness/curve", headers=analyst, data={"model": "ease", "reranker": "xquad", "strengths": "0,1"})
+    started = client.post("/fairness/curve", headers=analyst, data={"model": "ease", "reranker": "xquad", "strengths": "0,1"})
+    assert started.status_code == 303 and started.headers["location"].startswith("/jobs/")  # the curve runs as a job
+    job = finished_job(client, started.headers["location"], analyst)
+    assert f'href="/fairness?curve_job={job["id"]}"' in client.get(started.headers["location"], headers=analyst).text
+    page = client.get(job["links"]["web"], headers=analyst)
     assert page.status_code == 200
     assert re.search(r'id="curve-headline">ease \+ xquad on [\d,]+ test members: at strength', page.text)
     assert len(re.findall(r'<script type="application/json" id="data-curve-\d+">', page.text)) >= 1

@@ -63,6 +63,8 @@ class WorkTerm(Base):
     vocabulary: Mapped[str] = mapped_column(String(32))
     term: Mapped[str] = mapped_column(String(512))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    origin: Mapped[str | None] = mapped_column(String(255), comment="null: from the source record; else who added it, "
+                                                                    "e.g. ai:model_version:4 accepted by account:2")
 
     work: Mapped[Work] = relationship(back_populates="terms")
 

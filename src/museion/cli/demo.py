@@ -41,6 +41,7 @@ def demo(
     upgrade(engine)
     _load_datasets(engine)
     _demo_model(engine, context.home())
+    _demo_proposals(engine)
     token = demo_admin(engine, new_admin_token)
     if token:
         console.print(f"admin token (shown once, store it now; sign in at http://{host}:{port}/login):")
@@ -107,6 +108,23 @@ def _demo_model(engine: Engine, home: Path) -> None:
     version = train(engine, home, "ease", source="movielens", actor=DEMO_ACTOR, params=params, evaluation=evaluation)
     console.print(f"model version {version.id}: NDCG@10 {evaluation['metrics']['ndcg@10']:.4f} on held-out ratings")
     _demo_review(engine, home, version.id)
+
+
+def _demo_proposals(engine: Engine) -> None:
+    """Queue the Tate catalogue's most similar record pairs for curators once, so the collaboration queue has real
+    work in it (`museion queue list`, /queue)."""
+    from museion.collab.reporting import counts
+    from museion.rights.matching import KIND, scan
+
+    try:
+        with engine.begin() as conn:
+            if KIND in counts(conn):
+                return
+            found = scan(conn, source="tate", limit=25)
+    except NotFound:  # the Tate files were not there to load
+        return
+    console.print(f"demo: {len(found.proposed)} possible duplicate records among {found.records:,} Tate works queued for "
+                  "curators (see /queue; `museion users add NAME --role curator --password` makes a curator account)")
 
 
 def _audit(engine: Engine, home: Path, version_id: int) -> None:

@@ -18,7 +18,9 @@ from museion.cli.datasets import datasets_app
 from museion.cli.demo import demo
 from museion.cli.doctor import doctor
 from museion.cli.fairness import rerank_curve, rerank_version
+from museion.cli.feedback import feedback_app
 from museion.cli.ingest import ingest_app
+from museion.cli.jobs import jobs_app
 from museion.cli.output import console
 from museion.cli.privacy.consent import consent_app
 from museion.cli.privacy.members import member_app
@@ -27,9 +29,12 @@ from museion.cli.privacy.releases import release_app
 from museion.cli.privacy.requests import request_app
 from museion.cli.privacy.text import detect_pii, redact_text
 from museion.cli.privacy.vault import vault_app
+from museion.cli.queue import queue_app
+from museion.cli.rights import rights_app
 from museion.cli.recommend import evaluate, recommend, train
 from museion.cli.registry import registry_app, review_app
 from museion.cli.security import audit_app, tokens_app, users_app
+from museion.cli.studio import studio_app
 from museion.cli.serve import serve
 
 app = typer.Typer(
@@ -75,6 +80,11 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(registry_app, name="registry")
 app.add_typer(review_app, name="review")
+app.add_typer(studio_app, name="studio")
+app.add_typer(feedback_app, name="feedback")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(queue_app, name="queue")
+app.add_typer(rights_app, name="rights")
 
 privacy_app.command("purposes")(purposes)
 privacy_app.command("export-ropa")(export_ropa)

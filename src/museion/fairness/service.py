@@ -3,6 +3,7 @@ pure audit, keep the record (and an audit-chain entry), and read records back.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from museion.catalog.features import term_matrix
 from museion.catalog.models import Creator, Credit, Work
 from museion.encoding import json_ready
 from museion.errors import MuseionError, NotFound
+from museion.fairness import alerts
 from museion.fairness.audit import AuditInputs, run_audit
 from museion.fairness.groups import NOT_SHARED, activity_levels, age_bands, attribute_labels, decade_labels
 from museion.fairness.rerank import RerankContext, RerankSpec, rerank
@@ -173,14 +175,20 @@ def summary_of(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_version_audit(engine: Engine, home: Path, version_id: int, *, scope: str = "evaluation", actor: str,
-                      k: int = 10, seed: int = 2024) -> dict[str, Any]:
-    """Audit a stored model version, store the record and an audit-chain entry, and return the record."""
+                      k: int = 10, seed: int = 2024, progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
+    """Audit a stored model version, store the record and an audit-chain entry, and return the record
+    (``progress(fraction, what)`` hears each stage; a job's reporter may raise to stop it before anything is stored)."""
     if scope not in SCOPES:
         raise AuditError(f"unknown audit scope {scope!r}; use one of {', '.join(SCOPES)}")
+    report = progress or (lambda _done, _what: None)
+    report(0.02, "loading the model version")
     stored = load_version(engine, home, version_id)
+    report(0.1, "refitting and ranking the test members" if scope == "evaluation" else "reading the served lists")
     inputs = (evaluation_inputs(engine, stored, k=k, seed=seed, actor=actor) if scope == "evaluation"
               else served_inputs(engine, stored, seed=seed, actor=actor))
+    report(0.5, "computing exposure, accuracy and calibration per group")
     metrics = json_ready(run_audit(inputs))
+    report(0.95, "storing the audit")
     metrics["rerank"] = stored.spec.as_dict() if stored.spec else None
     groups = {"item": ["popularity_tier", *inputs.item_groups], "member": list(inputs.member_groups)}
     summary = json_ready(summary_of(metrics))
@@ -191,6 +199,7 @@ def run_version_audit(engine: Engine, home: Path, version_id: int, *, scope: str
         session.flush()
         audit.record(session.connection(), actor=actor, action="fairness.audit", target=f"model_version:{version_id}",
                      details={"audit_id": row.id, "scope": scope, "members": metrics["members"], "k": metrics["k"]})
+        alerts.propose_drift_alerts(session.connection(), version_id, row.id, scope, summary)  # worse than last time?
     return as_record(row)
 
 

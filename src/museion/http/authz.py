@@ -21,7 +21,7 @@ from museion.http.deps import SessionDep, get_session
 from museion.http.ratelimit import Backoff, TokenBucket
 from museion.privacy.intake import refers_to
 from museion.security.auth import API, SESSION, Principal, TokenVerifier
-from museion.security.permissions import SELF_ONLY, Perm, allowed
+from museion.security.permissions import MATRIX, SELF_ONLY, Perm, Role, allowed
 
 SESSION_COOKIE = "museion_session"
 CSRF_HEADER = "x-csrf-token"
@@ -153,7 +153,8 @@ def requires(permission: Perm, *, member: str | None = None) -> Any:
     @_declared("permission", permission)
     async def check(request: Request, principal: PrincipalDep) -> Principal:
         if not allowed(principal.role, permission):
-            raise Forbidden(f"the {principal.role} role may not {permission.value}")
+            raise Forbidden("the %(role)s role may not %(permission)s", role=principal.role, permission=permission.value,
+                            roles=[r.value for r in Role if permission in MATRIX[r]])
         if principal.role in SELF_ONLY:
             requested = request.path_params.get(member) or request.query_params.get(member) if member else None
             if requested is None or principal.member_key is None or not refers_to(requested, principal.member_key):

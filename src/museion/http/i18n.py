@@ -156,3 +156,11 @@ class LanguageMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+def error_text(request: Request, exc: Exception) -> str:
+    """A refusal's message in the request's language: a templated ``MuseionError`` is translated, then filled in."""
+    template, values = getattr(exc, "template", None), getattr(exc, "values", None)
+    if not template or not values:
+        return gettext_for(request)(str(exc))
+    return gettext_for(request)(template) % values

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete
+from sqlalchemy import Connection, Table, delete, select
 
 from museion.catalog.models import Creator, Credit, Work, WorkTerm
 from museion.errors import Problem
@@ -168,16 +168,19 @@ class WorkWriter(Writer):
 
     def _replace_links(self, conn: Connection, touched: dict[str, int], extras: dict[str, Any]) -> None:
         work_ids = list(touched.values())
+        kept: set[tuple[int, str, str]] = set()  # terms people accepted from an AI proposal survive a re-import
         for batch in chunks(work_ids):
-            conn.execute(delete(WorkTerm.__table__).where(WorkTerm.work_id.in_(batch)))
+            conn.execute(delete(WorkTerm.__table__).where(WorkTerm.work_id.in_(batch), WorkTerm.origin.is_(None)))
             conn.execute(delete(Credit.__table__).where(Credit.work_id.in_(batch)))
+            kept.update(conn.execute(select(WorkTerm.work_id, WorkTerm.vocabulary, WorkTerm.term).where(
+                WorkTerm.work_id.in_(batch))).all())
         terms: list[tuple[Any, ...]] = []
         credits: list[tuple[Any, ...]] = []
         for key, work_id in touched.items():
             work_terms, work_credits = extras[key]
             for vocabulary, values in work_terms.items():
                 singular = vocabulary.removesuffix("s")
-                terms += [(work_id, singular, t, p) for p, t in enumerate(values)]
+                terms += [(work_id, singular, t, p) for p, t in enumerate(values) if (work_id, singular, t) not in kept]
             credits += [(work_id, self.creators.ids[k], role, p) for p, (k, role) in enumerate(work_credits)]
         bulk_insert(conn, "work_terms", ("work_id", "vocabulary", "term", "position"), terms)
         bulk_insert(conn, "credits", ("work_id", "creator_id", "role", "position"), credits)

@@ -6,10 +6,14 @@ knows nothing of the tables above it.
 
 import museion.audit.models  # noqa: F401  (the audit chain)
 import museion.catalog.models  # noqa: F401  (works, creators, credits, terms)
+import museion.collab.models  # noqa: F401  (the queue of AI proposals and their reviews)
 import museion.ingest.models  # noqa: F401  (import runs)
+import museion.jobs.models  # noqa: F401  (long work: jobs with progress, result, cancellation)
 import museion.privacy.models  # noqa: F401  (personal data, purposes, consents, access records)
 import museion.registry.models  # noqa: F401  (model versions, cards, reviews, fairness audits)
+import museion.rights.models  # noqa: F401  (links between catalogue records that curators decided)
 import museion.security.models  # noqa: F401  (accounts, tokens)
+import museion.studio.models  # noqa: F401  (what the subject suggester proposed)
 from museion.store.base import Base
 
 metadata = Base.metadata

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from museion import audit
 from museion.errors import Conflict, MuseionError
 from museion.registry import assessments, cards
-from museion.registry.models import ModelCard, ModelVersion, VersionTransition
+from museion.registry.models import RECOMMEND_TASK, ModelCard, ModelVersion, VersionTransition
 
 DRAFT, SUBMITTED, UNDER_REVIEW, APPROVED, REJECTED, DEPLOYED, RETIRED = (
     "draft", "submitted", "under_review", "approved", "rejected", "deployed", "retired")
@@ -104,7 +104,7 @@ def transition(conn: Connection, version_id: int, to: str, *, actor: str, reason
 
 def submittable(conn: Connection, version_id: int) -> Row:
     """The version, if it may be submitted now: a draft that needs no retraining (else a Conflict saying why)."""
-    version = cards.get_version(conn, version_id)
+    version = recommender(conn, version_id)
     if version.status != DRAFT:
         raise Conflict(f"model version {version_id} is {version.status}: only drafts can be submitted "
                        f"(next step: {next_step(version_id, version.status, review_open=version.review_open)})")
@@ -155,7 +155,7 @@ def start_review(conn: Connection, version_id: int, *, actor: str, reason: str =
 def deploy(conn: Connection, home: Path, version_id: int, *, actor: str, reason: str = "deployed") -> int | None:
     """Deploy an approved version, retiring the one deployed before (whose id is returned); one that profiles members
     needs a signed, current impact assessment."""
-    version = cards.get_version(conn, version_id)
+    version = recommender(conn, version_id)
     if version.status != APPROVED:
         raise Conflict(f"model version {version_id} is {version.status}: only an approved version can be deployed "
                        f"(next step: {next_step(version_id, version.status, review_open=version.review_open)})")
@@ -178,7 +178,18 @@ def retire(conn: Connection, version_id: int, *, actor: str, reason: str) -> Non
 
 # --- reading -----------------------------------------------------------------------------------
 
-_DEPLOYED = select(ModelVersion.id).where(ModelVersion.status == DEPLOYED)  # built once: asked on every served request
+_DEPLOYED = (select(ModelVersion.id)  # built once: asked on every served request
+             .where(ModelVersion.status == DEPLOYED, ModelVersion.task == RECOMMEND_TASK))
+
+
+def recommender(conn: Connection, version_id: int) -> Row:
+    """The version, if it is a recommender: other tasks' versions (the subject suggester's) are never reviewed by the
+    board, deployed or served here."""
+    version = cards.get_version(conn, version_id)
+    if version.task != RECOMMEND_TASK:
+        raise NotServable(f"model version {version_id} is a {version.task} model, not a recommender: it is not reviewed, "
+                          "deployed or served as one")
+    return version
 
 
 def deployed_version_id(conn: Connection) -> int | None:
@@ -193,12 +204,13 @@ def transitions(conn: Connection, version_id: int) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def versions(conn: Connection, status: str | None = None, *, limit: int | None = 50, offset: int = 0) -> list[dict[str, Any]]:
-    """Model versions, newest first (all of them when ``limit`` is None), with their status, review round, card hash,
-    data sizes and recorded evaluation: what every listing of versions shows."""
+def versions(conn: Connection, status: str | None = None, *, task: str = RECOMMEND_TASK, limit: int | None = 50,
+             offset: int = 0) -> list[dict[str, Any]]:
+    """Model versions of ``task`` (recommenders unless named), newest first (all of them when ``limit`` is None), with
+    their status, review round, card hash, data sizes and recorded evaluation: what every listing of versions shows."""
     if status is not None and status not in STATUSES:
         raise MuseionError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-    q = _summaries().order_by(ModelVersion.id.desc()).limit(limit).offset(offset)
+    q = _summaries().where(ModelVersion.task == task).order_by(ModelVersion.id.desc()).limit(limit).offset(offset)
     if status is not None:
         q = q.where(ModelVersion.status == status)
     return [dict(r._mapping) for r in conn.execute(q)]
@@ -213,15 +225,15 @@ def version_summary(conn: Connection, version_id: int) -> dict[str, Any]:
 
 
 def _summaries() -> Select[Any]:
-    return (select(ModelVersion.id, ModelVersion.algorithm, ModelVersion.status, ModelVersion.source, ModelVersion.params,
+    return (select(ModelVersion.id, ModelVersion.task, ModelVersion.algorithm, ModelVersion.status, ModelVersion.source, ModelVersion.params,
                    ModelVersion.review_round, ModelVersion.review_open, ModelVersion.reviewed_at, ModelVersion.created_at,
                    ModelVersion.retrain_reason, ModelCard.card_hash, ModelVersion.n_members, ModelVersion.n_works,
                    ModelVersion.evaluation)
             .outerjoin(ModelCard, ModelCard.version_id == ModelVersion.id))
 
 
-def count_versions(conn: Connection) -> int:
-    return int(conn.scalar(select(func.count()).select_from(ModelVersion)) or 0)
+def count_versions(conn: Connection, task: str = RECOMMEND_TASK) -> int:
+    return int(conn.scalar(select(func.count()).select_from(ModelVersion).where(ModelVersion.task == task)) or 0)
 
 
 # --- serving -----------------------------------------------------------------------------------
@@ -253,7 +265,7 @@ def servable(conn: Connection, home: Path, version_id: int | None = None) -> Row
             raise NoModel("no model version is deployed: only a reviewed, approved and deployed version "
                                     "is served (see `museion registry list` and `museion review --help`)")
         version_id = found
-    version = cards.get_version(conn, version_id)
+    version = recommender(conn, version_id)
     if version.status != DEPLOYED:
         raise NotServable(f"model version {version_id} is {version.status}, not deployed: only the deployed version is "
                           f"served (next step: {next_step(version_id, version.status, review_open=version.review_open)})")

@@ -15,12 +15,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from museion.store.base import Base, BigId, UTCDateTime
 
+RECOMMEND_TASK = "recommend"
+"""The task of a recommender version: everything recommender-side (serving, review, deployment) reads only these."""
+
 RERANK_KEY = "rerank"
 """Key of a model version's ``params`` that holds its re-ranker spec (a version = model + re-ranker + parameters)."""
 
 
 class ModelVersion(Base):
-    """A trained recommender: algorithm, parameters, the data it saw (fingerprint) and its evaluation.
+    """A trained model: algorithm, parameters, the data it saw (fingerprint) and its evaluation. ``task`` says what
+    it does: ``recommend`` (a recommender: reviewed, deployed, served) or another capability's (``subjects``).
 
     The artifact folder (under MUSEION_HOME/models) holds the learned arrays and the training
     interactions it serves from; the row is the record people review and cite.
@@ -33,6 +37,8 @@ class ModelVersion(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task: Mapped[str] = mapped_column(String(32), index=True, default=RECOMMEND_TASK, server_default=RECOMMEND_TASK,
+                                      comment="what the model does: recommend, or another capability's task (subjects)")
     algorithm: Mapped[str] = mapped_column(String(32), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="interaction policy used for training")

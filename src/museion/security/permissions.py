@@ -42,22 +42,29 @@ class Perm(StrEnum):
     ASSESSMENTS_WRITE = "assessments:write"  # record an impact assessment (never edit or delete one)
     ASSESSMENTS_SIGN = "assessments:sign"  # sign an assessment off: the privacy officer's act
     TOKENS_FOR_MEMBER = "tokens:issue_member"  # mint a token that acts for a member: audited, marked as staff-issued
+    QUEUE_REVIEW = "queue:review"  # claim and decide the AI proposals the task-division policy gives one's role
+    QUEUE_ALL = "queue:all"  # read every proposal in the queue, whoever decides it (oversight)
+    QUEUE_PROPOSE = "queue:propose"  # submit proposals through the API (an outside AI tool)
+    JOBS_ALL = "jobs:all"  # see and cancel everyone's jobs (others see and cancel the jobs they started)
+    STUDIO_SUGGEST = "studio:suggest"  # train the subject suggester and propose its suggestions into the queue
 
 
 _STAFF = {Perm.CATALOG_READ, Perm.STATS_READ, Perm.TOKENS_OWN}
+_DECIDES = {Perm.QUEUE_REVIEW}  # roles the task-division policy may route proposals to
 
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MODELS_READ, Perm.AUDIT_READ, Perm.ACCOUNTS_MANAGE,
-                                    Perm.TOKENS_FOR_MEMBER, Perm.MODELS_WRITE, Perm.MODELS_DEPLOY, Perm.ASSESSMENTS_READ}),
-    Role.PRIVACY_OFFICER: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.VAULT_READ,
+                                    Perm.TOKENS_FOR_MEMBER, Perm.MODELS_WRITE, Perm.MODELS_DEPLOY, Perm.ASSESSMENTS_READ, Perm.JOBS_ALL,
+                                    Perm.QUEUE_REVIEW, Perm.QUEUE_ALL, Perm.QUEUE_PROPOSE}),
+    Role.PRIVACY_OFFICER: frozenset(_STAFF | _DECIDES | {Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.VAULT_READ,
                                               Perm.CONSENT_WRITE, Perm.REQUESTS_MANAGE, Perm.AUDIT_READ,
                                               Perm.RELEASES_RUN, Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE,
                                               Perm.ASSESSMENTS_SIGN}),
-    Role.ANALYST: frozenset(_STAFF | {Perm.RELEASES_RUN, Perm.MODELS_READ, Perm.MODELS_WRITE, Perm.FAIRNESS_AUDIT,
+    Role.ANALYST: frozenset(_STAFF | _DECIDES | {Perm.QUEUE_PROPOSE, Perm.RELEASES_RUN, Perm.MODELS_READ, Perm.MODELS_WRITE, Perm.FAIRNESS_AUDIT,
                                       Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE}),
-    Role.CURATOR: frozenset(_STAFF),
-    Role.ALGORITHM_REVIEWER: frozenset(_STAFF | {Perm.MODELS_READ, Perm.MODELS_APPROVE, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ}),
-    Role.AUDITOR: frozenset(_STAFF | {Perm.AUDIT_READ, Perm.MODELS_READ, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ}),
+    Role.CURATOR: frozenset(_STAFF | _DECIDES | {Perm.STUDIO_SUGGEST}),
+    Role.ALGORITHM_REVIEWER: frozenset(_STAFF | _DECIDES | {Perm.MODELS_READ, Perm.MODELS_APPROVE, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ}),
+    Role.AUDITOR: frozenset(_STAFF | {Perm.QUEUE_ALL, Perm.AUDIT_READ, Perm.MODELS_READ, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ}),
     Role.MEMBER: frozenset({Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.CONSENT_WRITE}),
 }
 """Role → what it may do. Members' permissions apply to their own member key only (see ``SELF_ONLY``)."""

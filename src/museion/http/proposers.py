@@ -1,0 +1,11 @@
+"""Every capability that proposes into the collaboration queue, imported once so that each registers its decision
+handler (``museion.collab.queue.on_decided``) before any face lets a person decide: a decision made from the CLI, the
+API or the web reaches the capability that proposed it the same way."""
+
+from __future__ import annotations
+
+from museion.fairness import alerts
+from museion.rights import matching
+from museion.studio import exhibitions, suggestions
+
+CAPABILITIES = (alerts, matching, exhibitions, suggestions)
