@@ -64,7 +64,8 @@ def test_api_batch_policy_metrics_and_outside_proposals(client: TestClient, engi
     assert found["figures"][0]["group"] == "work.subjects" and found["figures"][0]["acceptance_rate"] == 1.0
     calibration = found["calibration"][0]  # confidence 0.5 for all three, all accepted: a gap of 0.5
     assert calibration["decisions"] == 3 and calibration["ece"] == pytest.approx(0.5)
-    assert "expected calibration error 0.500" in client.get("/queue/metrics?lang=en", headers=curator).text
+    page = client.get("/queue/metrics?lang=en", headers=curator).text
+    assert "expected calibration error 0.500" in page and 'id="data-collab-1"' in page and "Decisions per kind" in page
     made = client.post("/api/queue", headers=auth_headers(engine, "analyst"),
                        json={"kind": "risk.alert", "subject": "work:t:1", "payload": {"text": "sudden ratings"},
                              "confidence": 0.7, "risk": "medium"})

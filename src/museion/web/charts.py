@@ -34,3 +34,13 @@ def activity(series: Series, _: Callable[[str], str]) -> str:
     figure.add_bar(x=series.x, y=series.y, name=_("number of events"), marker_color=COLOURS[0])
     figure.add_scatter(x=series.x, y=series.y2, name=_("active members"), yaxis="y2", mode="lines", line={"color": COLOURS[1]})
     return _json(figure)
+
+
+def decisions(groups: list[str], counts: dict[str, list[int]], labels: dict[str, str], _: Callable[[str], str]) -> str:
+    """How people decided each kind's proposals (stacked bars: accepted, edited, rejected, AI alone)."""
+    figure = go.Figure(layout={**LAYOUT, "barmode": "stack", "title": {"text": _("Decisions per kind")},
+                               "legend": {"orientation": "h", "y": -0.25}, "yaxis": {"title": {"text": _("proposals")}}})
+    palette = (COLOURS[0], "#5b8fd1", COLOURS[1], "#4d4d4d")
+    for (key, values), colour in zip(counts.items(), palette, strict=False):
+        figure.add_bar(x=groups, y=values, name=labels[key], marker_color=colour)
+    return _json(figure)

@@ -18,11 +18,12 @@ from museion.collab.queue import active_policy
 from museion.errors import MuseionError, NotFound
 from museion.http.authz import requires
 from museion.http.deps import ConnDep, EngineDep
-from museion.http.i18n import N_, error_text, language_of
+from museion.http.i18n import N_, error_text, gettext_for, language_of
 from museion.http.proposers import CAPABILITIES  # noqa: F401  (their decision handlers)
 from museion.security.auth import Principal
 from museion.security.permissions import Perm, allowed
 from museion.store.base import utcnow
+from museion.web import charts
 from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -82,8 +83,14 @@ def policy_page(request: Request, _: Staff) -> HTMLResponse:
 @router.get("/queue/metrics", response_class=HTMLResponse)
 def metrics_page(request: Request, _: Staff, conn: ConnDep, by: Literal["kind", "team"] = "kind") -> HTMLResponse:
     found = reporting.metrics(conn, by=by)
+    _ = gettext_for(request)
+    titles = _titles(request)
+    groups = [titles.get(f["group"], f["group"]) if by == "kind" else _(f["group"]) for f in found["figures"]]
+    shown = ("accepted", "edited", "rejected", "automatic")
+    chart = charts.decisions(groups, {k: [f[k] for f in found["figures"]] for k in shown},
+                             {k: _(FIGURE_LABELS[k]) for k in shown}, _) if groups else None
     return templates.TemplateResponse(request, "queue_metrics.html", {
-        "metrics": found, "labels": FIGURE_LABELS, "titles": _titles(request), "by": by})
+        "metrics": found, "labels": FIGURE_LABELS, "titles": titles, "by": by, "figures": [chart] if chart else []})
 
 
 @router.get("/queue/guide", response_class=HTMLResponse)
