@@ -190,3 +190,14 @@ def job_outcome(client, started, headers: dict[str, str] | None = None, timeout:
         assert time.monotonic() < deadline, f"job {job['id']} still {job['status']} after {timeout:.0f} s"
         time.sleep(0.05)
     return job
+
+
+def import_catalogue(engine: Engine, folder: Path, creators: str, works: str, source: str = "g") -> Engine:
+    """A small generated catalogue: ``creators`` and ``works`` CSV texts imported under ``source``."""
+    from museion.ingest.load import import_file
+    from museion.ingest.mapping import ColumnMapping
+
+    for entity, text in (("creators", creators), ("works", works)):
+        (folder / f"{entity}.csv").write_text(text, encoding="utf-8")
+        import_file(engine, ColumnMapping(entity, source=source), folder / f"{entity}.csv")
+    return engine

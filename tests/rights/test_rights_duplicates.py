@@ -12,14 +12,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from helpers import auth_headers, job_outcome
+from helpers import auth_headers, import_catalogue, job_outcome
 from museion.cli.main import app as cli
 
 from museion.collab.queue import proposal_row
 from museion.collab.review import Reviewer, decide
 from museion.errors import MuseionError
-from museion.ingest.load import import_file
-from museion.ingest.mapping import ColumnMapping
 from museion.rights.duplicates import MAX_REPEAT, Record, find_matches, normalise, shingles
 from museion.rights.matching import learned_threshold, links, scan
 from museion.security.auth import create_account
@@ -74,11 +72,7 @@ WORKS = ("key,kind,title,year,medium,creators\n"
 
 @pytest.fixture
 def catalogue(engine: Engine, tmp_path: Path) -> Engine:
-    (tmp_path / "creators.csv").write_text("key,name\nc1,Christopher Wood\nc2,Adrian Stokes\n", encoding="utf-8")
-    (tmp_path / "works.csv").write_text(WORKS, encoding="utf-8")
-    import_file(engine, ColumnMapping("creators", source="g"), tmp_path / "creators.csv")
-    import_file(engine, ColumnMapping("works", source="g"), tmp_path / "works.csv")
-    return engine
+    return import_catalogue(engine, tmp_path, "key,name\nc1,Christopher Wood\nc2,Adrian Stokes\n", WORKS)
 
 
 def test_matches_go_to_curators_once_and_decisions_become_links(catalogue: Engine) -> None:

@@ -12,14 +12,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from helpers import auth_headers
+from helpers import auth_headers, import_catalogue
 from museion.cli.main import app as cli
 
 from museion.collab.queue import proposal_row
 from museion.collab.review import Reviewer, decide
 from museion.errors import MuseionError
-from museion.ingest.load import import_file
-from museion.ingest.mapping import ColumnMapping
 from museion.security.auth import create_account
 from museion.server import create_app
 from museion.studio.exhibition import Candidate, draft
@@ -70,11 +68,7 @@ WORKS = ("key,kind,title,year,medium,subjects,creators\n"
 
 @pytest.fixture
 def catalogue(engine: Engine, tmp_path: Path) -> Engine:
-    (tmp_path / "creators.csv").write_text("key,name\nc1,Turner\nc2,Wood\nc3,Hepworth\n", encoding="utf-8")
-    (tmp_path / "works.csv").write_text(WORKS, encoding="utf-8")
-    import_file(engine, ColumnMapping("creators", source="g"), tmp_path / "creators.csv")
-    import_file(engine, ColumnMapping("works", source="g"), tmp_path / "works.csv")
-    return engine
+    return import_catalogue(engine, tmp_path, "key,name\nc1,Turner\nc2,Wood\nc3,Hepworth\n", WORKS)
 
 
 def test_a_draft_goes_to_two_curators_and_becomes_a_plan(catalogue: Engine) -> None:
