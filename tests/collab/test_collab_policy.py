@@ -7,6 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from museion.collab.policy import DEFAULT_POLICY, KindRule, PolicyError, TrackRecord, parse, route
+from museion.collab.queue import handled_kinds
+from museion.http import proposers  # noqa: F401  (registers every proposing capability's handler)
 
 BASE = 'version = "t"\n[kinds."k"]\ndecider = "curator"\n'
 
@@ -60,3 +62,11 @@ def test_the_ai_never_acts_alone_without_every_condition(confidence: float, deci
     earned = decided >= 10 and confident > 0 and accepted / confident >= 0.9
     assert routing.auto == (risk == "low" and confidence >= 0.9 and earned)
     assert routing.why
+
+
+def test_every_capability_that_proposes_hears_its_decisions() -> None:
+    """The faces import museion.http.proposers; after that, each proposing capability's kind has a handler, and the
+    shipped policy names a decider for each."""
+    proposing = {"work.subjects", "risk.alert", "rights.duplicate", "studio.exhibition"}
+    assert proposing <= handled_kinds()
+    assert proposing <= set(parse(DEFAULT_POLICY.read_text()).kinds)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,7 @@ def on_decided(kind: str) -> Callable[[Handler], Handler]:
 
 
 def handled_kinds() -> set[str]:
+    """Kinds whose decisions some capability hears (the faces import ``museion.http.proposers`` to register them)."""
     return {kind for kind, handlers in _HANDLERS.items() if handlers}
 
 
@@ -79,7 +80,6 @@ def handled_kinds() -> set[str]:
 class _PolicyCache:
     key: tuple[str, float] | None = None
     policy: Policy | None = None
-    loaded: dict[str, Any] = field(default_factory=dict)
 
 
 _CACHE = _PolicyCache()
