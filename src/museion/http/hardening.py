@@ -22,13 +22,16 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from museion.http.authz import SESSION_COOKIE, Forbidden, Guards, RateLimited, Unauthenticated, client_address
-from museion.http.i18n import error_text
+from museion.http.i18n import error_text, gettext_for
+from museion.http.problems import http_error as problem_http
+from museion.http.problems import invalid as problem_invalid
 from museion.http.problems import problem, unexpected
 from museion.http.templating import error_pages
 from museion.security.auth import AuthError
@@ -185,6 +188,11 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/healthz", "/openapi.json"))
 
 
+def _browser(request: Request) -> bool:
+    """A page request from a browser (it asks for HTML): it gets a styled page; any other client, problem+json."""
+    return _wants_html(request) and "text/html" in request.headers.get("accept", "")
+
+
 def _route(request: Request) -> str:
     return getattr(request.scope.get("route"), "path", None) or "(unmatched)"
 
@@ -212,6 +220,23 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AuthError)
     async def refused(request: Request, exc: AuthError) -> JSONResponse:
         return problem(401, "Unauthorized", str(exc), request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A browser gets a page in its language naming each refused value; API clients get problem+json."""
+        if not _browser(request):
+            return await problem_invalid(request, exc)
+        _ = gettext_for(request)
+        fields = [(str(e["loc"][-1]) if e.get("loc") else "?", e.get("input")) for e in exc.errors()]
+        reasons = [_("%(field)s: %(value)s is not accepted here") % {"field": f, "value": repr(v)[:80]} for f, v in fields]
+        return error_pages.TemplateResponse(request, "invalid.html", {"reasons": reasons}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def no_page(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 and _browser(request):
+            return error_pages.TemplateResponse(request, "not_found.html", {"message": gettext_for(request)(
+                "There is no page at this address.")}, status_code=404)
+        return await problem_http(request, exc)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:

@@ -31,17 +31,20 @@ def problem(status: int, title: str, detail: str | None = None, instance: str | 
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not Found", 405: "Method Not Allowed"}
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), request.url.path)
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    titles = {404: "Not Found", 405: "Method Not Allowed"}
+    return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), request.url.path)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"location": list(e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        return problem(422, "Invalid request", "; ".join(f"{'.'.join(map(str, e['location']))}: {e['message']}" for e in errors),
-                       request.url.path, errors=errors)
+
+async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [{"location": list(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    return problem(422, "Invalid request", "; ".join(f"{'.'.join(map(str, e['location']))}: {e['message']}" for e in errors),
+                   request.url.path, errors=errors)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> JSONResponse:
