@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from helpers import auth_headers
+from helpers import auth_headers, job_outcome
 from museion.cli.main import app as cli
 from museion.server import create_app
 
@@ -28,9 +28,10 @@ def test_api_trains_proposes_and_reports_for_curators_only(client: TestClient, g
     missing = client.get("/api/studio/suggester", headers=curator)
     assert missing.status_code == 404 and "museion studio train-suggester" in missing.json()["detail"]
     assert client.post("/api/studio/suggester", headers=auth_headers(generated_catalogue, "analyst")).status_code == 403
-    trained = client.post("/api/studio/suggester", headers=curator)
-    assert trained.status_code == 201
-    version = trained.json()
+    trained = job_outcome(client, client.post("/api/studio/suggester", headers=curator), curator)  # a job: 202 at once
+    assert trained["status"] == "succeeded" and trained["links"]["api"] == "/api/studio/suggester"
+    version = client.get("/api/studio/suggester", headers=curator).json()
+    assert version["id"] == trained["result"]["model_version_id"]
     assert version["task"] == "subjects" and version["evaluation"]["held_out"] == 7
     assert client.get("/api/studio/suggester", headers=curator).json()["id"] == version["id"]
 
@@ -58,7 +59,9 @@ def test_web_page_shows_the_version_its_figures_and_labels_suggestions_ai_made(c
     assert "No subject suggester has been trained yet." in client.get("/studio/suggestions", headers=curator).text
     refused = client.post("/studio/suggestions", data={"limit": "3"}, headers=curator)
     assert refused.status_code == 404 and "museion studio train-suggester" in refused.text
-    assert client.post("/studio/suggester", headers=curator).status_code == 200
+    started = client.post("/studio/suggester", headers=curator)
+    assert started.status_code == 303 and started.headers["location"].startswith("/jobs/")
+    assert job_outcome(client, "/api" + started.headers["location"], curator)["status"] == "succeeded"
     page = client.get("/studio/suggestions", headers=curator).text
     version = int(re.search(r"Current suggester: model version (\d+)", page).group(1))
     assert re.search(r'id="precision-at-5">\d\.\d{3} \(popularity floor \d\.\d{3}', page)

@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from museion.api.routes_jobs import ACCEPTED, JobOut, accepted
 from museion.http.authz import requires
-from museion.http.deps import ConnDep, EngineDep, HomeDep, TxDep
-from museion.registry import lifecycle
+from museion.http.deps import ConnDep, HomeDep, TxDep
+from museion.jobs_kinds import QueueDep
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 from museion.collab import reporting
@@ -36,7 +38,8 @@ class VersionOut(BaseModel):
 class SuggestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     work_keys: list[WorkKey] | None = Field(default=None, max_length=1000, description="Works to propose for; else works without subjects.")
-    limit: int = Field(default=20, ge=1, le=1000, description="Without work_keys: at most this many works without subjects.")
+    limit: int = Field(default=20, ge=1, le=200, description="Without work_keys: at most this many works without subjects "
+                       "(a round answers in the request: about 2 s per 100 works; larger rounds: `museion studio suggest`).")
     version_id: int | None = Field(default=None, ge=1, le=2**62, description="A suggester version (default: the newest).")
 
 
@@ -69,12 +72,10 @@ def current(conn: ConnDep, _: Suggester) -> VersionOut:
     return VersionOut(**suggestions.current_version(conn))
 
 
-@router.post("/suggester", response_model=VersionOut, status_code=201,
-             summary="Train a new subject-suggester version on the catalogue and every decision so far")
-def train(principal: Suggester, engine: EngineDep, home: HomeDep) -> VersionOut:
-    version_id = suggestions.train_suggester(engine, home, actor=principal.actor)
-    with engine.connect() as conn:
-        return VersionOut(**lifecycle.version_summary(conn, version_id))
+@router.post("/suggester", status_code=202, response_model=JobOut, responses=ACCEPTED,
+             summary="Train a new subject-suggester version on the catalogue and every decision so far (a job)")
+def train(request: Request, principal: Suggester, queue: QueueDep) -> JSONResponse:
+    return accepted(request, queue, principal, "subject_training", {})
 
 
 @router.post("/suggestions", response_model=list[ProposedOut], status_code=201,

@@ -1,5 +1,6 @@
 """The kinds of long work Museion runs as jobs: fairness audits, re-ranker trade-off curves, DP histogram
-releases, training a model version and scanning the catalogue for near-duplicate records. Each reads its parameters, reports progress (where a cancellation
+releases, training a model version or the subject suggester, and scanning the catalogue for near-duplicate
+records. Each reads its parameters, reports progress (where a cancellation
 stops it) and returns a JSON result; each capability writes in one transaction at its end, or gives back
 what it reserved, so a cancelled or failed job leaves nothing half-written."""
 
@@ -28,6 +29,8 @@ class Kind:
             return {"web": f"/fairness?curve_job={job['id']}"}
         if self.name == "duplicate_scan" and job.get("status") == "succeeded":
             return {"api": "/api/queue?kind=rights.duplicate&status=open", "web": "/queue?kind=rights.duplicate&status=open"}
+        if self.name == "subject_training" and "model_version_id" in result:
+            return {"api": "/api/studio/suggester", "web": "/studio/suggestions"}
         if self.name == "training" and "model_version_id" in result:
             return {"api": f"/api/registry/versions/{result['model_version_id']}", "web": "/models"}
         return {}
@@ -93,8 +96,17 @@ def duplicate_scan(ctx: JobContext) -> dict[str, Any]:
     return {"records": found.records, "threshold": found.threshold, "matches": found.matches, "proposed": found.proposed}
 
 
+def subject_training(ctx: JobContext) -> dict[str, Any]:
+    """Train a subject-suggester version on the catalogue and every decision people made on earlier suggestions."""
+    from museion.studio.suggestions import train_suggester
+
+    ctx.report(0.05, "reading the catalogue's works and people's decisions, then training and evaluating")
+    version_id = train_suggester(ctx.engine, ctx.home, actor=ctx.actor)
+    return {"model_version_id": version_id}
+
+
 RUNS = {"fairness_audit": fairness_audit, "rerank_curve": rerank_curve, "dp_histogram": dp_histogram, "training": training,
-        "duplicate_scan": duplicate_scan}
+        "duplicate_scan": duplicate_scan, "subject_training": subject_training}
 KINDS = {name: Kind(name) for name in RUNS}
 for _name, _run in RUNS.items():
     register(_name, _run)

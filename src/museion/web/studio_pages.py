@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Connection
 
 from museion.errors import Conflict, MuseionError, NotFound
 from museion.http.authz import requires
 from museion.http.deps import ConnDep, EngineDep, HomeDep
 from museion.http.i18n import N_, error_text
+from museion.jobs_kinds import QueueDep
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 from museion.studio import suggestions
@@ -54,7 +55,7 @@ def page(request: Request, _: Suggester, conn: ConnDep) -> HTMLResponse:
 
 @router.post("/studio/suggestions", response_class=HTMLResponse)
 def propose(request: Request, principal: Suggester, engine: EngineDep, home: HomeDep,
-            limit: Annotated[int, Form(ge=1, le=1000)] = 20, work: Annotated[str, Form(max_length=255)] = "") -> HTMLResponse:
+            limit: Annotated[int, Form(ge=1, le=200)] = 20, work: Annotated[str, Form(max_length=255)] = "") -> HTMLResponse:
     """Propose a round; the page then lists what went to the queue."""
     try:
         with engine.begin() as conn:
@@ -66,12 +67,7 @@ def propose(request: Request, principal: Suggester, engine: EngineDep, home: Hom
         return _page(request, conn, proposed=done)
 
 
-@router.post("/studio/suggester", response_class=HTMLResponse)
-def train(request: Request, principal: Suggester, engine: EngineDep, home: HomeDep) -> HTMLResponse:
-    """Train a new version from the catalogue and every decision so far."""
-    try:
-        suggestions.train_suggester(engine, home, actor=principal.actor)
-    except MuseionError as exc:
-        return _refused(request, engine, exc)
-    with engine.connect() as conn:
-        return _page(request, conn, message=None)
+@router.post("/studio/suggester", response_class=RedirectResponse)
+def train(principal: Suggester, queue: QueueDep) -> RedirectResponse:
+    """Train a new version from the catalogue and every decision so far, as a job: its page shows the progress."""
+    return RedirectResponse(f"/jobs/{queue.submit('subject_training', {}, principal.actor)}", status_code=303)
