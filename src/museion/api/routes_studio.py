@@ -37,7 +37,8 @@ class VersionOut(BaseModel):
 
 class SuggestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    work_keys: list[WorkKey] | None = Field(default=None, max_length=1000, description="Works to propose for; else works without subjects.")
+    work_keys: list[WorkKey] | None = Field(default=None, max_length=200, description="Works to propose for (at most 200 in a "
+                                            "request); else works without subjects.")
     limit: int = Field(default=20, ge=1, le=200, description="Without work_keys: at most this many works without subjects "
                        "(a round answers in the request: about 2 s per 100 works; larger rounds: `museion studio suggest`).")
     version_id: int | None = Field(default=None, ge=1, le=2**62, description="A suggester version (default: the newest).")
