@@ -31,6 +31,10 @@ def test_bad_addresses_get_a_page_in_the_pages_language_and_api_clients_problem_
         assert "Not a valid address" in page.text and "work_id: &#39;abc&#39; is not accepted here" in page.text
         chinese = client.get("/catalogue?page=abc&lang=zh-Hans", headers=curator)
         assert chinese.status_code == 422 and "地址无效" in chinese.text and "page：此处不接受" in chinese.text
+        banana = client.get("/catalogue?kind=banana&lang=en", headers=curator)  # an unknown filter value is refused by name
+        assert banana.status_code == 422 and "kind: &#39;banana&#39; is not accepted here; accepted:" in banana.text
+        assert "&#39;film&#39;" in banana.text
+        assert "可接受的值" in client.get("/catalogue?kind=banana&lang=zh-Hans", headers=curator).text
         missing = client.get("/no/such/page?lang=zh-Hans", headers=curator)
         assert missing.status_code == 404 and "此地址没有页面" in missing.text
         api = client.get("/api/works/abc", headers=curator)

@@ -119,7 +119,8 @@ def test_language_switcher_keeps_the_page_and_its_filters(client: TestClient, sa
 def test_every_code_the_services_store_is_marked_for_translation() -> None:
     """Statuses, kinds and decisions come from the services; the pages show them translated (web/vocabulary.py)."""
     from museion.fairness.service import SCOPES
-    from museion.privacy.datamap import LEGAL_BASES
+    from museion.ingest.schema import EVENT_KINDS, WORK_KINDS
+    from museion.privacy.datamap import CATEGORIES, DEFAULT_PURPOSES, LEGAL_BASES
     from museion.privacy.requests import KINDS
     from museion.recommend.explain import RULE_REASONS
     from museion.registry.lifecycle import STATUSES
@@ -130,3 +131,7 @@ def test_every_code_the_services_store_is_marked_for_translation() -> None:
     assert set(DECISIONS) <= set(vocabulary.DECISIONS) and set(SCOPES) <= set(vocabulary.AUDIT_SCOPES)
     assert set(LEGAL_BASES) <= set(vocabulary.LEGAL_BASES)
     assert set(RULE_REASONS) <= set(vocabulary.RULES) and set(RULE_REASONS.values()) <= set(vocabulary.ENGINE_SENTENCES)
+    assert {p.name for p in DEFAULT_PURPOSES} <= set(vocabulary.PURPOSES)
+    assert {p.description for p in DEFAULT_PURPOSES} <= set(vocabulary.PURPOSE_DESCRIPTIONS)
+    assert set(CATEGORIES) <= set(vocabulary.DATA_CATEGORIES)
+    assert WORK_KINDS <= set(vocabulary.WORK_KINDS) and EVENT_KINDS <= set(vocabulary.EVENT_KINDS)

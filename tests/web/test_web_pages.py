@@ -227,3 +227,20 @@ def test_submit_and_deploy_from_the_models_page(client: TestClient, sample_catal
     with sample_catalogue.connect() as conn:
         assert lifecycle.deployed_version_id(conn) == version
     assert f"version {version}" in client.get("/about/recommendations", params={"lang": "en"}).text
+
+
+def test_staff_see_a_members_pages_in_staff_words_with_only_their_actions(client: TestClient, sample_catalogue: Engine) -> None:
+    """A privacy officer acting for a member reads "the member's", not "my", and gets the forms their role may use; an
+    administrator previewing a list gets no personalisation switch (they may not change a member's settings)."""
+    officer = auth_headers(sample_catalogue, "privacy_officer")
+    page = client.get("/members/demo:m1/privacy?lang=en", headers=officer).text
+    assert "Privacy of member" in page and "The member's decision" in page and "My consents" not in page
+    assert "Download the member's data (JSON)" in page and "Download my data" not in page
+    assert 'action="/members/demo:m1/consents"' in page  # the privacy officer may record a member's consent decision
+    chinese = client.get("/members/demo:m1/privacy?lang=zh-Hans", headers=officer).text
+    assert "会员 " in chinese and "我的同意" not in chinese
+    admin = client.get("/members/demo:m1/recommendations?lang=en", headers=auth_headers(sample_catalogue, "admin")).text
+    assert "Recommendations for member" in admin and "A staff preview" in admin
+    assert "/personalisation" not in admin and "My recommendations" not in admin
+    member = client.get("/members/demo:m1/privacy?lang=en", headers=auth_headers(sample_catalogue, member="demo:m1")).text
+    assert "My privacy" in member and "Privacy of member" not in member

@@ -227,8 +227,13 @@ def install(app: FastAPI) -> None:
         if not _browser(request):
             return await problem_invalid(request, exc)
         _ = gettext_for(request)
-        fields = [(str(e["loc"][-1]) if e.get("loc") else "?", e.get("input")) for e in exc.errors()]
-        reasons = [_("%(field)s: %(value)s is not accepted here") % {"field": f, "value": repr(v)[:80]} for f, v in fields]
+        reasons = []
+        for error in exc.errors():
+            field, value = str(error["loc"][-1]) if error.get("loc") else "?", repr(error.get("input"))[:80]
+            expected = (error.get("ctx") or {}).get("expected")
+            reasons.append(_("%(field)s: %(value)s is not accepted here; accepted: %(expected)s") % {
+                "field": field, "value": value, "expected": expected} if expected else
+                _("%(field)s: %(value)s is not accepted here") % {"field": field, "value": value})
         return error_pages.TemplateResponse(request, "invalid.html", {"reasons": reasons}, status_code=422)
 
     @app.exception_handler(HTTPException)

@@ -3,11 +3,13 @@ over the shared frame (``base.html``) and error pages here, plus the templates o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from museion import __version__
@@ -19,6 +21,18 @@ FRAME_DIR = Path(__file__).parent / "templates"
 ROLE_LABELS = {Role.ADMIN: N_("administrator"), Role.PRIVACY_OFFICER: N_("privacy officer"), Role.ANALYST: N_("analyst"),
                Role.CURATOR: N_("curator"), Role.ALGORITHM_REVIEWER: N_("algorithm reviewer"), Role.AUDITOR: N_("auditor"),
                Role.MEMBER: N_("member")}
+
+
+def as_data(value: Any) -> Markup:
+    """A value from the organisation's records (a title, a genre, an account or policy name, an audit detail) marked
+    ``translate="no"``: it stays as written on every language's page, and the browser tests' check for English left on
+    a Chinese page skips it. Escaped, so it may also be passed into a translated sentence."""
+    return Markup('<span translate="no">{}</span>').format(value)
+
+
+def commands(text: str) -> Markup:
+    """A sentence with commands in backticks (as the catalogues write them) shown with each command as ``<code>``."""
+    return Markup(re.sub(r"`([^`]+)`", r'<code translate="no">\1</code>', str(escape(text))))
 
 
 def language_links(request: Request) -> list[tuple[str, str, str]]:
@@ -41,6 +55,8 @@ def page_templates(*directories: Path) -> Jinja2Templates:
     templates.env.add_extension("jinja2.ext.i18n")
     templates.env.install_null_translations(newstyle=True)  # replaced per request by page_context's callables
     templates.env.globals["version"] = __version__
+    templates.env.filters["data"] = as_data
+    templates.env.filters["commands"] = commands
     templates.env.filters["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     return templates
 

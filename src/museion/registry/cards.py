@@ -128,11 +128,16 @@ def _evaluation_summary(evaluation: dict[str, Any], lang: str) -> str:
     return f"{texts.text(texts.STANDARD, 'evaluation', lang)} ({protocol}): {shown}"
 
 
+SUMMARY_WORDS = {"members": {"en": "members", "zh-Hans": "会员数"}}
+"""Audit summary figures named by a word rather than a metric identifier, in each language."""
+
+
 def _audit_summary(fairness: dict[str, Any] | None, lang: str) -> str:
     if not fairness:
         return texts.text(texts.STANDARD, "no_audit", lang)
     label = {"en": "Fairness audit", "zh-Hans": "公平性审计"}[lang]
-    figures = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+    named = lambda key: SUMMARY_WORDS.get(key, {}).get(lang, key)  # noqa: E731  metric identifiers stay as they are
+    figures = ", ".join(f"{named(k)} {v:.4f}" if isinstance(v, float) else f"{named(k)} {v}"
                         for k, v in sorted((fairness.get("summary") or {}).items()) if isinstance(v, int | float | str))
     return f"{label} #{fairness['id']} ({fairness.get('created_at', '')}): {figures}".rstrip(": ")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -14,6 +16,15 @@ from museion.security.permissions import Perm
 
 router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
+INJECTED_STYLE = re.compile(r'document\.getElementById\("([0-9a-f]{16,})"\)\)\{var \w+=document\.createElement\("style"\)')
+
+
+@cache
+def injected_style_ids() -> tuple[str, ...]:
+    """Ids of the ``<style>`` elements plotly.min.js writes into a page as it loads (its bundled map library's CSS).
+    It skips any whose id the page already holds, so chart pages hold an empty element with each id: the
+    Content-Security-Policy can refuse inline styles without a console error, and no map is ever drawn here."""
+    return tuple(dict.fromkeys(INJECTED_STYLE.findall(PLOTLY_JS.read_text(encoding="utf-8"))))
 
 
 @router.get("/assets/plotly.min.js", dependencies=[requires(Perm.STATS_READ)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -28,7 +29,8 @@ def overview(request: Request, principal: Annotated[Principal, requires(Perm.STA
     data = kpis.overview(conn, actor=principal.actor)
     figures = {
         "activity": charts.activity(data["activity"], _) if data["activity"].x else None,
-        "kinds": charts.bar(data["kinds"], _(CHART_TITLES["kinds"]), _("kind"), _("number of works")) if data["kinds"].x else None,
+        "kinds": (charts.bar(replace(data["kinds"], x=[_(kind) for kind in data["kinds"].x]), _(CHART_TITLES["kinds"]), _("kind"),
+                             _("number of works")) if data["kinds"].x else None),
         "decades": charts.bar(data["decades"], _(CHART_TITLES["decades"]), _("decade"), _("number of works")) if data["decades"].x else None,
         "acquisitions": (charts.bar(data["acquisitions"], _(CHART_TITLES["acquisitions"]), _("year acquired"), _("number of works"))
                          if data["acquisitions"].x else None),

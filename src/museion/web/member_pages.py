@@ -9,17 +9,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup, escape
 
 from museion.errors import NotFound
 from museion.http.authz import requires
 from museion.http.deps import EngineDep, ServedModel, ServedModelDep, SettingsDep, TxDep, record_staff_read
 from museion.http.i18n import N_, gettext_for, language_of
+from museion.http.templating import as_data
 from museion.privacy import consent, feedback, gate, preferences, requests
 from museion.recommend.explain import RULE_REASONS
 from museion.recommend.serving import ServedItem, ServedList
 from museion.registry.lifecycle import NoModel
 from museion.security.auth import Principal
-from museion.security.permissions import SELF_ONLY, Perm
+from museion.security.permissions import SELF_ONLY, Perm, allowed
 from museion.web.feedback_pages import REASONS
 from museion.web.templating import templates
 
@@ -44,7 +46,8 @@ def reason(item: ServedItem, request: Request) -> str:
     if item.rule is not None:
         return _(RULE_REASONS.get(item.rule, item.rule))
     if item.because:
-        return _("Because of works in your history: %(titles)s") % {"titles": "、".join(b["title"] for b in item.because[:2])}
+        titles = Markup("、").join(as_data(b["title"]) for b in item.because[:2])
+        return Markup(escape(_("Because of works in your history: %(titles)s"))) % {"titles": titles}
     return _("Recommended for you")
 
 
@@ -58,6 +61,12 @@ def served_list(model: ServedModel, member: str, k: int, *, actor: str,
         return None, str(exc), 404
     except NoModel as exc:
         return None, str(exc), 503
+
+
+def viewer(principal: Principal) -> dict[str, bool]:
+    """Whether staff are looking at a member's page (staff wording, and only the actions their role may take)."""
+    return {"staff": principal.role not in SELF_ONLY, "may_change": allowed(principal.role, Perm.MEMBER_DATA),
+            "may_decide_consent": allowed(principal.role, Perm.CONSENT_WRITE)}
 
 
 def _back(member: str, done: str) -> RedirectResponse:
@@ -79,8 +88,8 @@ def my_recommendations(request: Request, member: MemberKey,
         record_staff_read(engine, principal, member_id, "feedback")
     return templates.TemplateResponse(request, "my_recommendations.html", {
         "member": member, "served": served, "reasons": reasons, "message": message, "controls": mine, "done": DONE.get(done),
-        "flags": flags, "flag_reasons": REASONS, "flaggable": principal.role in SELF_ONLY and principal.issued_by is None},
-        status_code=status)
+        "flags": flags, "flag_reasons": REASONS, "flaggable": principal.role in SELF_ONLY and principal.issued_by is None,
+        **viewer(principal)}, status_code=status)
 
 
 @router.get("/members/{member}/privacy", response_class=HTMLResponse)
@@ -98,7 +107,7 @@ def my_privacy(request: Request, member: MemberKey, principal: MemberSelf, conn:
     return templates.TemplateResponse(request, "my_privacy.html", {
         "member": member, "purposes": purposes, "controls": mine, "interests": tags, "deleted": deleted,
         "requests": mine_requests, "done": DONE.get(done), "flags": feedback.flags_of(conn, member_id),
-        "comments": feedback.comments_of(conn, member_id), "flag_reasons": REASONS})
+        "comments": feedback.comments_of(conn, member_id), "flag_reasons": REASONS, **viewer(principal)})
 
 
 @router.post("/members/{member}/consents", response_class=RedirectResponse)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -21,6 +21,7 @@ from museion.web.member_pages import reason, served_list
 from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
+WorkKind = Literal[("", *sorted(WORK_KINDS))]  # type: ignore[valid-type]  # an unknown kind is refused by name
 PAGE_SIZE = 30
 
 
@@ -38,11 +39,10 @@ def catalogue(
     session: SessionDep,
     conn: TxDep,  # the session's connection: the headline audience counts leave an access record
     q: Annotated[str, Query(max_length=200)] = "",
-    kind: Annotated[str, Query(max_length=32)] = "",
+    kind: Annotated[WorkKind, Query()] = "",
     genre: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
-    kind = kind if kind in WORK_KINDS else ""
     result = queries.list_works(
         session, queries.WorkFilter(q=q or None, kind=kind or None, genre=genre or None),
         offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,

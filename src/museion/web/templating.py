@@ -5,5 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from museion.http.templating import page_templates
+from museion.web.assets import injected_style_ids
 
 templates = page_templates(Path(__file__).parent / "templates")
+templates.env.globals["plotly_style_ids"] = injected_style_ids

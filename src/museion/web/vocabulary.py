@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from museion.http.i18n import N_
 
-LIFECYCLE = (N_("draft"), N_("submitted"), N_("under_review"), N_("approved"), N_("rejected"), N_("deployed"), N_("retired"))
+LIFECYCLE = (N_("draft"), N_("submitted"), N_("under_review"), N_("approved"), N_("rejected"), N_("deployed"),
+             N_("retired"))
 REQUEST_KINDS = (N_("access"), N_("rectification"), N_("erasure"), N_("restriction"), N_("withdrawal"))
 REQUEST_STATUSES = (N_("received"), N_("verified"), N_("completed"), N_("refused"))
 DECISIONS = (N_("approve"), N_("reject"))
@@ -16,3 +17,21 @@ ENGINE_SENTENCES = (N_("Popular with members"), N_("Popular with members this mo
                     N_("personalisation is switched off"), N_("the member switched personalisation off"),
                     N_("the member has not consented to personalisation"), N_("the member has no history the model knows"))
 """The serving engine's rule names and English sentences (museion.recommend), shown translated on the Chinese pages."""
+PURPOSES = (N_('Personalised recommendations'), N_('Audience analytics'), N_('Research'), N_('Fairness audits'),
+            N_("Members' own requests and controls"), N_('Algorithm review'), N_('Integrity'))
+PURPOSE_DESCRIPTIONS = (N_('Suggest works to a member from what they did; every item says why.'),
+                        N_('Aggregate trends and statistics for programming decisions; never about one member.'),
+                        N_("Studies of taste and fairness on pseudonymous data, with the member's consent."),
+                        N_('Check that recommendations serve every group of members and creators fairly.'),
+                        N_('Act on what a member asks: their consent decisions, self-service settings, data-subject requests and copies of their data.'),
+                        N_('The review board reads the flags and comments members send about recommendations (personal data redacted) as evidence when it next reviews the version concerned; sending one is agreeing to this.'),
+                        N_('Protect recommendations and personal data from manipulation and misuse'))
+"""The default purposes' names and descriptions (museion.privacy.datamap): an organisation's own stay as written."""
+DATA_CATEGORIES = (N_('activity'), N_('demographics'), N_('feedback'), N_('free_text'), N_('membership'))
+WORK_KINDS = (N_('album'), N_('article'), N_('artwork'), N_('book'), N_('episode'), N_('event'), N_('exhibition'),
+              N_('film'), N_('game'), N_('music'), N_('object'), N_('other'), N_('performance'), N_('photograph'),
+              N_('podcast'), N_('series'))
+EVENT_KINDS = (N_('bookmark'), N_('borrow'), N_('click'), N_('dislike'), N_('download'), N_('like'), N_('play'),
+               N_('purchase'), N_('rating'), N_('review'), N_('share'), N_('skip'), N_('tag'), N_('view'),
+               N_('visit'))
+TERM_VOCABULARIES = (N_("genre"), N_("subject"), N_("tag"), N_("medium"), N_("movement"), N_("style"))
