@@ -71,8 +71,9 @@ def sign_in(browser, base_url: str, *, name: str = "", token: str = ""):  # type
     # Any console error (a script or style refused by the Content-Security-Policy among them) or uncaught exception.
     page.on("console", lambda msg: complaints.append(f"{page.url}: {msg.text}") if msg.type == "error" and not refused_page(page, msg) else None)
     page.on("pageerror", lambda error: complaints.append(f"{page.url}: {error}"))
-    page.goto(base_url + "/")
-    page.wait_for_url("**/login?next=%2F")  # everything but sign-in and the public page needs an account
+    page.goto(base_url + "/")  # a visitor lands on the welcome page; everything but it, sign-in and the public pages needs an account
+    page.get_by_role("link", name="Sign in").click()
+    page.wait_for_url("**/login?next=%2F")
     if token:
         page.get_by_label("Token").fill(token)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Connection, Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from museion.catalog.models import Creator, Credit, Work, WorkTerm
@@ -114,3 +114,8 @@ def facet(session: Session, vocabulary: str, *, kind: str | None = None, limit: 
 def kinds(session: Session) -> list[tuple[str, int]]:
     rows = session.execute(select(Work.kind, func.count()).group_by(Work.kind).order_by(func.count().desc()))
     return [(k, int(n)) for k, n in rows]
+
+
+def work_sources(conn: Connection) -> list[str]:
+    """The sources the catalogue's works were loaded from (a dataset's source, or an organisation's own)."""
+    return list(conn.scalars(select(Work.source).distinct()))

@@ -46,6 +46,7 @@ class Dataset:
     download: Download | None = None
     redistributable: bool = True
     notes: str = ""
+    credit: str = ""  # the short credit a page footer shows while the installation holds this dataset's works
 
     def locate(self, base: Path) -> Path:
         return base / self.folder

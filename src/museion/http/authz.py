@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 from starlette.routing import BaseRoute
 
 from museion.errors import MuseionError
@@ -171,6 +172,18 @@ def signed_in() -> Any:
         return principal
 
     return Depends(check)
+
+
+def visitor(request: Request, guards: Guards, conn: Connection) -> Principal | None:
+    """Who is looking at a public page, if anyone: a valid bearer token or session is recognised (for the menu and
+    the start page), anything else is an anonymous visitor. Refuses nothing."""
+    credentials = request.headers.get("authorization", "")
+    token, kind = (credentials[7:].strip(), API) if credentials.lower().startswith("bearer ") else (
+        request.cookies.get(SESSION_COOKIE), SESSION)
+    principal = guards.verifier.resolve(conn, token, kind) if token else None
+    if principal is not None:
+        request.state.principal = principal
+    return principal
 
 
 def public() -> Any:

@@ -4,15 +4,19 @@ over the shared frame (``base.html``) and error pages here, plus the templates o
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 
 from museion import __version__
+from museion.catalog.queries import work_sources
+from museion.datasets.registry import all_datasets
 from museion.http.i18n import LANGUAGES, N_, jinja_callables, language_of
 from museion.http.navigation import menu
 from museion.security.permissions import Role
@@ -35,6 +39,26 @@ def commands(text: str) -> Markup:
     return Markup(re.sub(r"`([^`]+)`", r'<code translate="no">\1</code>', str(escape(text))))
 
 
+CREDITS_TTL = 60.0  # seconds a footer's dataset credits are reused before the catalogue is asked again
+
+
+def open_data_credits(request: Request) -> list[str]:
+    """Credits of the public datasets whose works this installation holds: none on an organisation's own data."""
+    state, now = request.app.state, time.monotonic()
+    cached = getattr(state, "open_data_credits", None)
+    if cached is not None and cached[0] > now:
+        return list(cached[1])
+    engine = getattr(state, "engine", None)
+    try:
+        with engine.connect() as conn:  # type: ignore[union-attr]
+            held = set(work_sources(conn))
+    except (AttributeError, SQLAlchemyError):  # no store yet, or one that fails: the footer then credits nothing
+        return []
+    credits = [d.credit for d in all_datasets() if d.credit and d.source in held]
+    state.open_data_credits = (now + CREDITS_TTL, credits)
+    return credits
+
+
 def language_links(request: Request) -> list[tuple[str, str, str]]:
     """(code, own name, this page's address in that language) for the switcher."""
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
@@ -46,7 +70,7 @@ def page_context(request: Request) -> dict[str, Any]:
     code = language_of(request)
     principal = getattr(request.state, "principal", None)
     return {**jinja_callables(code), "lang": code, "languages": language_links(request), "principal": principal,
-            "menu": menu(principal), "current_path": request.url.path}
+            "menu": menu(principal), "current_path": request.url.path, "open_data": lambda: open_data_credits(request)}
 
 
 def page_templates(*directories: Path) -> Jinja2Templates:

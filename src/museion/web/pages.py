@@ -6,13 +6,12 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from museion.catalog import queries
 from museion.errors import NotFound
-from museion.http.authz import requires, signed_in
+from museion.http.authz import requires
 from museion.http.deps import ServedModelDep, SessionDep, TxDep
-from museion.http.navigation import home_for
 from museion.ingest.schema import WORK_KINDS
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
@@ -23,13 +22,6 @@ from museion.web.templating import templates
 router = APIRouter(include_in_schema=False)
 WorkKind = Literal[("", *sorted(WORK_KINDS))]  # type: ignore[valid-type]  # an unknown kind is refused by name
 PAGE_SIZE = 30
-
-
-@router.get("/")
-def start(request: Request, principal: Annotated[Principal, signed_in()]) -> RedirectResponse:
-    """Everyone's start page is the first page of their menu: the dashboard for staff, their list for members."""
-    query = f"?{request.url.query}" if request.url.query else ""
-    return RedirectResponse(home_for(principal) + query, status_code=303)
 
 
 @router.get("/catalogue", response_class=HTMLResponse, dependencies=[requires(Perm.CATALOG_READ)])

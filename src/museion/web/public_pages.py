@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
 
 from museion.errors import NotFound
-from museion.http.authz import SESSION_COOKIE, Guards, GuardsDep, public
+from museion.http.authz import GuardsDep, public, visitor
 from museion.http.deps import ConnDep, HomeDep
 from museion.http.i18n import language_of
 from museion.registry.disclosure import public_disclosure
@@ -21,18 +21,11 @@ from museion.web.templating import templates
 router = APIRouter(include_in_schema=False)
 
 
-def _recognise_visitor(request: Request, guards: Guards, conn: Connection) -> None:
-    """Show a signed-in visitor their menu on this public page; nobody needs to be signed in to read it."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if token and (principal := guards.verifier.resolve(conn, token, SESSION)) is not None:
-        request.state.principal = principal
-
-
 @router.get("/about/recommendations", response_class=HTMLResponse, dependencies=[public()])
 def how_recommendations_work(request: Request, guards: GuardsDep, conn: ConnDep, home: HomeDep, done: str = "") -> HTMLResponse:
     """The disclosure, with counts of members' flags and comments; a member signed in as themselves may comment."""
     lang = language_of(request)
-    _recognise_visitor(request, guards, conn)
+    visitor(request, guards, conn)
     try:
         disclosure, message = public_disclosure(conn, lang, home), None
     except NotFound as exc:

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from museion.http.i18n import LanguageMiddleware
 from museion.web import (
+    about_pages,
     assessment_pages,
     assets,
     dashboard,
@@ -33,7 +34,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def install(app: FastAPI) -> None:
     """Mount the pages (each declares its access) and pick every request's language."""
-    for module in (login_pages, pages, dashboard, staff_pages, fairness_pages, review_pages, queue_pages, model_pages, exhibition_pages, rights_pages, assessment_pages, member_pages, public_pages,
+    for module in (about_pages, login_pages, pages, dashboard, staff_pages, fairness_pages, review_pages, queue_pages, model_pages, exhibition_pages, rights_pages, assessment_pages, member_pages, public_pages,
                    feedback_pages, job_pages, studio_pages, assets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
