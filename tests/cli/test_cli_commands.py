@@ -55,6 +55,8 @@ def test_ingest_stats_and_export(museion_env: str, tmp_path: Path) -> None:
     stats = json.loads(out)
     assert (stats["works"], stats["members"], stats["events"]) == (2, 2, 2)
     assert stats["events_by_kind"] == {"play": None}  # two members are too few to publish a count about
+    table = run("catalog", "stats")[1]  # the table shows what the JSON does, by source included
+    assert "works · source shop" in table and "events · kind play" in table and "suppressed" in table
     target = tmp_path / "out.csv"
     code, out = run("export", "works", "--format", "csv", "--output", str(target))
     assert code == 0 and "'@SUM(A1)" in target.read_text(encoding="utf-8")

@@ -141,7 +141,10 @@ def test_access_copy_is_complete(audience: Engine, ring: vault.KeyRing, tmp_path
     assert copy["member"]["key"] == "t:m0" and copy["identifiers"] == {"email": SECRET_EMAIL}
     assert len(copy["events"]) == 8 + 1 and {e["kind"] for e in copy["events"]} == {"view", "tag"}
     assert copy["consents"][0]["purpose"] == "personalisation"
-    assert {i["genre"] for i in copy["derived_interests"]} == {"Drama", "Comedy"}
+    assert {i["tag"] for i in copy["derived_interests"]} == {"Drama"}  # as the privacy page shows: Comedy was deleted
+    with audience.begin() as conn:
+        on_page = {(i.tag, i.weight) for i in preferences.interests(conn, member(audience), actor="t")}
+    assert on_page == {(i["tag"], i["share"]) for i in copy["derived_interests"]}
     assert copy["requests"][0]["kind"] == "access"
     assert [[w["key"] for w in s["works"]] for s in copy["recommendations_shown"]] == [[i.key for i in shown.items]]
     assert copy["recommendations_shown"][0]["personalised"] is shown.personalised

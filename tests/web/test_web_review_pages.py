@@ -95,6 +95,7 @@ def test_switching_personalisation_off_labels_the_next_list(client: TestClient, 
     assert off.headers["location"] == "/members/movielens:3/recommendations?done=personalisation-off"
     page = client.get(off.headers["location"] + "&lang=zh-Hans", headers=headers).text
     assert "个性化已关闭：您的下一个列表不再基于您的历史记录。" in page
+    assert "个性化已关闭：此列表对所有人相同。" not in page  # one notice says it, not two near-identical ones
     assert "非个性化：热门作品，原因是该会员关闭了个性化。" in page and "深受会员喜爱" in page
     client.post("/members/movielens:3/personalisation", headers=headers, data={"on": "true"})
     assert "Personalised for movielens:3" in client.get("/members/movielens:3/recommendations", headers=headers,

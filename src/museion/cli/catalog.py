@@ -36,7 +36,7 @@ def catalog_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JS
     table.add_column("value", justify="right")
     for key in ("works", "creators", "credits", "members", "events", "imports"):
         table.add_row(key, f"{stats[key]:,}")
-    for group in ("works_by_kind", "events_by_kind", "terms_by_vocabulary"):
+    for group in ("works_by_kind", "works_by_source", "creators_by_source", "events_by_kind", "terms_by_vocabulary"):
         for k, v in stats[group].items():  # None: a count of too few members to publish
             table.add_row(f"{group.replace('_by_', ' · ')} {k}", "suppressed" if v is None else f"{v:,}")
     console.print(table)

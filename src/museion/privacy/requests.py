@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, delete, insert, select, update
 
 from museion import audit
-from museion.catalog.models import Work, WorkTerm
+from museion.catalog.models import Work
 from museion.errors import Conflict, MuseionError, NotFound
-from museion.privacy import consent, feedback, tombstones, vault
+from museion.privacy import consent, feedback, preferences, tombstones, vault
 from museion.privacy.access import gated
 from museion.privacy.activity import member_ids_for, unknown_member
 from museion.privacy.models import Consent, Event, InterestSuppression, Member, MemberPreference, ServedEntry, SubjectRequest
@@ -113,17 +113,14 @@ def _close(conn: Connection, request_id: int, kind: str, outcome: dict[str, Any]
 
 
 @gated
-def export_member(conn: Connection, ring: vault.KeyRing, member_id: int) -> dict[str, Any]:
+def export_member(conn: Connection, ring: vault.KeyRing, member_id: int, *, actor: str = "system") -> dict[str, Any]:
     """Everything held about one member, machine-readable: profile, identifiers, consents (full ledger),
-    events, derived interests and the member's own controls over them, requests, and every list of
+    events, derived interests (the very tags the member's privacy page shows, derived only under their
+    personalisation consent) and the member's own controls over them, requests, and every list of
     recommendations shown to them."""
     member = conn.execute(select(Member.__table__).where(Member.id == member_id)).one()
     events = conn.execute(select(Event.kind, Work.key, Work.title, Event.value, Event.occurred_at, Event.channel, Event.label)
                           .join(Work, Work.id == Event.work_id).where(Event.member_id == member_id).order_by(Event.id)).all()
-    genres = conn.execute(select(WorkTerm.term, func.count()).join(Event, Event.work_id == WorkTerm.work_id)
-                          .where(Event.member_id == member_id, WorkTerm.vocabulary == "genre")
-                          .group_by(WorkTerm.term).order_by(func.count().desc(), WorkTerm.term).limit(10)).all()
-    total = sum(n for _, n in genres) or 1
     return {
         "member": {"key": member.key, "source": member.source, "age": member.age, "gender": member.gender,
                    "occupation": member.occupation, "created_at": member.created_at, "restricted_at": member.restricted_at},
@@ -133,7 +130,8 @@ def export_member(conn: Connection, ring: vault.KeyRing, member_id: int) -> dict
                      for c in conn.execute(select(Consent).where(Consent.member_id == member_id).order_by(Consent.id))],
         "events": [{"kind": k, "work": w, "title": t, "value": v, "occurred_at": ts, "channel": ch, "label": lab}
                    for k, w, t, v, ts, ch, lab in events],
-        "derived_interests": [{"genre": g, "share": round(n / total, 4)} for g, n in genres],
+        "derived_interests": [{"tag": i.tag, "vocabulary": i.vocabulary, "share": i.weight}
+                              for i in preferences.interests(conn, member_id, actor=actor)],
         "requests": [{"id": r.id, "kind": r.kind, "status": r.status, "received_at": r.received_at, "due_at": r.due_at}
                      for r in conn.execute(select(SubjectRequest).where(SubjectRequest.member_id == member_id))],
         "preferences": [{"personalise": p.personalise, "updated_at": p.updated_at}
@@ -160,7 +158,7 @@ def served_lists(conn: Connection, member_id: int, limit: int | None = None) -> 
 @gated
 def complete_access(conn: Connection, ring: vault.KeyRing, request_id: int, *, actor: str = "system") -> dict[str, Any]:
     req = _ready(conn, request_id, "access")
-    copy = export_member(conn, ring, req.member_id)
+    copy = export_member(conn, ring, req.member_id, actor=actor)
     _close(conn, request_id, "access", {"events": len(copy["events"]), "consents": len(copy["consents"]),
                                         "lists_shown": len(copy["recommendations_shown"])}, actor)
     return copy

@@ -88,6 +88,7 @@ def my_recommendations(request: Request, member: MemberKey,
         record_staff_read(engine, principal, member_id, "feedback")
     return templates.TemplateResponse(request, "my_recommendations.html", {
         "member": member, "served": served, "reasons": reasons, "message": message, "controls": mine, "done": DONE.get(done),
+        "just_switched": done.startswith("personalisation-"),
         "flags": flags, "flag_reasons": REASONS, "flaggable": principal.role in SELF_ONLY and principal.issued_by is None,
         **viewer(principal)}, status_code=status)
 
