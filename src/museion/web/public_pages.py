@@ -25,13 +25,12 @@ router = APIRouter(include_in_schema=False)
 def how_recommendations_work(request: Request, guards: GuardsDep, conn: ConnDep, home: HomeDep, done: str = "") -> HTMLResponse:
     """The disclosure, with counts of members' flags and comments; a member signed in as themselves may comment."""
     lang = language_of(request)
-    visitor(request, guards, conn)
+    reader = visitor(request, guards, conn)
     try:
         disclosure, message = public_disclosure(conn, lang, home), None
     except NotFound as exc:
         disclosure, message = None, str(exc)
-    visitor = getattr(request.state, "principal", None)
-    can_comment = visitor is not None and visitor.role in SELF_ONLY and visitor.issued_by is None
+    can_comment = reader is not None and reader.role in SELF_ONLY and reader.issued_by is None
     return templates.TemplateResponse(request, "disclosure.html", {
         "d": disclosure, "message": message, "h": headings(lang), "flag_reasons": REASONS, "can_comment": can_comment,
         "commented": done == "comment"})
