@@ -1,0 +1,154 @@
+"""`museion insight`: demand and catalogue series, forecasts with backtests, emerging trends and catalogue gaps.
+
+Audience demand is read through the privacy gate (purpose analytics; cells under 5 members suppressed). The planner,
+segments and outlook commands are registered on ``insight_app`` by ``museion.cli.insight_plans``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from museion.cli import context
+from museion.cli.output import console, friendly_errors, print_json
+from museion.insight.demand import catalogue_series, demand_series
+from museion.insight.forecast import MODELS
+from museion.insight.forecasting import catalogue_gaps, find_trends, run_forecast
+
+insight_app = typer.Typer(help="Market insight: demand series, forecasts that are backtested against seasonal naive, "
+                               "emerging trends and catalogue gaps (audience data through the privacy gate, purpose "
+                               "analytics).", no_args_is_help=True, rich_markup_mode="markdown")
+
+By = Annotated[str, typer.Option(help="Group by: total, work, genre, subject, kind, creator_gender, creator_nationality, "
+                                      "era (catalogue measures also: medium).")]
+Period = Annotated[str | None, typer.Option(help="day, week or month (demand, default month); year (catalogue measures, "
+                                                 "the default for them).")]
+Measure = Annotated[str, typer.Option(help="demand (events, through the gate), acquisitions or works (catalogue, per year).")]
+Groups = Annotated[list[str] | None, typer.Option("--group", help="Only this group (repeatable).")]
+Kinds = Annotated[list[str] | None, typer.Option("--kind", help="Only events of this kind (repeatable): view, rating…")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _period(period: str | None, measure: str) -> str:
+    return period or ("month" if measure == "demand" else "year")
+
+
+def _cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+@insight_app.command("series")
+@friendly_errors
+def series(by: By = "genre", period: Period = None, measure: Measure = "demand", group: Groups = None,
+           top: Annotated[int | None, typer.Option(min=1, help="Only the largest groups.")] = 10, kind: Kinds = None,
+           last: Annotated[int, typer.Option(min=1, help="Periods shown in the table (JSON has all).")] = 12,
+           as_json: AsJson = False) -> None:
+    """Counts per group and period, gaps filled with 0; '–' marks a cell suppressed because under 5 members."""
+    engine = context.engine()
+    with engine.begin() as conn:
+        if measure == "demand":
+            found = demand_series(conn, context.CLI_ACTOR, by, _period(period, measure), groups=group, top=top, kinds=kind)
+        else:
+            found = catalogue_series(conn, by, measure, groups=group, top=top)
+    if as_json:
+        print_json(found.as_dict())
+        return
+    data = found.as_dict()
+    table = Table(title=f"{measure} by {by} per {found.period}"
+                        + (f" ({found.suppressed} cells under {found.k} members suppressed)" if found.k else ""))
+    table.add_column("group", overflow="fold")
+    for label in found.periods[-last:]:
+        table.add_column(label, justify="right")
+    for name, row in zip(found.groups, data["values"], strict=True):
+        table.add_row(name, *(_cell(v) for v in row[-last:]))
+    console.print(table)
+
+
+def _print_forecast(result: dict[str, Any]) -> None:
+    table = Table(title=f"backtest: {result['origins']} rolling origins, horizon {result['horizon']} (MASE; lower is better)")
+    for column in ("series", *result["models"], "chosen", "chosen vs SeasonalNaive"):
+        table.add_column(column, justify="left" if column == "series" else "right")
+    for row in result["series"]:
+        bt = row["backtest"] or {"mase": {}, "chosen_mase": None, "baseline_mase": None}
+        table.add_row(row["group"], *(_cell(bt["mase"].get(m)) for m in result["models"]), row["chosen"],
+                      f"{_cell(bt['chosen_mase'])} / {_cell(bt['baseline_mase'])}")
+    console.print(table)
+    for level, summary in result["levels"].items():
+        share = summary["choice_beats_baseline_share"]
+        console.print(f"level {level}: the per-series choice beats SeasonalNaive on "
+                      f"{'–' if share is None else f'{share:.0%}'} of {summary['series']} series (median MASE "
+                      f"{_cell(summary['choice_mase_median'])} vs {_cell(summary['baseline_mase_median'])})")
+    future = Table(title=f"forecast ({', '.join(result['future'])}) with the chosen model, 95% interval")
+    future.add_column("series")
+    future.add_column("model")
+    for label in result["future"]:
+        future.add_column(label, justify="right")
+    for row in result["series"]:
+        f = row["forecast"][row["chosen"]]
+        future.add_row(row["group"], row["chosen"], *(f"{m:,.1f} [{lo:,.0f}–{hi:,.0f}]" for m, lo, hi in
+                                                      zip(f["mean"], f["lower"]["95"], f["upper"]["95"], strict=True)))
+    console.print(future)
+    if result.get("partial_left_out"):
+        console.print(f"the last period, {result['partial_left_out']}, is left out: the data ends early in it")
+    if result["skipped"]:
+        console.print("skipped: " + "; ".join(f"{g} ({why})" for g, why in result["skipped"].items()))
+    t = result["timings"]
+    console.print(f"read {t['read_seconds']:.2f}s, statsforecast {t['statsforecast_seconds']:.2f}s, total {t['total_seconds']:.2f}s")
+
+
+@insight_app.command("forecast")
+@friendly_errors
+def forecast(by: By = "genre", period: Period = None, measure: Measure = "demand", group: Groups = None,
+             top: Annotated[int | None, typer.Option(min=1, help="Only the largest groups.")] = 8,
+             horizon: Annotated[int, typer.Option(min=1, max=520, help="Periods ahead.")] = 6,
+             origins: Annotated[int, typer.Option(min=0, max=60, help="Rolling origins of the backtest (0: none).")] = 8,
+             model: Annotated[list[str] | None, typer.Option("--model", help=f"Models (repeatable): {', '.join(MODELS)}.")] = None,
+             kind: Kinds = None, as_json: AsJson = False) -> None:
+    """Backtest every model over rolling origins (MASE, sMAPE), choose one per series, forecast with intervals."""
+    result = run_forecast(context.engine(), context.CLI_ACTOR, measure=measure, by=by, period=_period(period, measure),
+                          groups=group, top=top, horizon=horizon, origins=origins, models=model or MODELS, kinds=kind)
+    if as_json:
+        print_json(result)
+    else:
+        _print_forecast(result)
+
+
+@insight_app.command("trends")
+@friendly_errors
+def trends(by: By = "genre", period: Period = None, measure: Measure = "demand",
+           window: Annotated[int, typer.Option(min=1, help="Recent periods judged against the history.")] = 3,
+           top: Annotated[int | None, typer.Option(min=1, help="Only the largest groups.")] = 30,
+           significant: Annotated[bool, typer.Option("--significant", help="Only significant trends.")] = False,
+           gaps: Annotated[bool, typer.Option("--gaps", help="Also list catalogue gaps (demand outgrowing works).")] = False,
+           kind: Kinds = None, as_json: AsJson = False) -> None:
+    """Emerging trends: interval breaches and growth z-scores, ranked with their evidence; optionally catalogue gaps."""
+    engine = context.engine()
+    period = _period(period, measure)
+    found = find_trends(engine, context.CLI_ACTOR, measure=measure, by=by, period=period, window=window, top=top,
+                        kinds=kind, only_significant=significant)
+    missing = catalogue_gaps(engine, context.CLI_ACTOR, by=by, period=period, kinds=kind) if gaps and measure == "demand" else None
+    if as_json:
+        print_json({**found, "catalogue_gaps": missing})
+        return
+    table = Table(title=f"trends over {', '.join(found['recent_periods'])} against {found['model']}'s 95% interval")
+    for column in ("group", "direction", "significant", "score", "growth z", "breaches", "baseline", "recent", "change",
+                   "level moved"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for t in found["trends"]:
+        change = "–" if t["change"] is None else f"{t['change']:+.0%}"
+        table.add_row(t["group"], t["direction"], "yes" if t["significant"] else "no", f"{t['score']:.2f}",
+                      _cell(t["z"]), str(t["breaches"]), _cell(t["baseline"]), _cell(t["recent"]), change,
+                      t["changepoint_period"] or "–")
+    console.print(table)
+    if found.get("partial_left_out"):
+        console.print(f"the last period, {found['partial_left_out']}, is left out: the data ends early in it")
+    if missing is not None:
+        gap_table = Table(title=f"catalogue gaps: share of forecast demand over {missing['horizon']} periods vs share of works")
+        for column in ("group", "demand share", "works share", "ratio", "growth", "works"):
+            gap_table.add_column(column, justify="left" if column == "group" else "right")
+        for g in missing["gaps"]:
+            gap_table.add_row(g["group"], f"{g['demand_share']:.1%}", f"{g['supply_share']:.1%}", _cell(g["ratio"]),
+                              "–" if g["growth"] is None else f"{g['growth']:+.0%}", str(g["works"]))
+        console.print(gap_table)
