@@ -15,12 +15,15 @@ from museion.api import (
     routes_auth,
     routes_catalog,
     routes_fairness,
+    routes_insight_plans,
     routes_feedback,
+    routes_insight,
     routes_jobs,
     routes_member,
     routes_privacy,
     routes_queue,
     routes_rights,
+    routes_risk,
     routes_recommend,
     routes_registry,
     routes_releases,
@@ -34,7 +37,8 @@ from museion.web import site
 
 API = (routes_system, routes_catalog, routes_recommend, routes_registry, routes_assessments, routes_fairness, routes_privacy,
        routes_releases, routes_member, routes_auth, routes_accounts, routes_audit, routes_jobs, routes_feedback,
-       routes_queue, routes_studio, routes_rights)
+       routes_queue, routes_studio, routes_rights, routes_risk, routes_insight,
+       routes_insight_plans)
 TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
         {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
         {"name": "privacy", "description": "Consents to declared purposes."},
@@ -48,6 +52,8 @@ TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
         {"name": "studio", "description": "AI-made subject suggestions for works, proposed into the review queue; "
                                           "the suggester learns from the decisions."},
         {"name": "rights", "description": "Near-duplicate catalogue records and the links curators decided."},
+        {"name": "insight", "description": "Demand series, backtested forecasts, emerging trends and catalogue gaps."},
+        {"name": "risk", "description": "Risk alerts (fake-profile attacks…) with evidence, states and thresholds."},
         {"name": "fairness", "description": "Fairness audits of model versions, as JSON and HTML reports."},
         {"name": "registry", "description": "Model cards, the review board gate, deployment, and the "
                                             "public disclosure (How our recommendations work)."},

@@ -100,3 +100,13 @@ def test_datasets_load_twice_changes_no_count(museion_env: str) -> None:
     assert all(r["inserted"] == 0 and r["updated"] == 0 for r in json.loads(out))
     second = json.loads(run("catalog", "stats", "--json")[1])
     assert {k: v for k, v in second.items() if k != "imports"} == {k: v for k, v in first.items() if k != "imports"}
+
+
+def test_help_reads_cleanly() -> None:
+    """Flags show no value type, placeholders survive the markdown help, and the first commands are the first steps."""
+    code, out = run("--help")
+    assert code == 0 and "<bool>" not in out
+    listed = [line.split()[1] for line in out.split("Commands", 1)[1].splitlines() if line.startswith("│ ") and len(line) > 3
+              and line[2] != " "]  # a command's first line: its name right after the border
+    assert listed[:4] == ["init", "demo", "serve", "doctor"], listed
+    assert "replaced by <TYPE>." in run("privacy", "redact", "--help")[1]

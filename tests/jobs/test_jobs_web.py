@@ -81,3 +81,10 @@ def test_failed_jobs_say_why_in_both_languages(client: TestClient, store: Engine
     chinese = client.get(f"/jobs/{job_id}?lang=zh-Hans").text
     assert "任务失败" in chinese and "The job failed" not in chinese and "Status" not in chinese
     assert "任务" in client.get("/jobs?lang=zh-Hans").text
+
+
+def test_every_job_kind_has_a_name_on_the_pages() -> None:
+    from museion.jobs_kinds import KINDS
+    from museion.web.job_pages import KIND_LABELS
+
+    assert set(KINDS) == set(KIND_LABELS)

@@ -111,7 +111,7 @@ def test_the_automatic_k_core_is_chosen_recorded_and_on_the_card(library: Engine
     with library.connect() as conn:
         card = cards.card_for(conn, home, version.id)
     assert "borrow 1, visit 0.3" in card["text"]["en"]["policy"] and "chosen from the data" in card["text"]["en"]["policy"]
-    assert "borrow 1, visit 0.3" in card["text"]["zh-Hans"]["policy"] and "根据数据选定" in card["text"]["zh-Hans"]["policy"]
+    assert "借阅 1, 参观 0.3" in card["text"]["zh-Hans"]["policy"] and "根据数据选定" in card["text"]["zh-Hans"]["policy"]
 
 
 def test_kind_weights_reach_the_trained_data(library: Engine, tmp_path: Path) -> None:

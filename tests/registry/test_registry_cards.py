@@ -73,7 +73,7 @@ def test_the_card_states_the_interaction_policy_in_both_languages() -> None:
     assert "borrow 1, visit 0.3" in en["policy"] and "Other kinds of events are not used" in en["policy"]
     assert "fewer than 2" in en["policy"] and "from 5 down to 1" in en["policy"] and "80%" in en["policy"]
     assert "every 180 days" in en["policy"]
-    assert "borrow 1, visit 0.3" in zh["policy"] and "少于 2 次" in zh["policy"] and "80%" in zh["policy"] and "180 天" in zh["policy"]
+    assert "借阅 1, 参观 0.3" in zh["policy"] and "少于 2 次" in zh["policy"] and "80%" in zh["policy"] and "180 天" in zh["policy"]
     parameters = {p["name"]: p for p in en["parameters"]}
     assert parameters["kinds"]["value"] == "borrow=1, visit=0.3" and parameters["kinds"]["why"]
     assert parameters["time_decay_half_life_days"]["value"] == 180.0

@@ -79,7 +79,7 @@ def test_security_headers_on_every_error_path(app: FastAPI, client: TestClient, 
         ("GET", "/api/works?limit=-1", None, 422, "application/problem+json"),
         ("GET", "/api/works?q=%00", None, 400, "application/problem+json"),
         ("GET", "/api/works", {"Authorization": ""}, 401, "application/problem+json"),
-        ("GET", "/", {"Authorization": ""}, 303, None),
+        ("GET", "/dashboard", {"Authorization": "", "Accept": "text/html"}, 303, None),  # a browser is sent to sign in
         ("GET", "/api/works", member, 403, "application/problem+json"),
         ("GET", "/catalogue", member, 403, "text/html"),
         ("POST", "/api/auth/tokens", {"content-length": str(MAX_BODY_BYTES + 1)}, 413, "application/problem+json"),

@@ -26,7 +26,10 @@ OWN_MEMBER, OTHER_MEMBER = "demo:m1", "demo:m2"  # members of the sample catalog
 # Values for path parameters: they exist where that matters (members), and are otherwise harmless ids.
 PATH_VALUES = {"work_id": "1", "creator_id": "1", "member": OWN_MEMBER, "token_id": "999999", "account_id": "999999",
                "request_id": "999999", "dataset": "demo", "tag": "Drama", "version_id": "999999", "audit_id": "999999",
-               "job_id": "999999", "proposal_id": "999999"}
+               "job_id": "999999", "proposal_id": "999999",
+               "alert_id": "999999",
+               "plan_id": "999999",
+               "run_id": "999999"}
 LOGIN_CSRF = {"headers": {"cookie": "museion_login=matrix"}, "data": {"csrf_token": "matrix"}}
 
 
@@ -89,7 +92,8 @@ def test_every_route_declares_a_known_access_rule(app: FastAPI) -> None:
         assert declared <= rules, f"{call.method} {call.path} declares unknown rules {declared - rules}"
         assert PUBLIC not in declared or declared == {PUBLIC}, f"{call.path} is public and restricted at once"
     public_paths = {c.path for c in calls(app) if PUBLIC in declarations(c.route)}
-    assert public_paths == {"/healthz", "/login", "/api/auth/login", "/api/disclosure", "/about/recommendations"}
+    assert public_paths == {"/healthz", "/login", "/api/auth/login", "/api/disclosure", "/about/recommendations", "/",
+                            "/about/roles", "/about/glossary"}
 
 
 def test_an_undeclared_route_stops_the_app_from_building() -> None:

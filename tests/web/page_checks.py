@@ -9,13 +9,17 @@ from typing import Any
 # Text a Chinese page may show in Latin script: proper names, acronyms and units. Values from the organisation's
 # records (titles, names, genres, audit details) are marked translate="no" by the templates and skipped.
 PROPER_NAMES = frozenset({"Museion", "MovieLens", "GroupLens", "Tate", "MoMA", "English", "Plotly", "OpenDP", "HiGHS",
-                          "statsforecast", "Presidio", "Huey", "Redis", "PostgreSQL", "SQLite"})
+                          "statsforecast", "Presidio", "Huey", "Redis", "PostgreSQL", "SQLite", "Krippendorff", "Cohen",
+                          "Steck", "Harper", "Konstan", "Chirita", "Mehta", "Nejdl"})
 WORD = re.compile(r"[A-Za-z][\w@:./'’+-]*")
 IDENTIFIER = re.compile(r"[\d_@:./+]")  # keys, metric names, versions, hashes, file names
-ACRONYM = re.compile(r"[A-Z][A-Z0-9]{0,5}s?")  # AI, KPI, JSON, NDCG, DP, IDs
+ACRONYM = re.compile(r"[a-z]?[A-Z][A-Z0-9]{0,5}s?")  # AI, KPI, JSON, NDCG, DP, IDs, sMAPE
 
 VISIBLE_TEXT = """() => {
-  const skip = '[translate="no"], code, pre, kbd, samp, script, style, noscript, template, [hidden], [aria-hidden="true"]';
+  // A chart's axis ticks and legend entries name its categories and series (genres, months, groups: often data);
+  // its title and axis titles are the page's own words and are checked.
+  const skip = '[translate="no"], code, pre, kbd, samp, script, style, noscript, template, [hidden], [aria-hidden="true"], ' +
+               '.plot g[class*="tick"], .plot .legendtext';
   const foreign = el => { const owner = el.closest('[lang]'); return owner && !owner.lang.startsWith('zh'); };
   const out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -34,6 +38,7 @@ VISIBLE_TEXT = """() => {
   return out;
 }"""
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+UNDRAWN = "Array.from(document.querySelectorAll('.plot:not([data-drawn=\"true\"])')).map(e => e.id)"  # charts.js marks each it drew
 AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
@@ -42,7 +47,7 @@ def english_left(texts: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for text in texts:
         for word in WORD.findall(text):
-            word = word.rstrip(".:'’-")
+            word = re.sub(r"['’]s$", "", word).rstrip(".:'’-")  # Krippendorff's → Krippendorff
             if len(word) < 2 or word in PROPER_NAMES or IDENTIFIER.search(word) or ACRONYM.fullmatch(word):
                 continue
             found.setdefault(word, text[:100])
@@ -50,11 +55,13 @@ def english_left(texts: list[str]) -> dict[str, str]:
 
 
 def page_findings(page: Any, axe: Any, *, lang: str) -> list[str]:
-    """Every defect this page shows: untranslated words (Chinese pages), horizontal overflow, axe violations."""
+    """Every defect this page shows: untranslated words (Chinese pages), charts left undrawn, horizontal overflow, axe
+    violations."""
     where = page.url
     findings = []
     if lang.startswith("zh"):
         findings += [f"{where}: English {word!r} in {text!r}" for word, text in english_left(page.evaluate(VISIBLE_TEXT)).items()]
+    findings += [f"{where}: chart {plot!r} was not drawn" for plot in page.evaluate(UNDRAWN)]
     overflow = page.evaluate(OVERFLOW)
     if overflow > 0:
         findings.append(f"{where}: {overflow}px wider than the {page.viewport_size['width']}px window")

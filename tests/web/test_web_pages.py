@@ -23,12 +23,15 @@ from museion.web import kpis
 
 STAFF_PAGES = {item.path for item in NAV if not item.members_only}
 EXPECTED_MENU = {
-    Role.ADMIN: {"/dashboard", "/queue", "/catalogue", "/models", "/fairness", "/assessments", "/audit", "/recommendations", "/jobs"},
-    Role.PRIVACY_OFFICER: {"/dashboard", "/queue", "/catalogue", "/privacy", "/assessments", "/audit", "/recommendations", "/jobs"},
-    Role.ANALYST: {"/dashboard", "/queue", "/catalogue", "/models", "/fairness", "/assessments", "/jobs"},
-    Role.CURATOR: {"/dashboard", "/queue", "/catalogue", "/jobs", "/studio/suggestions"},
-    Role.ALGORITHM_REVIEWER: {"/dashboard", "/queue", "/catalogue", "/models", "/fairness", "/review", "/assessments", "/jobs"},
-    Role.AUDITOR: {"/dashboard", "/queue", "/catalogue", "/models", "/fairness", "/assessments", "/audit", "/jobs"},
+    Role.ADMIN: {"/dashboard", "/queue", "/catalogue", "/insight", "/models", "/fairness", "/assessments", "/audit", "/recommendations",
+                 "/jobs", "/risk/alerts"},
+    Role.PRIVACY_OFFICER: {"/dashboard", "/queue", "/catalogue", "/insight", "/privacy", "/assessments", "/audit", "/recommendations",
+                           "/jobs", "/risk/alerts"},
+    Role.ANALYST: {"/dashboard", "/queue", "/catalogue", "/insight", "/models", "/fairness", "/assessments", "/jobs", "/risk/alerts"},
+    Role.CURATOR: {"/dashboard", "/queue", "/catalogue", "/insight", "/jobs", "/studio/suggestions"},
+    Role.ALGORITHM_REVIEWER: {"/dashboard", "/queue", "/catalogue", "/insight", "/models", "/fairness", "/review", "/assessments", "/jobs"},
+    Role.AUDITOR: {"/dashboard", "/queue", "/catalogue", "/insight", "/models", "/fairness", "/assessments", "/audit", "/jobs",
+                   "/risk/alerts"},
 }
 # January: six events of five members, published; March: one member's event, a cell too small to publish.
 DATED_EVENTS = ("member,work,kind,value,timestamp\n"

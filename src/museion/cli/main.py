@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from typer.core import TyperOption
 
 from museion import __version__
 from museion.cli.assessments import assessment_app
@@ -20,6 +21,7 @@ from museion.cli.doctor import doctor
 from museion.cli.fairness import rerank_curve, rerank_version
 from museion.cli.feedback import feedback_app
 from museion.cli.ingest import ingest_app
+from museion.cli.insight_plans import insight_app  # the insight group, with plan, segments and outlook registered on it
 from museion.cli.jobs import jobs_app
 from museion.cli.output import console
 from museion.cli.privacy.consent import consent_app
@@ -31,6 +33,7 @@ from museion.cli.privacy.text import detect_pii, redact_text
 from museion.cli.privacy.vault import vault_app
 from museion.cli.queue import queue_app
 from museion.cli.rights import rights_app
+from museion.cli.risk import risk_app
 from museion.cli.recommend import evaluate, recommend, train
 from museion.cli.registry import registry_app, review_app
 from museion.cli.security import audit_app, tokens_app, users_app
@@ -44,6 +47,10 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )
+# Typer's rich help prints "<bool>" beside every flag (its plain help does not): a flag takes no value, so show none.
+_option_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else _option_type(self, ctx)  # type: ignore[method-assign]
+
 privacy_app = typer.Typer(help="Privacy: purposes and data map, consents, access records.", no_args_is_help=True)
 
 
@@ -60,15 +67,15 @@ def main(
     """Museion command line."""
 
 
-app.command("rerank-curve")(rerank_curve)
-app.command("rerank-version")(rerank_version)
 app.command("init")(init)
-app.command("serve")(serve)
 app.command("demo")(demo)
+app.command("serve")(serve)
 app.command("doctor")(doctor)
-app.command("evaluate")(evaluate)
 app.command("train")(train)
+app.command("evaluate")(evaluate)
 app.command("recommend")(recommend)
+app.command("rerank-version")(rerank_version)
+app.command("rerank-curve")(rerank_curve)
 app.add_typer(db_app, name="db")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(ingest_app, name="ingest")
@@ -85,6 +92,8 @@ app.add_typer(feedback_app, name="feedback")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(queue_app, name="queue")
 app.add_typer(rights_app, name="rights")
+app.add_typer(risk_app, name="risk")
+app.add_typer(insight_app, name="insight")
 
 privacy_app.command("purposes")(purposes)
 privacy_app.command("export-ropa")(export_ropa)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
@@ -13,18 +14,24 @@ import plotly.io as pio
 LAYOUT = {"margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "height": 340, "font": {"family": "system-ui, sans-serif"},
           "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff", "barmode": "group"}
 COLOURS = ("#0b5cad", "#b35900", "#2e7d32")
+Translate = Callable[[str], str]
+"""A page's gettext: every word a chart shows goes through it (the files the CLI writes stay in English)."""
 
 
-def audit_figures(record: dict[str, Any]) -> list[go.Figure]:
+def _same(text: str) -> str:
+    return text
+
+
+def audit_figures(record: dict[str, Any], _: Translate = _same) -> list[go.Figure]:
     """Exposure vs catalogue vs merit per provider attribute, and each member metric per member group with 95% CIs."""
     metrics = record["metrics"]
     figures = []
     for attribute, groups in metrics["provider"]["groups"].items():
         names = list(groups)
-        figure = go.Figure(layout={**LAYOUT, "title": {"text": f"Exposure by {attribute.replace('_', ' ')}"},
-                                   "yaxis": {"title": {"text": "share"}}})
+        figure = go.Figure(layout={**LAYOUT, "title": {"text": _("Exposure by %(attribute)s") % {"attribute": _(attribute)}},
+                                   "yaxis": {"title": {"text": _("share of the total")}}})
         for i, (key, label) in enumerate((("catalogue_share", "catalogue"), ("exposure_share", "exposure"), ("merit_share", "merit"))):
-            figure.add_bar(x=names, y=[groups[n].get(key) for n in names], name=label, marker_color=COLOURS[i])
+            figure.add_bar(x=[_(n) for n in names], y=[groups[n].get(key) for n in names], name=_(label), marker_color=COLOURS[i])
         figures.append(figure)
     for attribute, block in metrics.get("member", {}).items():
         for metric, groups in block["groups"].items():
@@ -32,13 +39,15 @@ def audit_figures(record: dict[str, Any]) -> list[go.Figure]:
             means = [groups[n]["mean"] for n in names]
             plus = [None if groups[n]["ci_high"] is None or m is None else groups[n]["ci_high"] - m for n, m in zip(names, means)]
             minus = [None if groups[n]["ci_low"] is None or m is None else m - groups[n]["ci_low"] for n, m in zip(names, means)]
+            title = _("%(metric)s by %(attribute)s (95%% bootstrap CI)") % {"metric": metric, "attribute": _(attribute)}
             figures.append(go.Figure(
-                go.Bar(x=names, y=means, marker_color=COLOURS[0], error_y={"type": "data", "array": plus, "arrayminus": minus}),
-                layout={**LAYOUT, "title": {"text": f"{metric} by {attribute.replace('_', ' ')} (95% bootstrap CI)"}}))
+                go.Bar(x=[_(n) for n in names], y=means, marker_color=COLOURS[0],
+                       error_y={"type": "data", "array": plus, "arrayminus": minus}),
+                layout={**LAYOUT, "title": {"text": title}}))
     return figures
 
 
-def curve_figures(curve: dict[str, Any]) -> list[go.Figure]:
+def curve_figures(curve: dict[str, Any], _: Translate = _same) -> list[go.Figure]:
     """NDCG@k against each fairness measure over the strength grid (one point per λ, labelled)."""
     points = curve["points"]
     k = curve["k"]
@@ -48,11 +57,13 @@ def curve_figures(curve: dict[str, Any]) -> list[go.Figure]:
         xs = [p.get(measure) for p in points]
         if all(x is None for x in xs):
             continue
+        title = _("%(model)s + %(reranker)s: NDCG@%(k)s vs %(measure)s") % {
+            "model": curve["model"], "reranker": curve["reranker"], "k": k, "measure": _(label)}
         figures.append(go.Figure(
             go.Scatter(x=xs, y=[p[f"ndcg@{k}"] for p in points], mode="lines+markers+text",
                        text=[f"λ={p['strength']:g}" for p in points], textposition="top center", marker_color=COLOURS[0]),
-            layout={**LAYOUT, "title": {"text": f"{curve['model']} + {curve['reranker']}: NDCG@{k} vs {label}"},
-                    "xaxis": {"title": {"text": label}}, "yaxis": {"title": {"text": f"NDCG@{k}"}}}))
+            layout={**LAYOUT, "title": {"text": title},
+                    "xaxis": {"title": {"text": _(label)}}, "yaxis": {"title": {"text": f"NDCG@{k}"}}}))
     return figures
 
 

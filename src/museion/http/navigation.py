@@ -28,6 +28,8 @@ NAV = (
     NavItem("/review", N_("Review board"), (Perm.MODELS_APPROVE,)),
     NavItem("/queue", N_("AI proposals"), (Perm.STATS_READ,)),
     NavItem("/studio/suggestions", N_("Subject suggestions"), (Perm.STUDIO_SUGGEST,)),
+    NavItem("/risk/alerts", N_("Risk alerts"), (Perm.RISK_READ,)),
+    NavItem("/insight", N_("Insight"), (Perm.STATS_READ,)),
     NavItem("/privacy", N_("Privacy"), (Perm.REQUESTS_MANAGE,)),
     NavItem("/assessments", N_("Impact assessments"), (Perm.ASSESSMENTS_READ,)),
     NavItem("/audit", N_("Audit log"), (Perm.AUDIT_READ,)),

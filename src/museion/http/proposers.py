@@ -5,7 +5,9 @@ API or the web reaches the capability that proposed it the same way."""
 from __future__ import annotations
 
 from museion.fairness import alerts
+from museion.insight import plans
 from museion.rights import matching
+from museion.risk import detection
 from museion.studio import exhibitions, suggestions
 
-CAPABILITIES = (alerts, matching, exhibitions, suggestions)
+CAPABILITIES = (alerts, plans, matching, exhibitions, suggestions, detection)

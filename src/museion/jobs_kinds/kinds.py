@@ -29,8 +29,14 @@ class Kind:
             return {"web": f"/fairness?curve_job={job['id']}"}
         if self.name == "duplicate_scan" and job.get("status") == "succeeded":
             return {"api": "/api/queue?kind=rights.duplicate&status=open", "web": "/queue?kind=rights.duplicate&status=open"}
+        if self.name == "shilling_scan" and job.get("status") == "succeeded":
+            return {"api": "/api/risk/alerts?kind=shilling", "web": "/risk/alerts?kind=shilling"}
         if self.name == "subject_training" and "model_version_id" in result:
             return {"api": "/api/studio/suggester", "web": "/studio/suggestions"}
+        if self.name == "insight_forecast" and job.get("status") == "succeeded":
+            return {"api": f"/api/insight/forecasts/{job['id']}", "web": f"/insight/forecast?run={job['id']}"}
+        if self.name == "outlook_evaluation" and job.get("status") == "succeeded":
+            return {"web": f"/insight/outlook?evaluation={job['id']}"}
         if self.name == "training" and "model_version_id" in result:
             return {"api": f"/api/registry/versions/{result['model_version_id']}", "web": "/models"}
         return {}
@@ -105,8 +111,53 @@ def subject_training(ctx: JobContext) -> dict[str, Any]:
     return {"model_version_id": version_id}
 
 
+def insight_forecast(ctx: JobContext) -> dict[str, Any]:
+    """Backtest, choose and forecast every series of a grouping (demand through the gate, or catalogue counts)."""
+    from museion.insight.forecasting import run_forecast
+
+    p = ctx.params
+    return run_forecast(ctx.engine, ctx.actor, measure=p.get("measure", "demand"), by=p.get("by", "genre"),
+                        period=p.get("period", "month"), groups=p.get("groups") or None, top=p.get("top"),
+                        horizon=int(p.get("horizon", 6)), origins=int(p.get("origins", 8)),
+                        models=p.get("models") or ("AutoETS", "AutoTheta", "AutoARIMA", "SeasonalNaive", "Naive"),
+                        kinds=p.get("kinds") or None, source=p.get("source"), progress=ctx.report)
+
+
 RUNS = {"fairness_audit": fairness_audit, "rerank_curve": rerank_curve, "dp_histogram": dp_histogram, "training": training,
         "duplicate_scan": duplicate_scan, "subject_training": subject_training}
+def shilling_scan(ctx: JobContext) -> dict[str, Any]:
+    """Run the fake-profile detector over the stored ratings (or, with ``simulate``, an attack drill on a scratch copy)
+    and record the alerts, in one transaction."""
+    from museion.risk import delivery, detection
+
+    p = ctx.params
+    ctx.report(0.05, "reading ratings for the integrity purpose, then profile features and target analysis")
+    with ctx.engine.begin() as conn:
+        if p.get("simulate"):
+            found = detection.simulate_attack(conn, actor=ctx.actor, kind=p.get("type", "average"),
+                                              intent=p.get("intent", "push"), size=float(p.get("size", 0.05)),
+                                              filler=float(p.get("filler", 0.03)), target=p.get("target"),
+                                              source=p.get("source"), seed=int(p.get("seed", 0)))
+        else:
+            found = detection.scan(conn, actor=ctx.actor, source=p.get("source"))
+    delivery.deliver(ctx.engine, found.new, delivery.load(ctx.home))  # after the commit: attempts recorded on the alert
+    return found.as_dict()
+
+
+RUNS["shilling_scan"] = shilling_scan  # museion.risk
+RUNS["insight_forecast"] = insight_forecast
+
+
+def outlook_evaluation(ctx: JobContext) -> dict[str, Any]:
+    """The new-work outlook on a time split against the genre-mean baseline (first-year demand through the gate)."""
+    from museion.insight.outlooks import evaluation
+
+    ctx.report(0.05, "reading first-year demand through the gate, then forecasting the later works from the earlier ones")
+    with ctx.engine.begin() as conn:
+        return evaluation(conn, ctx.actor, test_share=float(ctx.params.get("test_share", 0.2)))
+
+
+RUNS["outlook_evaluation"] = outlook_evaluation  # museion.insight (outlook)
 KINDS = {name: Kind(name) for name in RUNS}
 for _name, _run in RUNS.items():
     register(_name, _run)

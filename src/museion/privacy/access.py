@@ -19,7 +19,8 @@ from sqlalchemy import Engine, event
 # Tables holding a person's data (or decisions about them). Any table added later that does belongs here.
 PERSONAL_TABLES = frozenset({"members", "events", "served_lists", "member_preferences", "interest_suppressions",
                              "consents", "vault_entries", "subject_requests", "erasure_tombstones",
-                             "member_flags", "disclosure_comments"})
+                             "member_flags", "disclosure_comments",
+                             "member_quarantine"})  # museion.risk: profiles left out of training
 
 _inside: ContextVar[bool] = ContextVar("museion_gate", default=False)
 P = ParamSpec("P")

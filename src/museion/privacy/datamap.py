@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RIGHTS_PURPOSE = "member_rights"  # the privacy gate's purpose for a member's own acts (see museion.privacy.gate.RIGHTS)
+INTEGRITY_PURPOSE = "integrity"  # museion.risk: detectors reading activity for fake profiles and misuse
 REVIEW_PURPOSE = "review_board"  # the review board reading members' flags and comments (museion.privacy.feedback)
 LEGAL_BASES = ("consent", "contract", "legitimate_interest", "legal_obligation")
 
@@ -65,6 +66,9 @@ DEFAULT_PURPOSES: tuple[PurposeSpec, ...] = (
                 "The review board reads the flags and comments members send about recommendations (personal data "
                 "redacted) as evidence when it next reviews the version concerned; sending one is agreeing to this.",
                 "consent", ("feedback",), 730),
+    PurposeSpec(INTEGRITY_PURPOSE, "Integrity",  # museion.risk: shilling detection and quarantine
+                "Protect recommendations and personal data from manipulation and misuse",
+                "legitimate_interest", ("activity",), 365),
 )
 
 

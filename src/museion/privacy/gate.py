@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, bindparam, select
 
 from museion.errors import MuseionError
+from museion.privacy import quarantine
 from museion.privacy.access import gated
 from museion.privacy.access_log import LOOKUPS, record
 from museion.privacy.activity import EventArrays, event_arrays, member_ids_for, member_keys_for, unknown_member
@@ -43,6 +44,8 @@ def read_activity(conn: Connection, *, purpose: str, actor: str, source: str | N
     declared = current_purpose(conn, purpose)
     _covered(declared, "activity")
     members: Select = participants(declared)
+    if purpose == PERSONALISATION:  # quarantined profiles (museion.risk, confirmed by a person) train nothing
+        members = select(Member.id).where(Member.id.in_(members), Member.id.not_in(quarantine.active()))
     if member_id is not None:
         members = select(Member.id).where(Member.id == member_id, Member.id.in_(members))
     events = event_arrays(conn, source=source, kinds=kinds, members=members)

@@ -244,3 +244,21 @@ class DisclosureComment(_Considered, Base):
     model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(Text, comment="redacted by the PII detector before it is stored")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class MemberQuarantine(Base):
+    """A member profile people judged suspicious (e.g. a fake rating profile found by museion.risk): while unreleased,
+    its activity is left out of training for personalisation. Never a deletion: release restores it."""
+
+    __tablename__ = "member_quarantine"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(256), comment="e.g. risk alert 12: suspected fake profile")
+    alert_id: Mapped[int | None] = mapped_column(BigInteger, comment="the risk alert behind it")
+    proposal_id: Mapped[int | None] = mapped_column(BigInteger, comment="the queue decision behind it")
+    quarantined_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    released_by: Mapped[str | None] = mapped_column(String(128))

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, Select, delete, insert, select, updat
 from museion import audit
 from museion.catalog.models import Work
 from museion.errors import Conflict, MuseionError, NotFound
-from museion.privacy import consent, feedback, preferences, tombstones, vault
+from museion.privacy import consent, feedback, preferences, quarantine, tombstones, vault
 from museion.privacy.access import gated
 from museion.privacy.activity import member_ids_for, unknown_member
 from museion.privacy.models import Consent, Event, InterestSuppression, Member, MemberPreference, ServedEntry, SubjectRequest
@@ -139,6 +139,7 @@ def export_member(conn: Connection, ring: vault.KeyRing, member_id: int, *, acto
         "deleted_interests": [{"tag": t.term, "deleted_at": t.created_at} for t in conn.execute(
             select(InterestSuppression).where(InterestSuppression.member_id == member_id).order_by(InterestSuppression.id))],
         "recommendations_shown": served_lists(conn, member_id),
+        "quarantines": quarantine.of_member(conn, member_id),  # profiles judged fake are left out of training, never deleted
         **feedback.export_of(conn, member_id),  # flags on recommended items, comments on the disclosure
     }
 

@@ -84,7 +84,8 @@ def _policy_text(policy: dict[str, Any], lang: str) -> str:
         return ""
     say = lambda key, **values: texts.text(texts.POLICY, key, lang).format(**values)  # noqa: E731
     kinds = kind_weights(policy.get("kinds"))
-    sentences = [say("kinds", kinds=", ".join(f"{k} {w:g}" for k, w in sorted(kinds.items())))] if kinds else []
+    named = texts.EVENT_KIND_NAMES.get(lang, {})
+    sentences = [say("kinds", kinds=", ".join(f"{named.get(k, k)} {w:g}" for k, w in sorted(kinds.items())))] if kinds else []
     if "rating_threshold" in policy:
         sentences.append(say("threshold", threshold=f"{policy['rating_threshold']:g}"))
     if "min_member_interactions" in policy:

@@ -226,3 +226,9 @@ def text(table: dict[str, dict[str, str]], key: str, lang: str) -> str:
     if lang not in LANGS:
         raise MuseionError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     return table[key][lang]
+
+EVENT_KIND_NAMES = {"zh-Hans": {
+    "view": "浏览", "play": "播放", "purchase": "购买", "rating": "评分", "like": "喜欢", "dislike": "不喜欢", "tag": "标签",
+    "bookmark": "收藏", "share": "分享", "visit": "参观", "review": "评论", "click": "点击", "download": "下载", "borrow": "借阅",
+    "skip": "跳过"}}
+"""Event kinds as a card names them in each language (English: the kinds themselves)."""

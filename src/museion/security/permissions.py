@@ -47,6 +47,8 @@ class Perm(StrEnum):
     QUEUE_PROPOSE = "queue:propose"  # submit proposals through the API (an outside AI tool)
     JOBS_ALL = "jobs:all"  # see and cancel everyone's jobs (others see and cancel the jobs they started)
     STUDIO_SUGGEST = "studio:suggest"  # train the subject suggester and propose its suggestions into the queue
+    RISK_READ = "risk:read"  # risk alerts and their evidence (fake profiles, anomalies, misuse)
+    RISK_MANAGE = "risk:manage"  # acknowledge, resolve or dismiss risk alerts; run detectors and attack drills
 
 
 _STAFF = {Perm.CATALOG_READ, Perm.STATS_READ, Perm.TOKENS_OWN}
@@ -55,23 +57,23 @@ _DECIDES = {Perm.QUEUE_REVIEW}  # roles the task-division policy may route propo
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MODELS_READ, Perm.AUDIT_READ, Perm.ACCOUNTS_MANAGE,
                                     Perm.TOKENS_FOR_MEMBER, Perm.MODELS_WRITE, Perm.MODELS_DEPLOY, Perm.ASSESSMENTS_READ, Perm.JOBS_ALL,
-                                    Perm.QUEUE_REVIEW, Perm.QUEUE_ALL, Perm.QUEUE_PROPOSE}),
+                                    Perm.QUEUE_REVIEW, Perm.QUEUE_ALL, Perm.QUEUE_PROPOSE, Perm.RISK_READ, Perm.RISK_MANAGE}),
     Role.PRIVACY_OFFICER: frozenset(_STAFF | _DECIDES | {Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.VAULT_READ,
                                               Perm.CONSENT_WRITE, Perm.REQUESTS_MANAGE, Perm.AUDIT_READ,
                                               Perm.RELEASES_RUN, Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE,
-                                              Perm.ASSESSMENTS_SIGN}),
+                                              Perm.ASSESSMENTS_SIGN, Perm.RISK_READ, Perm.RISK_MANAGE}),
     Role.ANALYST: frozenset(_STAFF | _DECIDES | {Perm.QUEUE_PROPOSE, Perm.RELEASES_RUN, Perm.MODELS_READ, Perm.MODELS_WRITE, Perm.FAIRNESS_AUDIT,
-                                      Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE}),
+                                      Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE, Perm.RISK_READ, Perm.RISK_MANAGE}),
     Role.CURATOR: frozenset(_STAFF | _DECIDES | {Perm.STUDIO_SUGGEST}),
     Role.ALGORITHM_REVIEWER: frozenset(_STAFF | _DECIDES | {Perm.MODELS_READ, Perm.MODELS_APPROVE, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ}),
-    Role.AUDITOR: frozenset(_STAFF | {Perm.QUEUE_ALL, Perm.AUDIT_READ, Perm.MODELS_READ, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ}),
+    Role.AUDITOR: frozenset(_STAFF | {Perm.QUEUE_ALL, Perm.AUDIT_READ, Perm.MODELS_READ, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ,
+                                      Perm.RISK_READ}),
     Role.MEMBER: frozenset({Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.CONSENT_WRITE}),
 }
 """Role → what it may do. Members' permissions apply to their own member key only (see ``SELF_ONLY``)."""
 
 SELF_ONLY = frozenset({Role.MEMBER})
 """Roles whose member-scoped permissions are limited to the member the account belongs to."""
-
 
 def allowed(role: str, permission: Perm) -> bool:
     """Whether ``role`` holds ``permission`` (unknown roles hold nothing)."""

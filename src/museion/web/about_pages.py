@@ -57,6 +57,8 @@ PERMISSIONS = {
     Perm.QUEUE_PROPOSE: N_("submit proposals from outside tools"),
     Perm.JOBS_ALL: N_("see and cancel everyone's jobs"),
     Perm.STUDIO_SUGGEST: N_("train the subject suggester and propose its suggestions"),
+    Perm.RISK_READ: N_("read risk alerts and their evidence"),
+    Perm.RISK_MANAGE: N_("acknowledge, resolve or dismiss risk alerts; run detectors and attack drills"),
 }
 """Each permission in plain words (tests/web/test_web_about.py checks that every permission has one)."""
 

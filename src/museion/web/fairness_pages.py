@@ -16,6 +16,7 @@ from museion.fairness.curve import check_grid
 from museion.fairness.rerank import PARAMS as RERANKERS
 from museion.http.authz import requires
 from museion.http.deps import EngineDep
+from museion.http.i18n import gettext_for
 from museion.jobs_kinds import QueueDep, visible_job
 from museion.recommend.models import MODELS
 from museion.registry import lifecycle
@@ -40,7 +41,7 @@ def _overview(request: Request, principal: Principal, engine: Engine, *, curve: 
     return templates.TemplateResponse(request, "fairness.html", {
         "versions": versions, "audits": audits, "may_run": allowed(principal.role, Perm.FAIRNESS_AUDIT),
         "models": sorted(MODELS), "rerankers": list(RERANKERS), "strengths": CURVE_STRENGTHS, "curve": curve,
-        "curve_figures": _figures(report.curve_figures(curve)) if curve else [], "message": message}, status_code=status_code)
+        "curve_figures": _figures(report.curve_figures(curve, gettext_for(request))) if curve else [], "message": message}, status_code=status_code)
 
 
 @router.get("/fairness", response_class=HTMLResponse)
@@ -72,7 +73,7 @@ def version_audit(request: Request, version_id: VersionId, engine: EngineDep,
         return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
     return templates.TemplateResponse(request, "fairness_audit.html", {
         "version_id": version_id, "audits": listed, "record": record,
-        "figures": _figures(report.audit_figures(record)) if record else []})
+        "figures": _figures(report.audit_figures(record, gettext_for(request))) if record else []})
 
 
 @router.post("/fairness/{version_id}/audits", response_class=RedirectResponse)

@@ -15,16 +15,19 @@ from museion.web import (
     dashboard,
     exhibition_pages,
     fairness_pages,
+    insight_pages,
     job_pages,
     feedback_pages,
     login_pages,
     member_pages,
     model_pages,
     pages,
+    planner_pages,
     public_pages,
     queue_pages,
     review_pages,
     rights_pages,
+    risk_pages,
     staff_pages,
     studio_pages,
 )
@@ -35,7 +38,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Mount the pages (each declares its access) and pick every request's language."""
     for module in (about_pages, login_pages, pages, dashboard, staff_pages, fairness_pages, review_pages, queue_pages, model_pages, exhibition_pages, rights_pages, assessment_pages, member_pages, public_pages,
-                   feedback_pages, job_pages, studio_pages, assets):
+                   feedback_pages, job_pages, studio_pages, risk_pages, planner_pages, insight_pages, assets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(LanguageMiddleware)

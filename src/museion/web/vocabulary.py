@@ -35,3 +35,15 @@ EVENT_KINDS = (N_('bookmark'), N_('borrow'), N_('click'), N_('dislike'), N_('dow
                N_('purchase'), N_('rating'), N_('review'), N_('share'), N_('skip'), N_('tag'), N_('view'),
                N_('visit'))
 TERM_VOCABULARIES = (N_("genre"), N_("subject"), N_("tag"), N_("medium"), N_("movement"), N_("style"))
+FAIRNESS_CHARTS = (N_("Exposure by %(attribute)s"), N_("share of the total"), N_("catalogue"), N_("exposure"), N_("merit"),
+                   N_("%(metric)s by %(attribute)s (95%% bootstrap CI)"), N_("%(model)s + %(reranker)s: NDCG@%(k)s vs %(measure)s"),
+                   N_("head − tail exposure gap"), N_("long-tail share"), N_("miscalibration (KL)"))
+FAIRNESS_GROUPS = (N_("popularity_tier"), N_("era"), N_("creator_gender"), N_("creator_region"), N_("activity_level"),
+                   N_("gender"), N_("age_band"), N_("head"), N_("mid"), N_("tail"), N_("low"), N_("medium"), N_("high"),
+                   N_("not shared"), N_("unknown"), N_("members"))
+"""The fairness audit's attributes and group labels (museion.fairness.groups), as its charts show them."""
+CREDIT_ROLES = (N_("artist"), N_("author"), N_("director"), N_("composer"), N_("performer"), N_("photographer"), N_("editor"),
+                N_("translator"), N_("illustrator"), N_("creator"))
+"""Common roles in credits; a role the catalogue names otherwise shows as written."""
+REQUEST_CHANNELS = (N_("web"), N_("self-service"), N_("email"), N_("phone"), N_("post"), N_("in person"))
+"""How data-subject requests commonly arrive (a staff-minted token's channel, staff:NAME, shows as written)."""

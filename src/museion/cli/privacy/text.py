@@ -49,7 +49,7 @@ def detect_pii(source: Source = "-", language: Language = "en",
 
 @friendly_errors
 def redact_text(source: Source = "-", language: Language = "en") -> None:
-    """Print the input with each detected entity replaced by <TYPE>."""
+    """Print the input with each detected entity replaced by `<TYPE>`."""
     from museion.privacy.pii import redact
 
     _check_language(language)
