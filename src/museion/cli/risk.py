@@ -3,9 +3,11 @@ over the stored ratings, an attack drill on a scratch copy, and the detectors' t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy import Connection
 
 from museion.cli import context
 from museion.cli.output import console, friendly_errors, print_json, show_rows
@@ -107,18 +109,23 @@ def detect(source: Annotated[str | None, typer.Option(help="Only this member sou
                   f"alerts {result.alerts or 'none'}")
 
 
-@risk_app.command("anomalies")
-@friendly_errors
-def kpi_anomalies(as_json: JsonOpt = False) -> None:
-    """Check monthly activity (events, active members) for anomalies (STL residuals, median/MAD) and raise alerts."""
+def _check(title: str, scan: Callable[[Connection], list[int]], as_json: bool) -> None:
+    """Run one quick check in a transaction, deliver the alerts it raised, and say which."""
     engine = context.engine()
     with engine.begin() as conn:
-        raised = kpi.scan_activity(conn, actor=context.CLI_ACTOR)
+        raised = scan(conn)
     delivery.deliver(engine, raised, delivery.load(context.home()))
     if as_json:
         print_json({"alerts": raised})
         return
-    console.print(f"KPI anomalies: alerts {raised or 'none'}")
+    console.print(f"{title}: alerts {raised or 'none'}")
+
+
+@risk_app.command("anomalies")
+@friendly_errors
+def kpi_anomalies(as_json: JsonOpt = False) -> None:
+    """Check monthly activity (events, active members) for anomalies (STL residuals, median/MAD) and raise alerts."""
+    _check("KPI anomalies", lambda conn: kpi.scan_activity(conn, actor=context.CLI_ACTOR), as_json)
 
 
 @risk_app.command("misuse")
@@ -126,14 +133,7 @@ def kpi_anomalies(as_json: JsonOpt = False) -> None:
 def misuse(days: Annotated[int, typer.Option(min=1, max=365, help="Look back this many days.")] = 30,
            as_json: JsonOpt = False) -> None:
     """Check for failed sign-in bursts, actors over-reading personal data, and a broken audit chain; raise alerts."""
-    engine = context.engine()
-    with engine.begin() as conn:
-        raised = misuse_scan.scan(conn, actor=context.CLI_ACTOR, days=days)
-    delivery.deliver(engine, raised, delivery.load(context.home()))
-    if as_json:
-        print_json({"alerts": raised})
-        return
-    console.print(f"misuse: alerts {raised or 'none'}")
+    _check("misuse", lambda conn: misuse_scan.scan(conn, actor=context.CLI_ACTOR, days=days), as_json)
 
 
 @risk_app.command("drift")
@@ -141,28 +141,14 @@ def misuse(days: Annotated[int, typer.Option(min=1, max=365, help="Look back thi
 def drift(days: Annotated[int, typer.Option(min=7, max=730, help="Window length in days.")] = 90,
           as_json: JsonOpt = False) -> None:
     """Compare the latest window of ratings with the one before (PSI, Jensen–Shannon, KS); raise drift alerts."""
-    engine = context.engine()
-    with engine.begin() as conn:
-        raised = drift_check.scan(conn, actor=context.CLI_ACTOR, days=days)
-    delivery.deliver(engine, raised, delivery.load(context.home()))
-    if as_json:
-        print_json({"alerts": raised})
-        return
-    console.print(f"drift: alerts {raised or 'none'}")
+    _check("drift", lambda conn: drift_check.scan(conn, actor=context.CLI_ACTOR, days=days), as_json)
 
 
 @risk_app.command("quality")
 @friendly_errors
 def import_quality(as_json: JsonOpt = False) -> None:
     """Check each import's volume against its entity and source's history; raise data-quality alerts."""
-    engine = context.engine()
-    with engine.begin() as conn:
-        raised = quality.scan(conn, actor=context.CLI_ACTOR)
-    delivery.deliver(engine, raised, delivery.load(context.home()))
-    if as_json:
-        print_json({"alerts": raised})
-        return
-    console.print(f"import quality: alerts {raised or 'none'}")
+    _check("import quality", lambda conn: quality.scan(conn, actor=context.CLI_ACTOR), as_json)
 
 
 @risk_app.command("simulate-attack")
