@@ -83,6 +83,8 @@ def test_web_review_with_an_edit_in_both_languages(client: TestClient, engine: E
     assert "AI proposals" in page and f'href="/queue/{first}"' in page and "Claim the next proposal" in page
     chinese = client.get("/queue?lang=zh-Hans", headers=curator).text
     assert "作品主题建议" in chinese and "AI proposals" not in chinese
+    banana = client.get("/queue?kind=banana&lang=en", headers=curator)  # an unknown filter is named, not ignored
+    assert banana.status_code == 422 and "no proposal kind &#39;banana&#39;" in banana.text and "work.subjects" in banana.text
     claimed = client.post("/queue/claim-next", headers=curator, data={"kind": ""})
     assert claimed.headers["location"] == f"/queue/{first}"
     shown = client.get(f"/queue/{first}?lang=en", headers=curator).text

@@ -70,6 +70,12 @@ def _list(request: Request, conn: Connection, principal: Principal, *, kind: str
 @router.get("/queue", response_class=HTMLResponse)
 def queue_page(request: Request, principal: Staff, conn: ConnDep, kind: str | None = None,
                status: Literal["open", "claimed", "disputed", "decided", "auto", "undone", ""] | None = "open") -> HTMLResponse:
+    known = active_policy().kinds
+    if kind and kind not in known:  # an unknown filter value is named, not silently ignored
+        _ = gettext_for(request)
+        message = _("There is no proposal kind %(kind)s; the kinds are: %(kinds)s") % {
+            "kind": repr(kind), "kinds": ", ".join(sorted(known))}
+        return _list(request, conn, principal, kind=None, status=status, message=message, status_code=422)
     return _list(request, conn, principal, kind=kind, status=status)
 
 
