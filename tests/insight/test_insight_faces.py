@@ -1,6 +1,7 @@
 """Insight from the command line, the API (inline reads and the forecast job) and the web pages, in English and Chinese,
 on SQLite and PostgreSQL: generated monthly demand (labelled as such) with a seasonal genre, a surging genre and a
-genre too small to publish."""
+genre too small to publish
+(with the smallest other genre suppressed beside it, so the monthly total does not give it away)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def _events() -> list[tuple[str, str, int]]:
         surge = m >= MONTHS - 3
         rows += [(f"m{u}", "w2", _month(m) + 60 * r) for u in range(8 if surge else 6) for r in range(5 if surge else 1)]
         rows += [(f"m{u}", "w4", _month(m)) for u in range(3)]  # Horror: 3 members, never published
+        rows += [(f"m{u}", "w6", _month(m)) for u in range(5)]  # Documentary: the smallest other, suppressed with Horror
     return rows
 
 
@@ -42,7 +44,7 @@ def _events() -> list[tuple[str, str, int]]:
 def demand(engine: Engine, tmp_path: Path) -> Engine:
     works = tmp_path / "works.csv"
     works.write_text("key,kind,title,genres\n" + "".join(f"w{i},film,Film {i},{g}\n" for i, g in enumerate(
-        ["Drama", "Drama", "Comedy", "Comedy", "Horror", "Horror"])), encoding="utf-8")
+        ["Drama", "Drama", "Comedy", "Comedy", "Horror", "Horror", "Documentary"])), encoding="utf-8")
     import_file(engine, ColumnMapping("works", source="t"), works)
     events = tmp_path / "events.csv"
     events.write_text("member,work,kind,timestamp\n" + "".join(f"{u},{w},view,{t}\n" for u, w, t in _events()),
@@ -69,8 +71,10 @@ def test_cli_series_forecast_and_trends(demand: Engine, museion_env: str) -> Non
     shown = run(cli, ["insight", "series", "--by", "genre", "--json"])
     assert shown.exit_code == 0, shown.stderr
     data = json.loads(shown.stdout)
-    assert data["groups"] == ["Drama", "Comedy", "Horror"] and len(data["periods"]) == MONTHS
-    assert data["values"][2] == [None] * MONTHS and data["values"][0][0] == 20  # Horror suppressed; Drama in January
+    assert data["groups"] == ["Drama", "Comedy", "Documentary", "Horror"] and len(data["periods"]) == MONTHS
+    assert data["values"][3] == [None] * MONTHS and data["values"][0][0] == 20  # Horror suppressed; Drama in January
+    assert data["values"][2] == [None] * MONTHS  # Documentary (5 members) with it: total minus the rest is not Horror
+    assert data["suppressed"] == 2 * MONTHS
     table = run(cli, ["insight", "forecast", "--group", "Drama", "--horizon", "3", "--origins", "3",
                       "--model", "AutoTheta", "--model", "SeasonalNaive", "--model", "Naive"])
     assert table.exit_code == 0, table.stderr

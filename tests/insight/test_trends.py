@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from museion.errors import MuseionError
-from museion.insight.trends import assess, breaches, changepoint, gaps, growth_z, rank
+from museion.insight.trends import assess, breaches, changepoint_test, gaps, growth_z, rank
 
 
 def test_growth_z_flags_a_jump_and_not_noise() -> None:
@@ -24,8 +24,9 @@ def test_growth_z_flags_a_jump_and_not_noise() -> None:
 
 
 def test_changepoint_and_breaches() -> None:
-    assert changepoint(np.array([1.0] * 10 + [9.0] * 10)) == 10
-    assert changepoint(np.ones(4)) is None
+    found = changepoint_test(np.array([1.0] * 10 + [9.0] * 10) + np.tile([0.0, 0.3], 10))
+    assert found.index == 10 and found.p < 0.01 and found.shift > 3 and found.breaks == [10]
+    assert changepoint_test(np.ones(4)) is None
     n, size, side = breaches(np.array([5.0, 20.0, np.nan]), np.array([0.0, 0, 0]), np.array([10.0, 10, 10]))
     assert (n, size, side) == (1, 1.0, 1)
     assert breaches(np.array([-5.0]), np.array([0.0]), np.array([10.0]))[2] == -1
@@ -34,8 +35,8 @@ def test_changepoint_and_breaches() -> None:
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(0, 1e4), min_size=6, max_size=50))
 def test_changepoint_is_inside_the_series(values: list[float]) -> None:
-    found = changepoint(np.array(values))
-    assert found is None or 3 <= found <= len(values) - 3
+    found = changepoint_test(np.array(values), permutations=49)
+    assert found is None or (3 <= found.index <= len(values) - 3 and 0 < found.p <= 1)
 
 
 def test_assess_and_rank_put_the_evident_breach_first() -> None:

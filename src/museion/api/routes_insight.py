@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from museion.api.routes_jobs import ACCEPTED, JobOut, accepted
 from museion.errors import MuseionError, NotFound
 from museion.http.authz import requires
-from museion.http.deps import EngineDep, TxDep
-from museion.insight.demand import catalogue_series, demand_series
+from museion.http.deps import EngineDep
+from museion.insight.demand import catalogue_series, demand_series, dp_demand_series
 from museion.insight.forecast import MODELS
 from museion.insight.forecasting import catalogue_gaps, find_trends, run_forecast
 from museion.jobs import records
@@ -27,23 +27,33 @@ router = APIRouter(prefix="/api/insight", tags=["insight"])
 KIND = "insight_forecast"
 INLINE_SERIES = 3  # more series than this are a job (POST /api/insight/forecasts)
 
-By = Literal["total", "work", "genre", "subject", "kind", "creator_gender", "creator_nationality", "era", "medium"]
+By = Literal["total", "work", "genre", "subject", "kind", "creator_gender", "creator_nationality", "era", "medium", "segment"]
 Period = Literal["day", "week", "month", "year"]
 Measure = Literal["demand", "acquisitions", "works"]
 Model = Literal["AutoETS", "AutoTheta", "AutoARIMA", "SeasonalNaive", "Naive"]
 Label = Annotated[str, Field(min_length=1, max_length=300)]
 Groups = Annotated[list[str] | None, Query(max_length=50, description="Only these groups (repeat the parameter).")]
 Kinds = Annotated[list[str] | None, Query(max_length=20, description="Only events of these kinds (repeat).")]
+Source = Annotated[str | None, Query(max_length=64, pattern=r"^[\w.-]+$", description="One member source (with dp_epsilon: "
+                                                                                    "the budget that pays).")]
+Epsilon = Annotated[float | None, Query(gt=0, le=10, description="Release demand with differential privacy, spending this "
+                                                                  "epsilon from the source's budget.")]
 
 
 @router.get("/series", summary="Counts per group and period, gaps filled; demand cells under 5 members are null",
             dependencies=[requires(Perm.STATS_READ)])
-def series(conn: TxDep, principal: Annotated[Principal, requires(Perm.STATS_READ)], by: By = "genre",
+def series(engine: EngineDep, principal: Annotated[Principal, requires(Perm.STATS_READ)], by: By = "genre",
            period: Period = "month", measure: Measure = "demand", group: Groups = None,
-           top: Annotated[int | None, Query(ge=1, le=500)] = None, kind: Kinds = None) -> dict[str, Any]:
-    if measure == "demand":
-        return demand_series(conn, principal.actor, by, period, groups=group, top=top, kinds=kind).as_dict()
-    return catalogue_series(conn, by, measure, groups=group, top=top).as_dict()
+           top: Annotated[int | None, Query(ge=1, le=500)] = None, kind: Kinds = None, source: Source = None,
+           dp_epsilon: Epsilon = None, max_contributions: Annotated[int, Query(ge=1, le=10_000)] = 50) -> dict[str, Any]:
+    if dp_epsilon is not None:  # its own transactions: the budget is reserved under a lock before anything is read
+        return dp_demand_series(engine, principal.actor, by, period, epsilon=dp_epsilon, source=source, groups=group,
+                                top=top, kinds=kind, max_contributions=max_contributions).as_dict()
+    with engine.begin() as conn:
+        if measure == "demand":
+            return demand_series(conn, principal.actor, by, period, groups=group, top=top, kinds=kind,
+                                 source=source).as_dict()
+        return catalogue_series(conn, by, measure, groups=group, top=top).as_dict()
 
 
 @router.get("/forecast", summary="Backtest, choose and forecast one to three series inline (more: POST /forecasts)",
@@ -72,6 +82,10 @@ class ForecastIn(BaseModel):
     models: list[Model] | None = Field(None, min_length=1, description="Default: all five.")
     kinds: list[Annotated[str, Field(max_length=32)]] | None = Field(None, max_length=20)
     source: str | None = Field(None, max_length=64, pattern=r"^[\w.-]+$")
+    dp_epsilon: float | None = Field(None, gt=0, le=10, description="Forecast a differentially private release of "
+                                                                     "demand, spending this epsilon from the source's budget.")
+    reconcile: bool = Field(False, description="Also backtest hierarchical reconciliation (groups that partition the "
+                                               "total: kind, era, segment).")
 
 
 @router.post("/forecasts", status_code=202, response_model=JobOut, responses=ACCEPTED,
@@ -104,14 +118,16 @@ def saved_forecast(engine: EngineDep, run_id: Annotated[int, Path(ge=1, le=2**62
     return {"id": run_id, "params": job["params"], **job["result"]}
 
 
-@router.get("/trends", summary="Emerging trends: interval breaches and growth z-scores, ranked with their evidence",
+@router.get("/trends", summary="Emerging trends: interval breaches, growth z-scores and tested changepoints, ranked "
+                               "with their evidence",
             dependencies=[requires(Perm.STATS_READ)])
 def trends(engine: EngineDep, principal: Annotated[Principal, requires(Perm.STATS_READ)], by: By = "genre",
            period: Period = "month", measure: Measure = "demand", window: Annotated[int, Query(ge=1, le=104)] = 3,
            top: Annotated[int | None, Query(ge=1, le=200)] = 30, significant: bool = False,
-           direction: Literal["up", "down"] | None = None, kind: Kinds = None) -> dict[str, Any]:
+           direction: Literal["up", "down"] | None = None, kind: Kinds = None, source: Source = None,
+           dp_epsilon: Epsilon = None) -> dict[str, Any]:
     return find_trends(engine, principal.actor, measure=measure, by=by, period=period, window=window, top=top, kinds=kind,
-                       only_significant=significant, direction=direction)
+                       only_significant=significant, direction=direction, source=source, dp_epsilon=dp_epsilon)
 
 
 @router.get("/gaps", summary="Catalogue gaps: groups whose share of forecast demand outgrows their share of works",

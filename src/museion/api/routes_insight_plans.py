@@ -1,5 +1,6 @@
 """The planner, audience segments and the new-work outlook as API endpoints. Analysts (``stats:read``) read plans,
-segments and outlooks; proposing a plan into the review queue needs ``queue:propose``; two algorithm reviewers decide
+segments and outlooks; solving and explaining a plan, comparing scenarios, proposing and segmenting take seconds, so
+they are jobs (202 with the job; its result, or ``/segments/{id}``, when done); proposing a plan into the review queue needs ``queue:propose``; two algorithm reviewers decide
 it in the queue (``/api/queue``), and the plan record follows their decision."""
 
 from __future__ import annotations
@@ -9,18 +10,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
 
 from museion.api.routes_jobs import ACCEPTED, JobOut, accepted
-
 from museion.http.authz import requires
-from museion.http.deps import ConnDep, TxDep
+from museion.errors import MuseionError, NotFound
+from museion.http.deps import ConnDep, EngineDep, TxDep
 from museion.insight import outlooks, plans
-from museion.insight.segmenting import segment
+from museion.insight.plan_jobs import plan_params
+from museion.jobs import records
 from museion.jobs_kinds import QueueDep
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
 router = APIRouter(prefix="/api/insight", tags=["insight"])
+PLAN_JOB, SEGMENTS_JOB = "insight_plan", "insight_segments"
 Analyst = Annotated[Principal, requires(Perm.STATS_READ)]
 Proposer = Annotated[Principal, requires(Perm.QUEUE_PROPOSE)]
 Label = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f]+$")]
@@ -63,19 +67,22 @@ class CompareIn(BaseModel):
     scenarios: list[PlanIn] = Field(min_length=1, max_length=8, description="Solved on the first one's candidates.")
 
 
-@router.post("/plans/preview", summary="Solve and explain a plan without storing it (AI-made)")
-def preview(body: PlanIn, principal: Analyst, conn: TxDep) -> dict[str, Any]:
-    return plans.make_plan(conn, principal.actor, body.spec())
+@router.post("/plans/preview", status_code=202, response_model=JobOut, responses=ACCEPTED,
+             summary="Solve and explain a plan without storing it (AI-made), as a job: its result is the plan")
+def preview(request: Request, body: PlanIn, principal: Analyst, queue: QueueDep) -> JSONResponse:
+    return accepted(request, queue, principal, PLAN_JOB, plan_params("preview", [body.spec()]))
 
 
-@router.post("/plans", status_code=201, summary="Solve a plan, store it and propose it into the review queue")
-def propose(body: PlanIn, principal: Proposer, conn: TxDep) -> dict[str, Any]:
-    return plans.plan(conn, plans.propose_plan(conn, principal.actor, body.spec()))
+@router.post("/plans", status_code=202, response_model=JobOut, responses=ACCEPTED,
+             summary="Solve a plan, store it and propose it into the review queue, as a job: its result is the plan id")
+def propose(request: Request, body: PlanIn, principal: Proposer, queue: QueueDep) -> JSONResponse:
+    return accepted(request, queue, principal, PLAN_JOB, plan_params("propose", [body.spec()]))
 
 
-@router.post("/plans/compare", summary="What-if: scenarios side by side on the same candidates")
-def compare(body: CompareIn, principal: Analyst, conn: TxDep) -> list[dict[str, Any]]:
-    return plans.scenarios(conn, principal.actor, [s.spec() for s in body.scenarios])
+@router.post("/plans/compare", status_code=202, response_model=JobOut, responses=ACCEPTED,
+             summary="What-if as a job: scenarios side by side on the same candidates (one scenario: the standard what-if)")
+def compare(request: Request, body: CompareIn, principal: Analyst, queue: QueueDep) -> JSONResponse:
+    return accepted(request, queue, principal, PLAN_JOB, plan_params("compare", [s.spec() for s in body.scenarios]))
 
 
 @router.get("/plans", summary="Stored plans, newest first, with what people decided")
@@ -88,11 +95,22 @@ def one_plan(conn: ConnDep, _: Analyst, plan_id: Annotated[int, Path(ge=1, le=2*
     return plans.plan(conn, plan_id)
 
 
-@router.get("/segments", summary="Audience segments on taste vectors: profiles (aggregates of at least 5 members), the "
-                                 "criterion and stability across seeds")
-def segments(conn: TxDep, principal: Analyst, k_max: Annotated[int, Query(ge=2, le=20)] = 8,
-             source: Annotated[str | None, Query(max_length=64, pattern=r"^[\w.-]+$")] = None) -> dict[str, Any]:
-    return segment(conn, principal.actor, ks=range(2, k_max + 1), source=source)
+class SegmentsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    k_max: int = Field(default=8, ge=2, le=20, description="Segments tried: 2 to k_max.")
+    source: str | None = Field(default=None, max_length=64, pattern=r"^[\w.-]+$")
+
+
+@router.post("/segments", status_code=202, response_model=JobOut, responses=ACCEPTED,
+             summary="Find audience segments on taste vectors as a job (profiles of at least 5 members, the criterion, "
+                     "stability across seeds)")
+def start_segments(request: Request, body: SegmentsIn, principal: Analyst, queue: QueueDep) -> JSONResponse:
+    return accepted(request, queue, principal, SEGMENTS_JOB, body.model_dump())
+
+
+@router.get("/segments/{run_id}", summary="The segments a finished segments job found")
+def saved_segments(engine: EngineDep, _: Analyst, run_id: Annotated[int, Path(ge=1, le=2**62)]) -> dict[str, Any]:
+    return finished(engine, run_id, SEGMENTS_JOB)
 
 
 @router.get("/outlook", summary="First-year demand of a work (by key, or by genres and year) from comparable works")
@@ -111,3 +129,13 @@ class EvaluationIn(BaseModel):
              summary="Evaluate the outlook on a time split against the genre-mean baseline (a job; the result is in it)")
 def outlook_evaluation(request: Request, body: EvaluationIn, principal: Analyst, queue: QueueDep) -> JSONResponse:
     return accepted(request, queue, principal, "outlook_evaluation", body.model_dump())
+
+
+def finished(engine: Engine, job_id: int, kind: str) -> dict[str, Any]:
+    """A succeeded job's result; another kind is not found, an unfinished one says where to look."""
+    job = records.get(engine, job_id)
+    if job["kind"] != kind:
+        raise NotFound("no %(kind)s job %(id)s", kind=kind, id=job_id)
+    if job["status"] != "succeeded":
+        raise MuseionError("job %(id)s is %(status)s; see /api/jobs/%(id)s", id=job_id, status=job["status"])
+    return {"id": job_id, "params": job["params"], **job["result"]}

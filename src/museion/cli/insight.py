@@ -13,7 +13,7 @@ from rich.table import Table
 
 from museion.cli import context
 from museion.cli.output import console, friendly_errors, print_json
-from museion.insight.demand import catalogue_series, demand_series
+from museion.insight.demand import catalogue_series, demand_series, dp_demand_series
 from museion.insight.forecast import MODELS
 from museion.insight.forecasting import catalogue_gaps, find_trends, run_forecast
 
@@ -22,13 +22,18 @@ insight_app = typer.Typer(help="Market insight: demand series, forecasts that ar
                                "analytics).", no_args_is_help=True, rich_markup_mode="markdown")
 
 By = Annotated[str, typer.Option(help="Group by: total, work, genre, subject, kind, creator_gender, creator_nationality, "
-                                      "era (catalogue measures also: medium).")]
+                                      "era, segment (members clustered on taste; demand only); catalogue measures also: "
+                                      "medium.")]
 Period = Annotated[str | None, typer.Option(help="day, week or month (demand, default month); year (catalogue measures, "
                                                  "the default for them).")]
 Measure = Annotated[str, typer.Option(help="demand (events, through the gate), acquisitions or works (catalogue, per year).")]
 Groups = Annotated[list[str] | None, typer.Option("--group", help="Only this group (repeatable).")]
 Kinds = Annotated[list[str] | None, typer.Option("--kind", help="Only events of this kind (repeatable): view, rating…")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+DpEpsilon = Annotated[float | None, typer.Option(min=0.001, max=10.0, help="Release demand with differential privacy: "
+                                                 "spend this epsilon from the --source's budget (noisy, not suppressed).")]
+Source = Annotated[str | None, typer.Option(help="One member source (with --dp-epsilon: the budget that pays).")]
+MaxContributions = Annotated[int, typer.Option(min=1, max=10_000, help="With --dp-epsilon: rows counted per member.")]
 
 
 def _period(period: str | None, measure: str) -> str:
@@ -44,14 +49,21 @@ def _cell(value: float | None) -> str:
 def series(by: By = "genre", period: Period = None, measure: Measure = "demand", group: Groups = None,
            top: Annotated[int | None, typer.Option(min=1, help="Only the largest groups.")] = 10, kind: Kinds = None,
            last: Annotated[int, typer.Option(min=1, help="Periods shown in the table (JSON has all).")] = 12,
+           dp_epsilon: DpEpsilon = None, source: Source = None, max_contributions: MaxContributions = 50,
            as_json: AsJson = False) -> None:
-    """Counts per group and period, gaps filled with 0; '–' marks a cell suppressed because under 5 members."""
+    """Counts per group and period, gaps filled with 0; '–' marks a cell suppressed because under 5 members (or
+    suppressed with it, so the period's total does not give it away)."""
     engine = context.engine()
-    with engine.begin() as conn:
-        if measure == "demand":
-            found = demand_series(conn, context.CLI_ACTOR, by, _period(period, measure), groups=group, top=top, kinds=kind)
-        else:
-            found = catalogue_series(conn, by, measure, groups=group, top=top)
+    if dp_epsilon is not None:
+        found = dp_demand_series(engine, context.CLI_ACTOR, by, _period(period, measure), epsilon=dp_epsilon,
+                                 source=source, groups=group, top=top, kinds=kind, max_contributions=max_contributions)
+    else:
+        with engine.begin() as conn:
+            if measure == "demand":
+                found = demand_series(conn, context.CLI_ACTOR, by, _period(period, measure), groups=group, top=top,
+                                      kinds=kind, source=source)
+            else:
+                found = catalogue_series(conn, by, measure, groups=group, top=top)
     if as_json:
         print_json(found.as_dict())
         return
@@ -64,6 +76,31 @@ def series(by: By = "genre", period: Period = None, measure: Measure = "demand",
     for name, row in zip(found.groups, data["values"], strict=True):
         table.add_row(name, *(_cell(v) for v in row[-last:]))
     console.print(table)
+    _print_dp(found.dp)
+
+
+def _print_reconciliation(found: dict[str, Any] | None) -> None:
+    if not found:
+        return
+    table = Table(title=f"reconciliation backtest ({found['model']}, {found['origins']} origins; mean MASE per level)")
+    for column in ("method", "groups", "total"):
+        table.add_column(column, justify="left" if column == "method" else "right")
+    for method, levels in found["mase"].items():
+        table.add_row(method + (" (chosen)" if method == found["chosen"] else ""), _cell(levels["groups"]), _cell(levels["total"]))
+    console.print(table)
+    console.print("kept the base forecasts: no reconciliation beat them" if found["chosen"] == "base" else
+                  f"reconciled with {found['chosen']}: MASE base/reconciled " +
+                  ", ".join(f"{level} {ratio:.2f}×" for level, ratio in found["improvement"].items()))
+    for group, means in (found.get("forecast") or {}).items():
+        console.print(f"  reconciled {group}: " + ", ".join(f"{m:,.1f}" for m in means))
+
+
+def _print_dp(dp: dict[str, Any] | None) -> None:
+    if dp:
+        console.print(f"differentially private release from {dp['dataset']}: epsilon {dp['epsilon']:g} spent "
+                      f"({dp['remaining']:g} left), discrete Laplace noise of scale {dp['scale']:.2f} per cell, each "
+                      f"within ±{dp['error_bound']:.1f} with {dp['confidence']:.0%} confidence; at most "
+                      f"{dp['max_contributions']} rows per member counted")
 
 
 def _print_forecast(result: dict[str, Any]) -> None:
@@ -94,6 +131,8 @@ def _print_forecast(result: dict[str, Any]) -> None:
         console.print(f"the last period, {result['partial_left_out']}, is left out: the data ends early in it")
     if result["skipped"]:
         console.print("skipped: " + "; ".join(f"{g} ({why})" for g, why in result["skipped"].items()))
+    _print_dp(result.get("dp"))
+    _print_reconciliation(result.get("reconciliation"))
     t = result["timings"]
     console.print(f"read {t['read_seconds']:.2f}s, statsforecast {t['statsforecast_seconds']:.2f}s, total {t['total_seconds']:.2f}s")
 
@@ -105,10 +144,14 @@ def forecast(by: By = "genre", period: Period = None, measure: Measure = "demand
              horizon: Annotated[int, typer.Option(min=1, max=520, help="Periods ahead.")] = 6,
              origins: Annotated[int, typer.Option(min=0, max=60, help="Rolling origins of the backtest (0: none).")] = 8,
              model: Annotated[list[str] | None, typer.Option("--model", help=f"Models (repeatable): {', '.join(MODELS)}.")] = None,
-             kind: Kinds = None, as_json: AsJson = False) -> None:
+             kind: Kinds = None, dp_epsilon: DpEpsilon = None, source: Source = None,
+             reconcile: Annotated[bool, typer.Option("--reconcile", help="Also backtest hierarchical reconciliation "
+                                                     "(the groups must partition the total: kind, era, segment…).")] = False,
+             as_json: AsJson = False) -> None:
     """Backtest every model over rolling origins (MASE, sMAPE), choose one per series, forecast with intervals."""
     result = run_forecast(context.engine(), context.CLI_ACTOR, measure=measure, by=by, period=_period(period, measure),
-                          groups=group, top=top, horizon=horizon, origins=origins, models=model or MODELS, kinds=kind)
+                          groups=group, top=top, horizon=horizon, origins=origins, models=model or MODELS, kinds=kind,
+                          source=source, dp_epsilon=dp_epsilon, reconcile=reconcile)
     if as_json:
         print_json(result)
     else:
@@ -122,25 +165,27 @@ def trends(by: By = "genre", period: Period = None, measure: Measure = "demand",
            top: Annotated[int | None, typer.Option(min=1, help="Only the largest groups.")] = 30,
            significant: Annotated[bool, typer.Option("--significant", help="Only significant trends.")] = False,
            gaps: Annotated[bool, typer.Option("--gaps", help="Also list catalogue gaps (demand outgrowing works).")] = False,
-           kind: Kinds = None, as_json: AsJson = False) -> None:
-    """Emerging trends: interval breaches and growth z-scores, ranked with their evidence; optionally catalogue gaps."""
+           kind: Kinds = None, dp_epsilon: DpEpsilon = None, source: Source = None, as_json: AsJson = False) -> None:
+    """Emerging trends: interval breaches, growth z-scores and tested changepoints, ranked with their evidence;
+    optionally catalogue gaps."""
     engine = context.engine()
     period = _period(period, measure)
     found = find_trends(engine, context.CLI_ACTOR, measure=measure, by=by, period=period, window=window, top=top,
-                        kinds=kind, only_significant=significant)
+                        kinds=kind, only_significant=significant, source=source, dp_epsilon=dp_epsilon)
     missing = catalogue_gaps(engine, context.CLI_ACTOR, by=by, period=period, kinds=kind) if gaps and measure == "demand" else None
     if as_json:
         print_json({**found, "catalogue_gaps": missing})
         return
     table = Table(title=f"trends over {', '.join(found['recent_periods'])} against {found['model']}'s 95% interval")
     for column in ("group", "direction", "significant", "score", "growth z", "breaches", "baseline", "recent", "change",
-                   "level moved"):
+                   "level moved", "p (change)", "shift"):
         table.add_column(column, justify="left" if column == "group" else "right")
     for t in found["trends"]:
         change = "–" if t["change"] is None else f"{t['change']:+.0%}"
         table.add_row(t["group"], t["direction"], "yes" if t["significant"] else "no", f"{t['score']:.2f}",
                       _cell(t["z"]), str(t["breaches"]), _cell(t["baseline"]), _cell(t["recent"]), change,
-                      t["changepoint_period"] or "–")
+                      t["changepoint_period"] or "–", "–" if t["changepoint_p"] is None else f"{t['changepoint_p']:.3f}",
+                      "–" if t["shift"] is None else f"{t['shift']:+.0%}")
     console.print(table)
     if found.get("partial_left_out"):
         console.print(f"the last period, {found['partial_left_out']}, is left out: the data ends early in it")

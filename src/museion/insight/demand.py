@@ -1,4 +1,5 @@
-"""Demand and catalogue series (service): groups of works from the public catalogue, counts of demand through the gate.
+"""Demand and catalogue series (service): counts of demand through the gate, per group of works from the public
+catalogue (``museion.insight.groups``) or per member segment (``museion.insight.segmenting``).
 
 Audience demand is read only through ``museion.privacy.demand.demand_cells`` (purpose ``analytics``, one access record
 per read, cells under k distinct members suppressed). The groups of works (genre, subject, kind, creators' gender or
@@ -8,54 +9,22 @@ medium, genre…) is public and read directly.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
-from museion.catalog.models import Creator, Credit, Work, WorkTerm
+from museion.catalog.models import Work
 from museion.errors import MuseionError
-from museion.insight.series import (BY_CATALOGUE, BY_DEMAND, SeriesSet, ends_early, era, medium_family, select as pick,
-                                    yearly_counts)
+from museion.insight.groups import check_by, work_groups
+from museion.insight.segmenting import member_segments
+from museion.insight.series import BY_CATALOGUE, BY_DEMAND, BY_MEMBERS, SeriesSet, ends_early, select as pick, yearly_counts
 from museion.privacy.aggregates import SMALL_CELL
 from museion.privacy.demand import PERIODS, demand_cells
+from museion.privacy.demand_dp import dp_demand_cells
+from museion.privacy.segment_demand import segment_demand_cells
 
 MAX_WORK_SERIES = 50  # by=work: the most demanded works only (a page of series, not the catalogue)
-
-
-def _check_by(by: str, allowed: tuple[str, ...]) -> None:
-    if by not in allowed:
-        raise MuseionError("unknown grouping %(by)s: use one of %(allowed)s", by=by, allowed=", ".join(allowed))
-
-
-def work_groups(conn: Connection, by: str, *, source: str | None = None) -> dict[int, list[str]]:
-    """Work id -> group labels of ``by`` (a work may fall in several groups; works without one are left out)."""
-    _check_by(by, tuple(sorted(set(BY_DEMAND) | set(BY_CATALOGUE))))
-    scope = [] if source is None else [Work.source == source]
-    found: dict[int, list[str]] = defaultdict(list)
-    if by in ("genre", "subject"):
-        rows = conn.execute(select(WorkTerm.work_id, WorkTerm.term).join(Work, Work.id == WorkTerm.work_id)
-                            .where(WorkTerm.vocabulary == by, *scope).order_by(WorkTerm.work_id, WorkTerm.position)).all()
-    elif by in ("creator_gender", "creator_nationality"):
-        attribute = Creator.gender if by == "creator_gender" else func.coalesce(Creator.nationality, Creator.region)
-        rows = conn.execute(select(Credit.work_id, attribute).join(Creator, Creator.id == Credit.creator_id)
-                            .join(Work, Work.id == Credit.work_id).where(attribute.is_not(None), *scope).distinct()).all()
-    elif by == "total":
-        rows = [(w, "total") for w in conn.scalars(select(Work.id).where(*scope))]
-    else:
-        column = {"work": Work.title, "kind": Work.kind, "era": Work.year, "medium": Work.medium}[by]
-        rows = conn.execute(select(Work.id, column).where(column.is_not(None), *scope)).all()
-        if by == "work":
-            rows = [(w, f"{title} (#{w})") for w, title in rows]
-        elif by == "era":
-            rows = [(w, era(int(y))) for w, y in rows]
-        elif by == "medium":
-            rows = [(w, medium_family(m)) for w, m in rows]
-    for work_id, label in rows:
-        if label is not None and str(label).strip() and str(label) not in found[work_id]:
-            found[work_id].append(str(label))
-    return dict(found)
 
 
 def demand_series(engine_or_conn: Engine | Connection, actor: str, by: str = "total", period: str = "month", *,
@@ -64,7 +33,7 @@ def demand_series(engine_or_conn: Engine | Connection, actor: str, by: str = "to
                   until: int | None = None, complete_only: bool = True) -> SeriesSet:
     """Events per group of works and period, through the gate (one access record), gaps filled, small cells NaN;
     with ``complete_only``, a last period the data ends early in is left out (``partial_left_out`` names it)."""
-    _check_by(by, BY_DEMAND)
+    check_by(by, BY_DEMAND)
     if period not in PERIODS:
         raise MuseionError("unknown period %(period)s: use day, week or month", period=period)
     if isinstance(engine_or_conn, Engine):
@@ -72,9 +41,12 @@ def demand_series(engine_or_conn: Engine | Connection, actor: str, by: str = "to
             return demand_series(conn, actor, by, period, groups=groups, top=top, kinds=kinds, source=source, k=k,
                                  since=since, until=until, complete_only=complete_only)
     conn = engine_or_conn
-    mapping = None if by == "total" else work_groups(conn, by)
-    cells = demand_cells(conn, actor=actor, period=period, groups=mapping, kinds=kinds, source=source, k=k,
-                         since=since, until=until)
+    if by == "segment":  # members clustered on taste
+        cells = segment_demand_cells(conn, actor=actor, segments=member_segments(conn, actor, source=source),
+                                     period=period, kinds=kinds, source=source, k=k, since=since, until=until)
+    else:
+        cells = demand_cells(conn, actor=actor, period=period, groups=None if by == "total" else work_groups(conn, by),
+                             kinds=kinds, source=source, k=k, since=since, until=until)
     if not cells.periods:
         if by != "total":
             raise MuseionError("no demand by %(by)s: no work with a %(by)s has events of members taking part in "
@@ -93,11 +65,36 @@ def demand_series(engine_or_conn: Engine | Connection, actor: str, by: str = "to
     return pick(found, sorted(groups) if groups else None, top)
 
 
+def dp_demand_series(engine: Engine, actor: str, by: str = "total", period: str = "month", *, epsilon: float,
+                     source: str | None, groups: Collection[str] | None = None, top: int | None = None,
+                     kinds: Collection[str] | None = None, max_contributions: int = 50,
+                     progress: Callable[[float, str], None] | None = None) -> SeriesSet:
+    """Demand released with differential privacy, charged to ``source``'s budget (``privacy.demand_dp``); every cell
+    noisy and none suppressed; ``dp`` on the result says what it cost and the noise it carries."""
+    check_by(by, BY_DEMAND)
+    if by in BY_MEMBERS:
+        raise MuseionError("a differentially private release groups works; %(by)s is not offered", by=by)
+    if not source:
+        raise MuseionError("a differentially private release is charged to one member source's budget: name the source")
+    with engine.connect() as conn:
+        mapping = None if by == "total" else work_groups(conn, by)
+    released = dp_demand_cells(engine, source, epsilon=epsilon, actor=actor, period=period, groups=mapping, kinds=kinds,
+                               max_contributions=max_contributions, progress=progress)
+    cells = released.cells
+    periods, counts, partial = cells.periods, cells.counts, None
+    if len(periods) > 1 and cells.last_event_at is not None and ends_early(periods[-1], period, cells.last_event_at):
+        periods, counts, partial = periods[:-1], counts[:, :-1], periods[-1]
+    found = SeriesSet("demand", by, period, periods, cells.groups, counts, 0, None, partial, released.as_dict())
+    if by == "work" and top is None and not groups:
+        top = MAX_WORK_SERIES
+    return pick(found, sorted(groups) if groups else None, top)
+
+
 def catalogue_series(conn: Connection, by: str = "medium", measure: str = "acquisitions", *, source: str | None = None,
                      groups: Collection[str] | None = None, top: int | None = None, first: int | None = None,
                      last: int | None = None) -> SeriesSet:
     """Works acquired (``acquisitions``) or made (``works``) per year and group: public catalogue counts."""
-    _check_by(by, BY_CATALOGUE)
+    check_by(by, BY_CATALOGUE)
     if measure not in ("acquisitions", "works"):
         raise MuseionError("unknown measure %(measure)s: use acquisitions or works", measure=measure)
     year = Work.acquisition_year if measure == "acquisitions" else Work.year

@@ -18,8 +18,10 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from museion.errors import MuseionError
-from museion.insight.demand import catalogue_series, demand_series, supply
+from museion.insight.demand import catalogue_series, demand_series, dp_demand_series, supply
 from museion.insight.forecast import MIN_TRAIN, MODELS, backtest, forecast, min_length
+from museion.insight.reconcile import PARTITIONS, reconciled_forecast
+from museion.insight.reconcile import backtest as reconcile_backtest
 from museion.insight.series import SeriesSet, model_input, next_periods, season_length
 from museion.insight.trends import assess, gaps, rank
 
@@ -53,6 +55,20 @@ def load_series(conn: Connection, actor: str, *, measure: str = "demand", by: st
     return catalogue_series(conn, by, measure, source=source, groups=groups, top=top)
 
 
+def read_series(engine: Engine | Connection, actor: str, *, dp_epsilon: float | None = None,
+                progress: Progress = _quiet, **kwargs: Any) -> SeriesSet:
+    """``load_series`` in a transaction of its own, or with ``dp_epsilon`` a differentially private release of demand
+    charged to the ``source``'s budget (it reserves the epsilon on its own connections, so it needs the engine)."""
+    if dp_epsilon is None:
+        with _reading(engine) as conn:
+            return load_series(conn, actor, **kwargs)
+    if kwargs.get("measure", "demand") != "demand":
+        raise MuseionError("only audience demand is released with differential privacy; catalogue counts are public")
+    kwargs.pop("measure", None)
+    return dp_demand_series(engine if isinstance(engine, Engine) else engine.engine, actor, epsilon=dp_epsilon,
+                            progress=progress, **kwargs)
+
+
 def prepare(series: SeriesSet, need: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, int], dict[str, str]]:
     """(model inputs, published targets, offsets into the periods, skipped groups with the reason) per group."""
     inputs, targets, offsets, skipped = {}, {}, {}, {}
@@ -76,20 +92,24 @@ def _history(values: np.ndarray) -> list[float | None]:
 def run_forecast(engine: Engine | Connection, actor: str, *, measure: str = "demand", by: str = "genre", period: str = "month",
                  groups: Sequence[str] | None = None, top: int | None = 12, horizon: int = 6, origins: int = 8,
                  models: Sequence[str] = MODELS, kinds: Collection[str] | None = None, source: str | None = None,
-                 with_total: bool = True, progress: Progress = _quiet) -> dict[str, Any]:
+                 with_total: bool = True, dp_epsilon: float | None = None, reconcile: bool = False,
+                 progress: Progress = _quiet) -> dict[str, Any]:
     """Backtest, choose and forecast every series of a grouping (see the module docstring); a JSON-ready result."""
     started = time.perf_counter()
     if horizon < 1:
         raise MuseionError("the horizon must be at least 1 period, not %(horizon)s", horizon=horizon)
     if origins == 1 or origins < 0:
         raise MuseionError("a backtest needs at least 2 origins (or 0 for none), not %(origins)s", origins=origins)
+    if reconcile and (by not in PARTITIONS or origins < 2):
+        raise MuseionError("reconciliation needs groups that partition the total (%(allowed)s) and a backtest of at least "
+                           "2 origins", allowed=", ".join(PARTITIONS))
+    top = None if reconcile else top  # every group: the total is their sum
     progress(0.02, f"reading {measure} by {by} per {period}")
-    with _reading(engine) as conn:
-        series = load_series(conn, actor, measure=measure, by=by, period=period, groups=groups, top=top, kinds=kinds,
-                             source=source)
-        level_total = None
-        if with_total and by != "total":
-            level_total = load_series(conn, actor, measure=measure, by="total", period=period, kinds=kinds, source=source)
+    series = read_series(engine, actor, dp_epsilon=dp_epsilon, progress=progress, measure=measure, by=by,
+                         period=period, groups=groups, top=top, kinds=kinds, source=source)
+    level_total = None
+    if with_total and by != "total" and dp_epsilon is None:  # a DP total would be a second spend: not drawn
+        level_total = read_series(engine, actor, measure=measure, by="total", period=period, kinds=kinds, source=source)
     read_seconds = time.perf_counter() - started
     n = len(series.periods)
     if horizon > n:
@@ -109,6 +129,15 @@ def run_forecast(engine: Engine | Connection, actor: str, *, measure: str = "dem
     season = season_length(period, min(len(y) for y in inputs.values()) - (horizon * origins if origins else 0))
     progress(0.1, f"backtesting {len(models)} models on {len(inputs)} series over {origins} origins")
     result = backtest(inputs, horizon=horizon, origins=origins, season=season, models=models, targets=targets) if origins else None
+    reconciled = None
+    if reconcile:
+        progress(0.6, "backtesting BottomUp and MinTrace reconciliation against the base forecasts")
+        bottoms = {g: model_input(series.row(g), trim=False)[0] for g in series.groups}
+        reconciled = reconcile_backtest(bottoms, horizon=horizon, origins=origins, season=season,
+                                        targets={g: series.row(g) for g in series.groups}).as_dict()
+        if reconciled["chosen"] != "base":  # used only where the backtest says it helps
+            reconciled["forecast"] = reconciled_forecast(bottoms, reconciled["chosen"], horizon=horizon, season=season,
+                                                         model=reconciled["model"])
     progress(0.75, "forecasting the horizon with intervals")
     fit_started = time.perf_counter()
     predicted = forecast(inputs, horizon=horizon, season=season, models=models)
@@ -130,7 +159,7 @@ def run_forecast(engine: Engine | Connection, actor: str, *, measure: str = "dem
     return {"measure": measure, "by": by, "period": period, "horizon": horizon, "origins": origins, "step": horizon,
             "season": season, "models": list(models), "k": series.k, "suppressed": series.suppressed,
             "periods": series.periods, "future": next_periods(series.periods[-1], period, horizon), "series": rows,
-            "partial_left_out": series.partial_left_out,
+            "partial_left_out": series.partial_left_out, "dp": series.dp, "reconciliation": reconciled,
             "levels": levels, "skipped": skipped,
             "timings": {"read_seconds": round(read_seconds, 3), "statsforecast_seconds": round(fit_seconds, 3),
                         "total_seconds": round(time.perf_counter() - started, 3)}}
@@ -139,16 +168,15 @@ def run_forecast(engine: Engine | Connection, actor: str, *, measure: str = "dem
 def find_trends(engine: Engine | Connection, actor: str, *, measure: str = "demand", by: str = "genre", period: str = "month",
                 window: int = 3, groups: Sequence[str] | None = None, top: int | None = 30,
                 kinds: Collection[str] | None = None, source: str | None = None, only_significant: bool = False,
-                direction: str | None = None) -> dict[str, Any]:
+                direction: str | None = None, dp_epsilon: float | None = None) -> dict[str, Any]:
     """Series whose last ``window`` periods left the interval of a forecast made before them, or grew significantly
     against their own history; ranked, each with its evidence and its recent history for a chart."""
     if window < 1:
         raise MuseionError("the trend window must be at least 1 period, not %(window)s", window=window)
     if direction not in (None, "up", "down"):
         raise MuseionError("unknown direction %(direction)s: use up or down", direction=direction)
-    with _reading(engine) as conn:
-        series = load_series(conn, actor, measure=measure, by=by, period=period, groups=groups, top=top, kinds=kinds,
-                             source=source)
+    series = read_series(engine, actor, dp_epsilon=dp_epsilon, measure=measure, by=by, period=period, groups=groups,
+                         top=top, kinds=kinds, source=source)
     n = len(series.periods)
     if window * 4 > n:
         raise MuseionError("a trend window of %(window)s periods needs at least %(need)s periods of history, not %(n)s",
@@ -171,7 +199,7 @@ def find_trends(engine: Engine | Connection, actor: str, *, measure: str = "dema
     start = max(0, n - 6 * window - 12)
     charts = {t.group: _history(series.row(t.group)[start:]) for t in ranked}
     return {"measure": measure, "by": by, "period": period, "window": window, "k": series.k, "model": TREND_MODEL,
-            "partial_left_out": series.partial_left_out,
+            "partial_left_out": series.partial_left_out, "dp": series.dp,
             "periods": series.periods[start:], "recent_periods": series.periods[-window:],
             "trends": [{**t.as_dict(), "changepoint_period": None if t.changepoint is None
                         else series.periods[offsets[t.group] + t.changepoint]} for t in ranked],

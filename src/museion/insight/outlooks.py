@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 
 from museion.catalog.models import Work
 from museion.errors import MuseionError, NotFound
-from museion.insight.demand import work_groups
+from museion.insight.groups import work_groups
 from museion.insight.outlook import Histories, evaluate, forecast, histories
 from museion.privacy import gate
 from museion.privacy.aggregates import SMALL_CELL

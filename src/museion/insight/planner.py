@@ -128,14 +128,22 @@ class Plan:
         return {g: float(mask[self.chosen].sum()) / n for g, mask in groups.items()}
 
 
-def validate(c: Candidates, cons: Constraints) -> None:
-    """Clear errors for input a manager can get wrong (budget zero, unknown group, impossible share…)."""
+def validate_constraints(cons: Constraints) -> None:
+    """The errors that need no candidates (a face checks them before it starts a plan job)."""
     if cons.slots is None and cons.budget is None:
         raise MuseionError("a plan needs promotion slots, a budget, or both")
     if cons.budget is not None and not (math.isfinite(cons.budget) and cons.budget > 0):
         raise MuseionError("the budget must be a positive amount, not %(budget)s", budget=cons.budget)
     if cons.slots is not None and cons.slots < 1:
         raise MuseionError("a plan needs at least one slot, not %(slots)s", slots=cons.slots)
+    for q in cons.quotas:
+        if not 0 < q.min_share <= 1:
+            raise MuseionError("a minimum share is above 0 and at most 100%%, not %(share)s", share=q.min_share)
+
+
+def validate(c: Candidates, cons: Constraints) -> None:
+    """Clear errors for input a manager can get wrong (budget zero, unknown group, impossible share…)."""
+    validate_constraints(cons)
     usable = int(np.asarray(c.available, bool).sum())
     if cons.slots is not None and usable < cons.slots:
         raise MuseionError("only %(n)s works are available in the window for %(slots)s slots", n=usable, slots=cons.slots)
@@ -147,8 +155,6 @@ def validate(c: Candidates, cons: Constraints) -> None:
     for q in cons.quotas:
         if q.group not in c.groups:
             raise MuseionError("unknown group %(group)r (known: %(known)s)", group=q.group, known=", ".join(known[:12]) or "none")
-        if not 0 < q.min_share <= 1:
-            raise MuseionError("a minimum share is above 0 and at most 100%%, not %(share)s", share=q.min_share)
     for d in cons.diversity:
         if not any(g.startswith(d.dimension + ":") for g in c.groups):
             raise MuseionError("unknown dimension %(dimension)r for diversity", dimension=d.dimension)

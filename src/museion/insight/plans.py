@@ -20,7 +20,7 @@ from museion.catalog.models import Work
 from museion.collab.queue import Draft, Outcome, on_decided, propose
 from museion.errors import MuseionError, NotFound
 from museion.fairness.groups import popularity_tiers
-from museion.insight.demand import work_groups
+from museion.insight.groups import work_groups
 from museion.insight.plan_table import InsightPlan
 from museion.insight.planner import Candidates, Constraints, Diversity, Quota, solve
 from museion.insight.whatif import Scenario, baseline, compare, explain
@@ -145,7 +145,11 @@ def _works(p: Pool, chosen: np.ndarray) -> list[dict[str, Any]]:
 
 def make_plan(conn: Connection, actor: str, spec: PlanSpec) -> dict[str, Any]:
     """Solve, explain and compare with the greedy baseline; nothing is written."""
-    p = pool(conn, actor, spec)
+    return explained(pool(conn, actor, spec), spec)
+
+
+def explained(p: Pool, spec: PlanSpec) -> dict[str, Any]:
+    """The plan for ``spec`` over the candidates ``p`` with its explanation and the greedy baseline (no database)."""
     cons = spec.constraints()
     plan = solve(p.candidates, cons)
     why = explain(p.candidates, cons, plan)
@@ -179,7 +183,11 @@ def scenarios(conn: Connection, actor: str, specs: list[PlanSpec]) -> list[dict[
     """What-if: the same candidates (of the first spec) under each spec's constraints, side by side."""
     if not specs:
         raise MuseionError("name at least one scenario to compare")
-    p = pool(conn, actor, specs[0])
+    return compared(pool(conn, actor, specs[0]), specs)
+
+
+def compared(p: Pool, specs: list[PlanSpec]) -> list[dict[str, Any]]:
+    """Each spec's plan over the same candidates ``p``, side by side (no database)."""
     out = []
     for r in compare(p.candidates, [Scenario(s.name, s.constraints()) for s in specs]):
         out.append({"name": r.name, "objective": None if r.plan is None else r.plan.objective,

@@ -9,7 +9,7 @@ over-represented against everyone, activity and recency medians."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -108,8 +108,10 @@ def _features(t: Tastes) -> np.ndarray:
 
 
 def choose(t: Tastes, ks: Sequence[int] = range(2, 9), *, seeds: Sequence[int] = SEEDS, min_ari: float = MIN_ARI,
-           k_min: int = K_MIN, subjects: np.ndarray | None = None, subject_names: Sequence[str] = ()) -> Segmentation:
-    """Choose k, cluster, merge segments under ``k_min`` members and profile each segment."""
+           k_min: int = K_MIN, subjects: np.ndarray | None = None, subject_names: Sequence[str] = (),
+           progress: Callable[[float, str], None] | None = None) -> Segmentation:
+    """Choose k, cluster, merge segments under ``k_min`` members and profile each segment; ``progress`` (a job's
+    reporter, which raises to cancel) hears of each k tried."""
     n = len(t.members)
     ks = [k for k in ks if 2 <= k and k * k_min <= n]
     if not ks:
@@ -118,7 +120,9 @@ def choose(t: Tastes, ks: Sequence[int] = range(2, 9), *, seeds: Sequence[int] =
     x = _features(t)
     found: list[Candidate] = []
     labelings: dict[int, np.ndarray] = {}
-    for k in ks:
+    for done, k in enumerate(ks):
+        if progress:
+            progress(done / len(ks), f"k = {k}: clustering across {len(seeds)} seeds")
         mean, least, runs = stability(x, k, seeds)
         labels = runs[0]
         if len(set(labels.tolist())) < 2:

@@ -17,7 +17,8 @@ import numpy as np
 from museion.errors import MuseionError, NotFound
 
 SEASON = {"day": 7, "week": 52, "month": 12, "year": 1}  # one seasonal cycle, in periods
-BY_DEMAND = ("total", "work", "genre", "subject", "kind", "creator_gender", "creator_nationality", "era")
+BY_DEMAND = ("total", "work", "genre", "subject", "kind", "creator_gender", "creator_nationality", "era", "segment")
+BY_MEMBERS = ("segment",)  # groupings of members (through the gate), not of works
 BY_CATALOGUE = ("total", "medium", "genre", "subject", "kind", "creator_gender", "creator_nationality", "era")
 MEASURES = ("demand", "acquisitions", "works")
 
@@ -35,6 +36,7 @@ class SeriesSet:
     suppressed: int = 0
     k: int | None = None  # the small-cell threshold applied (None: public catalogue counts)
     partial_left_out: str | None = None  # the last period, left out because the data ends early in it
+    dp: dict[str, Any] | None = None  # a differentially private release: epsilon, noise scale, error bound…
 
     def row(self, group: str) -> np.ndarray:
         """One group's values; an unknown group is an error naming the known ones."""
@@ -46,7 +48,7 @@ class SeriesSet:
     def as_dict(self) -> dict[str, Any]:
         return {"measure": self.measure, "by": self.by, "period": self.period, "periods": self.periods,
                 "groups": self.groups, "suppressed": self.suppressed, "k": self.k, "partial_left_out": self.partial_left_out,
-                "values": [[None if np.isnan(v) else float(v) for v in row] for row in self.values]}
+                "dp": self.dp, "values": [[None if np.isnan(v) else float(v) for v in row] for row in self.values]}
 
 
 def season_length(period: str, n: int) -> int:
@@ -73,18 +75,21 @@ def total(series: SeriesSet) -> np.ndarray:
     return np.where(np.all(np.isnan(series.values), axis=0), np.nan, summed) if series.values.size else summed
 
 
-def model_input(values: np.ndarray) -> tuple[np.ndarray, int, int]:
-    """(values from the first non-zero published cell on, with NaN filled linearly; the offset; how many were filled)."""
+def model_input(values: np.ndarray, *, trim: bool = True) -> tuple[np.ndarray, int, int]:
+    """(values from the first non-zero published cell on — or all of them, ``trim=False``, NaN before it 0 — with NaN
+    filled linearly; the offset; how many were filled)."""
     values = np.asarray(values, dtype=float)
     started = np.flatnonzero(np.nan_to_num(values, nan=0.0) > 0)
     if not started.size:
-        return np.zeros(0), len(values), 0
-    y = values[started[0]:].copy()
+        return (np.zeros(0), len(values), 0) if trim else (np.zeros(len(values)), 0, 0)
+    if not trim:
+        values = np.where(np.arange(len(values)) < started[0], 0.0, values)
+    y = values[started[0] if trim else 0:].copy()
     gaps = np.isnan(y)
     if gaps.any():
         known = np.flatnonzero(~gaps)
         y[gaps] = np.interp(np.flatnonzero(gaps), known, y[known])
-    return y, int(started[0]), int(gaps.sum())
+    return y, int(started[0]) if trim else 0, int(gaps.sum())
 
 
 def yearly_counts(years: np.ndarray, labels: Sequence[Sequence[str]], *, measure: str, by: str,

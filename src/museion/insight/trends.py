@@ -3,8 +3,12 @@
 A trend is a series whose recent ``window`` periods left the 95% prediction interval of a forecast made just before
 them, or whose growth over that window is significant against its own history: the growth z-score compares the log
 growth of the last window (recent mean against the window before) with every earlier window's growth of the same
-series. A changepoint (the split that best separates two means, by CUSUM) says when the level moved. Every trend
-carries the evidence a person can check: the baseline, the recent level, the change, the interval and the breaches.
+series. A changepoint test says when the level moved and whether that is more than noise: PELT (``ruptures``) finds
+the breaks of the mean of log(1 + y) with a penalty scaled to the series' own noise, and the most recent break is
+tested by permutation (the likelihood-ratio statistic of one mean shift in the stretch since the break before, against the same
+statistic over shuffles of that stretch, so searching for the split is paid for in the p-value). Every trend carries
+the evidence a person can check: the baseline, the recent level, the change, the interval, the breaches and the
+changepoint's p-value and size.
 A catalogue gap is a group whose share of forecast demand outgrows its share of the catalogue's works.
 """
 
@@ -18,6 +22,8 @@ import numpy as np
 
 from museion.errors import MuseionError
 
+CHANGE_P = 0.01  # permutation p-value under which a recent changepoint counts as significant
+PERMUTATIONS = 499
 Z_SIGNIFICANT = 2.0  # |z| at which growth counts as significant against the series' own history
 GAP_RATIO = 1.5  # demand share / supply share at which a group is reported as a catalogue gap
 
@@ -36,7 +42,9 @@ class Trend:
     z: float | None  # growth z-score against the series' own history (None when too short)
     breaches: int  # recent periods outside the 95% interval
     breach_size: float  # largest distance outside the interval, in interval widths
-    changepoint: int | None  # index (into the series) where the level most likely moved
+    changepoint: int | None  # index (into the series) where the level most likely moved last
+    changepoint_p: float | None  # its permutation p-value (None when the series is too short to test)
+    shift: float | None  # mean after the changepoint / mean before it - 1
     lower: list[float]  # the 95% interval over the recent window
     upper: list[float]
     expected: list[float]  # the forecast over the recent window
@@ -61,13 +69,50 @@ def growth_z(y: np.ndarray, window: int) -> tuple[float, float | None]:
     return last, float((last - np.mean(history)) / np.std(history))
 
 
-def changepoint(y: np.ndarray, min_size: int = 3) -> int | None:
-    """The index where the mean most likely shifts (the largest |CUSUM|), or None for a series too short to say."""
-    y = np.asarray(y, dtype=float)
-    if len(y) < 2 * min_size:
+@dataclass(frozen=True, slots=True)
+class Changepoint:
+    index: int  # first period of the new level
+    p: float  # permutation p-value of the change in the stretch since the break before
+    shift: float  # mean after / mean before - 1 (NaN when the mean before is 0)
+    breaks: list[int]  # every break PELT found (the last one tested)
+
+
+def _cusum_stat(x: np.ndarray, min_size: int) -> np.ndarray:
+    """The likelihood-ratio statistic of one mean shift, per row of ``x`` (one stretch per row): the largest
+    |CUSUM_k| / sqrt(k (n - k) / n) over admissible splits k, over the stretch's standard deviation. The weighting
+    keeps power for a change near either end, where the plain CUSUM has little."""
+    n = x.shape[-1]
+    k = np.arange(min_size, n - min_size + 1)
+    centred = x - x.mean(axis=-1, keepdims=True)
+    sums = np.abs(np.cumsum(centred, axis=-1)[..., min_size - 1:n - min_size]) / np.sqrt(k * (n - k) / n)
+    return sums.max(axis=-1) / np.maximum(x.std(axis=-1), 1e-9)
+
+
+def changepoint_test(y: np.ndarray, *, min_size: int = 3, permutations: int = PERMUTATIONS,
+                     seed: int = 0) -> Changepoint | None:
+    """The most recent change of level and its permutation p-value (see the module), or None when too short."""
+    import ruptures
+
+    raw = np.asarray(y, dtype=float)
+    if len(raw) < 2 * min_size:
         return None
-    cusum = np.cumsum(y - y.mean())[min_size - 1:len(y) - min_size]
-    return int(np.argmax(np.abs(cusum))) + min_size
+    z = np.log1p(np.maximum(raw, 0))
+    noise = float(np.median(np.abs(np.diff(z) - np.median(np.diff(z))))) / 0.6745 / np.sqrt(2)  # robust sigma
+    noise = noise if noise > 0 else max(float(np.std(z)), 1e-6)
+    breaks = ruptures.Pelt(model="l2", min_size=min_size, jump=1).fit(z).predict(pen=2 * noise ** 2 * np.log(len(z)))[:-1]
+    start = breaks[-2] if len(breaks) >= 2 else 0
+    stretch = z[start:]
+    if len(stretch) < 2 * min_size:
+        return None
+    if breaks:
+        index = breaks[-1]
+    else:  # no break pays its penalty: the best single split, tested all the same
+        index = start + int(np.argmax(np.abs(np.cumsum(stretch - stretch.mean())[min_size - 1:len(stretch) - min_size]))) + min_size
+    observed = float(_cusum_stat(stretch, min_size))
+    shuffled = np.random.default_rng(seed).permuted(np.tile(stretch, (permutations, 1)), axis=1)
+    p = (1 + int(np.sum(_cusum_stat(shuffled, min_size) >= observed - 1e-12))) / (1 + permutations)
+    before, after = float(np.mean(raw[start:index])), float(np.mean(raw[index:]))
+    return Changepoint(int(index), round(p, 4), after / before - 1 if before > 0 else float("nan"), [int(b) for b in breaks])
 
 
 def breaches(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> tuple[int, float, int]:
@@ -93,10 +138,14 @@ def assess(group: str, history: np.ndarray, recent: np.ndarray, expected: np.nda
     base = float(np.mean(history[-window:]))
     now = float(np.nanmean(recent)) if (~np.isnan(recent)).any() else float("nan")
     direction = "up" if (side > 0 or (side == 0 and growth >= 0)) else "down"
-    score = max(abs(z) if z is not None else 0.0, size)
-    return Trend(group, direction, round(score, 4), (z is not None and abs(z) >= Z_SIGNIFICANT) or n > 0,
+    change = changepoint_test(whole)
+    recent_change = change is not None and change.p < CHANGE_P and change.index >= len(whole) - 4 * window
+    score = max(abs(z) if z is not None else 0.0, size, -np.log10(change.p) if recent_change else 0.0)
+    return Trend(group, direction, round(score, 4), (z is not None and abs(z) >= Z_SIGNIFICANT) or n > 0 or recent_change,
                  round(base, 4), round(now, 4), round(now / base - 1, 4) if base > 0 else float("nan"),
-                 None if z is None else round(z, 4), n, round(size, 4), changepoint(whole),
+                 None if z is None else round(z, 4), n, round(size, 4), None if change is None else change.index,
+                 None if change is None else change.p,
+                 None if change is None or not np.isfinite(change.shift) else round(change.shift, 4),
                  [round(float(v), 4) for v in lower], [round(float(v), 4) for v in upper],
                  [round(float(v), 4) for v in expected], [None if np.isnan(v) else float(v) for v in recent])
 

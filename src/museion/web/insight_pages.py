@@ -26,12 +26,12 @@ from museion.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 Analyst = Annotated[Principal, requires(Perm.STATS_READ)]
-By = Literal["total", "work", "genre", "subject", "kind", "creator_gender", "creator_nationality", "era", "medium"]
+By = Literal["total", "work", "genre", "subject", "kind", "creator_gender", "creator_nationality", "era", "medium", "segment"]
 Period = Literal["day", "week", "month", "year"]
 Measure = Literal["demand", "acquisitions", "works"]
 BY_LABELS = {"total": N_("total"), "work": N_("work"), "genre": N_("genre"), "subject": N_("subject"), "kind": N_("kind"),
              "creator_gender": N_("creator gender"), "creator_nationality": N_("creator nationality"), "era": N_("era"),
-             "medium": N_("medium (material)")}
+             "medium": N_("medium (material)"), "segment": N_("member segment")}
 PERIOD_LABELS = {"day": N_("day"), "week": N_("week"), "month": N_("month"), "year": N_("year")}
 MEASURE_LABELS = {"demand": N_("audience demand (events)"), "acquisitions": N_("acquisitions per year"),
                   "works": N_("works made per year")}
@@ -129,17 +129,21 @@ def forecast_page(request: Request, principal: Analyst, engine: EngineDep, by: B
 def start_run(principal: Analyst, queue: QueueDep, by: Annotated[By, Form()] = "genre",
               period: Annotated[Period, Form()] = "month", measure: Annotated[Measure, Form()] = "demand",
               horizon: Annotated[int, Form(ge=1, le=120)] = 6, origins: Annotated[int, Form(ge=0, le=24)] = 8,
-              top: Annotated[int, Form(ge=1, le=100)] = 12) -> RedirectResponse:
-    """Backtest and forecast every series of the grouping as a job; its page links the saved run when done."""
+              top: Annotated[int, Form(ge=1, le=100)] = 12, reconcile: Annotated[bool, Form()] = False,
+              dp_epsilon: Annotated[float | None, Form(gt=0, le=10)] = None,
+              source: Annotated[str | None, Form(max_length=64, pattern=r"^[\w.-]*$")] = None) -> RedirectResponse:
+    """Backtest and forecast every series of the grouping as a job; its page links the saved run when done. Optionally
+    with hierarchical reconciliation backtested, or on a differentially private release charged to ``source``."""
     job_id = queue.submit(KIND, {"measure": measure, "by": by, "period": period, "horizon": horizon, "origins": origins,
-                                 "top": top}, principal.actor)
+                                 "top": top, "reconcile": reconcile, "dp_epsilon": dp_epsilon, "source": source or None},
+                          principal.actor)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 def _trends(engine: Engine, actor: str, by: str, period: str, window: int, _: Any) -> dict[str, Any]:
     found = find_trends(engine, actor, by=by, period=period, window=window, top=30)
     charts = [trend_chart(t["group"], found["periods"], found["history"][t["group"]], t, _) for t in found["trends"][:4]]
-    missing = catalogue_gaps(engine, actor, by=by, period=period) if by not in ("total", "work") else None
+    missing = catalogue_gaps(engine, actor, by=by, period=period) if by not in ("total", "work", "segment") else None
     return {"found": found, "charts": charts, "gaps": missing}
 
 

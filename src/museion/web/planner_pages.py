@@ -8,14 +8,15 @@ from typing import Annotated, Any
 
 import plotly.graph_objects as go
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import Connection
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Connection, Engine
 
 from museion.errors import Conflict, MuseionError, NotFound
 from museion.http.authz import requires
 from museion.http.deps import ConnDep, EngineDep
 from museion.http.i18n import N_, error_text, gettext_for
 from museion.insight import plans
+from museion.insight.plan_jobs import plan_params
 from museion.jobs import records
 from museion.jobs_kinds import QueueDep
 from museion.security.auth import Principal
@@ -26,6 +27,7 @@ from museion.web.templating import templates
 router = APIRouter(include_in_schema=False)
 Analyst = Annotated[Principal, requires(Perm.STATS_READ)]
 Proposer = Annotated[Principal, requires(Perm.QUEUE_PROPOSE)]
+PLAN_JOB, SEGMENTS_JOB = "insight_plan", "insight_segments"
 EVIDENCE_LABELS = (N_("explanation"), N_("expected_engagement"), N_("unconstrained_optimum"), N_("greedy"))  # insight.plan
 
 
@@ -93,46 +95,54 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 @router.get("/insight/planner", response_class=HTMLResponse)
-def planner(request: Request, _: Analyst, conn: ConnDep) -> HTMLResponse:
-    return _page(request, conn, form={"slots": "10", "quotas": "emerging=20%", "max_genre_share": "40%"})
-
-
-@router.post("/insight/planner", response_class=HTMLResponse)
-async def preview(request: Request, principal: Analyst, engine: EngineDep) -> HTMLResponse:
-    """Solve and explain without storing: the manager reads the plan before proposing it."""
-    form = await _form(request)
+def planner(request: Request, _: Analyst, engine: EngineDep,
+            job: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> HTMLResponse:
+    """The form; with ``job``, a finished plan job's plan or scenarios and the form it was started from."""
+    if job is None:
+        with engine.connect() as conn:
+            return _page(request, conn, form={"slots": "10", "quotas": "emerging=20%", "max_genre_share": "40%"})
     try:
-        with engine.begin() as conn:
-            found = plans.make_plan(conn, principal.actor, _spec(form))
+        done = _finished(engine, job, PLAN_JOB)
     except MuseionError as exc:
-        return _refused(request, engine, exc, form)
+        return _refused(request, engine, exc, {})
+    result, form = done["result"], done["params"].get("form") or {}
     with engine.connect() as conn:
-        return _page(request, conn, found=found, form=form)
+        return _page(request, conn, found=result.get("plan"), form=form, scenarios=result.get("scenarios"))
 
 
-@router.post("/insight/planner/propose", response_class=HTMLResponse, response_model=None)
-async def propose(request: Request, principal: Proposer, engine: EngineDep) -> HTMLResponse | RedirectResponse:
-    """Store the plan and queue it for two algorithm reviewers; its page links to the proposal."""
+async def _start(request: Request, principal: Principal, engine: Engine, queue: Any, action: str) -> Response:
+    """Read the form, check it, and start the plan job; the job's page links back here with the result."""
     form = await _form(request)
     try:
-        with engine.begin() as conn:
-            plan_id = plans.propose_plan(conn, principal.actor, _spec(form))
+        params = plan_params(action, [_spec(form)], form)
     except MuseionError as exc:
         return _refused(request, engine, exc, form)
-    return RedirectResponse(f"/insight/planner/{plan_id}", status_code=303)
+    return RedirectResponse(f"/jobs/{queue.submit(PLAN_JOB, params, principal.actor)}", status_code=303)
 
 
-@router.post("/insight/planner/compare", response_class=HTMLResponse)
-async def compare(request: Request, principal: Analyst, engine: EngineDep) -> HTMLResponse:
-    """What-if: the plan as stated beside the same plan without each quota and with slots and budget only."""
-    form = await _form(request)
-    try:
-        with engine.begin() as conn:
-            rows = plans.scenarios(conn, principal.actor, plans.what_if(_spec(form)))
-    except MuseionError as exc:
-        return _refused(request, engine, exc, form)
-    with engine.connect() as conn:
-        return _page(request, conn, form=form, scenarios=rows)
+@router.post("/insight/planner", response_class=RedirectResponse, response_model=None)
+async def preview(request: Request, principal: Analyst, engine: EngineDep, queue: QueueDep) -> Response:
+    """Solve and explain without storing (a job): the manager reads the plan before proposing it."""
+    return await _start(request, principal, engine, queue, "preview")
+
+
+@router.post("/insight/planner/propose", response_class=RedirectResponse, response_model=None)
+async def propose(request: Request, principal: Proposer, engine: EngineDep, queue: QueueDep) -> Response:
+    """Store the plan and queue it for two algorithm reviewers (a job); its page links to the plan."""
+    return await _start(request, principal, engine, queue, "propose")
+
+
+@router.post("/insight/planner/compare", response_class=RedirectResponse, response_model=None)
+async def compare(request: Request, principal: Analyst, engine: EngineDep, queue: QueueDep) -> Response:
+    """What-if (a job): the plan as stated beside the same plan without each quota and with slots and budget only."""
+    return await _start(request, principal, engine, queue, "compare")
+
+
+def _finished(engine: Engine, job_id: int, kind: str) -> dict[str, Any]:
+    job = records.get(engine, job_id)
+    if job["kind"] != kind or job["status"] != "succeeded":
+        raise NotFound("no finished job %(id)s of this kind", id=job_id)
+    return job
 
 
 @router.get("/insight/planner/{plan_id}", response_class=HTMLResponse)
@@ -161,17 +171,28 @@ def _segment_figures(request: Request, found: dict[str, Any]) -> list[str]:
 
 
 @router.get("/insight/segments", response_class=HTMLResponse)
-def segments_page(request: Request, principal: Analyst, engine: EngineDep) -> HTMLResponse:
-    from museion.insight.segmenting import segment
-
+def segments_page(request: Request, _: Analyst, engine: EngineDep,
+                  job: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> HTMLResponse:
+    """The segments a finished job found (``job``, else the latest), and the button that starts a new one."""
+    found, message, when = None, None, None
     try:
-        with engine.begin() as conn:
-            found = segment(conn, principal.actor)
+        if job is not None:
+            done = _finished(engine, job, SEGMENTS_JOB)
+        else:
+            done = next(iter(records.listing(engine, kind=SEGMENTS_JOB, status="succeeded", limit=1)), None)
+        if done is not None:
+            found, when = done["result"], done.get("finished_at") or done.get("created_at")
     except MuseionError as exc:
-        return templates.TemplateResponse(request, "insight_segments.html", {"found": None, "figures": [],
-                                                                             "message": error_text(request, exc)})
+        message = error_text(request, exc)
     return templates.TemplateResponse(request, "insight_segments.html", {
-        "found": found, "figures": _segment_figures(request, found), "message": None})
+        "found": found, "figures": _segment_figures(request, found) if found else [], "message": message, "when": when},
+        status_code=404 if message else 200)
+
+
+@router.post("/insight/segments", response_class=RedirectResponse)
+def start_segments(principal: Analyst, queue: QueueDep) -> RedirectResponse:
+    """Find segments as a job; its page links back here with the profiles."""
+    return RedirectResponse(f"/jobs/{queue.submit(SEGMENTS_JOB, {'k_max': 8}, principal.actor)}", status_code=303)
 
 
 @router.get("/insight/outlook", response_class=HTMLResponse)
