@@ -27,7 +27,7 @@ def client(rated: Engine) -> Iterator[TestClient]:
 
 def test_api_drill_alerts_and_transitions_for_analysts_and_privacy_officers(client: TestClient, rated: Engine) -> None:
     analyst, officer = auth_headers(rated, "analyst"), auth_headers(rated, "privacy_officer")
-    assert client.get("/api/risk/alerts", headers=auth_headers(rated, "curator")).status_code == 403
+    assert client.get("/api/risk/alerts", headers=auth_headers(rated, "member")).status_code == 403
     assert client.post("/api/risk/shilling-scans", json={**DRILL, "size": 0.5}, headers=analyst).status_code == 422
     done = job_outcome(client, client.post("/api/risk/shilling-scans", json=DRILL, headers=analyst), analyst)
     assert done["status"] == "succeeded" and done["result"]["simulated"] and done["result"]["injected"] == 20
@@ -72,7 +72,7 @@ def test_web_pages_list_filter_show_evidence_and_move_alerts_in_both_languages(c
     assert "风险警报" in chinese and "Risk alerts" not in chinese
     zh_detail = client.get("/risk/alerts/1", params={"lang": "zh-Hans"}, headers=analyst).text
     assert "可疑" in zh_detail and "suspected fake profiles" not in zh_detail
-    assert client.get("/risk/alerts", headers=auth_headers(rated, "curator")).status_code == 403
+    assert client.get("/risk/alerts", headers=auth_headers(rated, "algorithm_reviewer")).status_code == 403
     checked = client.post("/risk/checks", data={"check": "misuse"}, headers=analyst)
     assert checked.status_code == 303 and checked.headers["location"] == "/risk/alerts?kind=misuse"
     drill = client.post("/risk/checks", data={"check": "drill"}, headers=analyst)

@@ -13,7 +13,7 @@ from museion.api.routes_jobs import ACCEPTED, JobOut, accepted
 from museion.http.authz import requires
 from museion.http.deps import ConnDep, TxDep
 from museion.jobs_kinds import QueueDep
-from museion.risk import alerts, drift_check, kpi, misuse_scan, quality
+from museion.risk import alerts, drift_check, kpi, misuse_scan, quality, served_drift
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
@@ -26,7 +26,7 @@ Manager = Annotated[Principal, requires(Perm.RISK_MANAGE)]
 @router.get("/alerts", summary="Risk alerts, newest first, filtered by kind, state and severity")
 def list_alerts(
     _: Reader, conn: ConnDep,
-    kind: Annotated[Literal["shilling", "kpi", "misuse", "drift", "quality"] | None, Query()] = None,
+    kind: Annotated[Literal["shilling", "kpi", "misuse", "drift", "quality", "experiment", "licence"] | None, Query()] = None,
     state: Annotated[Literal["open", "acknowledged", "resolved", "false_alarm"] | None, Query()] = None,
     severity: Annotated[Literal["low", "medium", "high"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
@@ -65,6 +65,10 @@ class ScanIn(BaseModel):
     filler: float = Field(0.03, ge=0.01, le=0.05, description="Filler items as a share of works.")
     target: int | None = Field(None, ge=1, description="The work id attacked (default: a rarely rated one).")
     seed: int = Field(0, ge=0, le=2**31)
+    filler_from: Literal["random", "popular"] = Field("random", description="Drill filler: any works, or popular ones.")
+    method: Literal["features", "semi"] = Field(
+        "features", description="features: the unsupervised detector; semi: it plus a classifier trained on attacks "
+                                "generated into a copy of the same ratings (catches popular-filler attackers).")
 
 
 @router.post("/shilling-scans", status_code=202, response_model=JobOut, responses=ACCEPTED,
@@ -88,6 +92,13 @@ def drift(principal: Manager, conn: TxDep, days: Annotated[int, Query(ge=7, le=7
     return {"alerts": drift_check.scan(conn, actor=principal.actor, days=days)}
 
 
-@router.post("/quality-scans", summary="Check each import's volume against its history now; new data-quality alerts")
+@router.post("/served-drift-scans", summary="The deployed version's live hit rate and long-tail share of served lists, "
+                                          "last window against the one before, now; new drift alerts")
+def served(principal: Manager, conn: TxDep, days: Annotated[int, Query(ge=7, le=365)] = 30) -> dict[str, list[int]]:
+    return {"alerts": served_drift.scan(conn, actor=principal.actor, days=days)}
+
+
+@router.post("/quality-scans", summary="Check each import's volume, and its columns' empty values and value "
+                                       "distributions, against its history now; new data-quality alerts")
 def import_quality(principal: Manager, conn: TxDep) -> dict[str, list[int]]:
     return {"alerts": quality.scan(conn, actor=principal.actor)}

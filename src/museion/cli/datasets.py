@@ -85,6 +85,10 @@ def datasets_load(
     with file_progress(not as_json and sys.stderr.isatty()) as progress:
         reports = load_dataset(engine, dataset, folder, max_errors=max_errors or get_settings().max_errors, progress=progress)
     print_import_reports(reports, as_json)
+    from museion.cli.risk import after_import
+    from museion.risk.quality import Imported
+
+    after_import(engine, [Imported(r.entity, r.source, folder / r.file, r.file) for r in reports], quiet=as_json)
 
 
 def dataset_source(dataset: str | None, source: str | None) -> str | None:

@@ -66,6 +66,10 @@ def _ingest(entity: str, file: Path, mapping_file: Path | None, column: list[str
                              progress=progress(file.name, file.stat().st_size) if progress and file.is_file() else None,
                              label=str(file), keep_member_ids=not pseudonymise, actor=context.CLI_ACTOR)
     print_import_reports([report], as_json)
+    from museion.cli.risk import after_import
+    from museion.risk.quality import Imported
+
+    after_import(engine, [Imported(mapping.entity, mapping.source, file, str(file), mapping.read)], quiet=as_json)
 
 
 def _make_ingest_command(entity: str, doc: str) -> None:

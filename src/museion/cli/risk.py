@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from museion.cli import context
-from museion.cli.output import console, friendly_errors, print_json, show_rows
-from museion.risk import alerts, delivery, detection, drift_check, kpi, misuse_scan, quality
+from museion.cli.output import console, err_console, friendly_errors, print_json, show_rows
+from museion.risk import alerts, delivery, detection, drift_check, kpi, misuse_scan, quality, served_drift
 
 risk_app = typer.Typer(
     help="Risk warning. `museion risk detect` runs the fake-profile (shilling) detector over the stored ratings; "
@@ -21,6 +21,8 @@ risk_app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="markdown")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+MethodOpt = Annotated[str, typer.Option(
+    help="features (unsupervised) or semi (plus a classifier trained on generated attacks; catches popular filler).")]
 WhyOpt = Annotated[str, typer.Option("--why", help="Why (recorded with your name on the alert).")]
 ALERT_COLUMNS: dict[str, Any] = {
     "id": lambda r: r["id"], "kind": lambda r: r["kind"], "severity": lambda r: r["severity"],
@@ -96,11 +98,11 @@ def false_alarm(alert_id: int, why: WhyOpt, as_json: JsonOpt = False) -> None:
 @risk_app.command("detect")
 @friendly_errors
 def detect(source: Annotated[str | None, typer.Option(help="Only this member source.")] = None,
-           as_json: JsonOpt = False) -> None:
+           method: MethodOpt = "features", as_json: JsonOpt = False) -> None:
     """Run the shilling detector over the stored ratings (read for the `integrity` purpose) and raise alerts."""
     engine = context.engine()
     with engine.begin() as conn:
-        result = detection.scan(conn, actor=context.CLI_ACTOR, source=source)
+        result = detection.scan(conn, actor=context.CLI_ACTOR, source=source, method=method)
     delivery.deliver(engine, result.new, delivery.load(context.home()))
     if as_json:
         print_json(result.as_dict())
@@ -144,10 +146,20 @@ def drift(days: Annotated[int, typer.Option(min=7, max=730, help="Window length 
     _check("drift", lambda conn: drift_check.scan(conn, actor=context.CLI_ACTOR, days=days), as_json)
 
 
+@risk_app.command("served-drift")
+@friendly_errors
+def served(days: Annotated[int, typer.Option(min=7, max=365, help="Window length in days.")] = 30,
+           as_json: JsonOpt = False) -> None:
+    """The deployed version's live hit rate and long-tail share of served lists, last window against the one before
+    (with its card and latest fairness audit as evidence); raise drift alerts."""
+    _check("served-traffic drift", lambda conn: served_drift.scan(conn, actor=context.CLI_ACTOR, days=days), as_json)
+
+
 @risk_app.command("quality")
 @friendly_errors
 def import_quality(as_json: JsonOpt = False) -> None:
-    """Check each import's volume against its entity and source's history; raise data-quality alerts."""
+    """Check each import's volume, and each profiled import's empty values and value distributions per column, against
+    its entity and source's history; raise data-quality alerts."""
     _check("import quality", lambda conn: quality.scan(conn, actor=context.CLI_ACTOR), as_json)
 
 
@@ -161,13 +173,16 @@ def simulate_attack(
     target: Annotated[int | None, typer.Option(help="The work id attacked (default: a rarely rated one).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generated profiles.")] = 0,
     source: Annotated[str | None, typer.Option(help="Only this member source.")] = None,
+    filler_from: Annotated[str, typer.Option(help="Filler drawn from any works (random) or popular ones.")] = "random",
+    method: MethodOpt = "features",
     as_json: JsonOpt = False,
 ) -> None:
     """Drill: inject a labelled attack into a scratch copy of the ratings, detect, and record simulated alerts."""
     engine = context.engine()
     with engine.begin() as conn:
         result = detection.simulate_attack(conn, actor=context.CLI_ACTOR, kind=kind, intent=intent, size=size,
-                                           filler=filler, target=target, source=source, seed=seed)
+                                           filler=filler, target=target, source=source, seed=seed,
+                                           filler_from=filler_from, method=method)
     delivery.deliver(engine, result.new, delivery.load(context.home()))  # routed in MUSEION_HOME/risk.toml
     if as_json:
         print_json(result.as_dict())
@@ -197,3 +212,15 @@ def thresholds(
         "detector": lambda r: r["detector"], "threshold": lambda r: r["value"], "default": lambda r: r["default"],
         "changes": lambda r: len(r["history"]),
         "last change": lambda r: (f"{r['history'][0]['reason']} ({r['history'][0]['set_by']})" if r["history"] else "—")})
+
+
+def after_import(engine: Engine, files: list[quality.Imported], *, quiet: bool = False) -> None:
+    """Run the risk detectors after an import (museion.jobs_kinds.followups) and say on stderr what each found
+    (``quiet``, for --json: nothing is said; the alerts are under `museion risk alerts`)."""
+    from museion.jobs_kinds.followups import after_import as run_checks
+
+    outcome = run_checks(engine, context.home(), actor=context.CLI_ACTOR, files=files)
+    outcome.pop("profiled_runs")
+    for check, found in ({} if quiet else outcome).items():
+        said = f"alerts {found['alerts'] or 'none'}" if "alerts" in found else f"skipped: {found['skipped']}"
+        err_console.print(f"risk check after the import, {check}: {said}")

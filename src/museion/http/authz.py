@@ -21,6 +21,7 @@ from museion.errors import MuseionError
 from museion.http.deps import SessionDep, get_session
 from museion.http.ratelimit import Backoff, TokenBucket
 from museion.privacy.intake import refers_to
+from museion.security.addresses import AddressBook
 from museion.security.auth import API, SESSION, Principal, TokenVerifier
 from museion.security.permissions import MATRIX, SELF_ONLY, Perm, Role, allowed
 
@@ -62,6 +63,7 @@ class Guards:
         self.failures = TokenBucket(capacity=20, period=60.0)  # requests with a bad token per address
         self.accounts = Backoff()  # failed password sign-ins per account name, from any address
         self.reads_session: dict[int, bool] = {}  # route id -> whether it queries the request's session itself
+        self.addresses = AddressBook()  # where each token is used from (keyed hashes of networks), for misuse checks
 
 
 def guards(request: Request) -> Guards:
@@ -106,6 +108,8 @@ def _authenticated(
             raise RateLimited(wait)
         raise Unauthenticated("the token or session is not valid (unknown, expired or revoked)")
     request.state.principal = principal  # for the access log and the page header
+    guards(request).addresses.note(request.app.state.engine, request.app.state.home, token_id=principal.token_id,
+                                   account_id=principal.account_id, address=client_address(request))
     return principal
 
 

@@ -19,7 +19,9 @@ from museion.risk.models import SEVERITIES, STATES, RiskAlert, RiskAlertEvent, R
 from museion.store.base import utcnow
 
 ROUTES: dict[str, str] = {"shilling": "analyst", "kpi": "analyst", "drift": "analyst", "quality": "analyst",
-                          "misuse": "privacy_officer"}
+                          "misuse": "privacy_officer",
+                          "experiment": "admin",  # museion.experiments: a rollout stopped by a guardrail breach
+                          "licence": "curator"}  # museion.risk.licence_expiry: a licence ends within the warning window
 """Alert kind → the role that owns it."""
 KINDS = tuple(ROUTES)
 MOVES: dict[str, tuple[str, ...]] = {"open": ("acknowledged", "resolved", "false_alarm"),

@@ -10,6 +10,10 @@ set chosen by the model, and *filler* items drawn at random from the catalogue:
 - ``segment``: the selected set is a segment of items liked by the target's audience, rated at the top; filler at
   the bottom.
 
+Filler is drawn uniformly from the catalogue by default; ``filler_from="popular"`` draws it from the most rated tenth
+of the catalogue in proportion to popularity, as an informed attacker does to look like real members to popularity
+features such as DegreeSAD's and to RDMA (popular items' means are stable, so deviations stay small).
+
 Profiles are only ever *returned* (with labels) or stacked under a copy of a matrix by :func:`inject`; nothing here
 writes anywhere. Attack size is the share of genuine profiles added (1–10 %), filler size the share of items
 (1–5 %).
@@ -27,6 +31,9 @@ from museion.errors import MuseionError
 
 ATTACK_TYPES = ("random", "average", "bandwagon", "segment")
 INTENTS = ("push", "nuke")
+FILLER_FROM = ("random", "popular")
+POPULAR_SHARE = 0.10
+"""Popular filler comes from this most-rated share of the catalogue."""
 AttackType = Literal["random", "average", "bandwagon", "segment"]
 Intent = Literal["push", "nuke"]
 SELECTED = 5
@@ -62,8 +69,10 @@ class Attack:
     """Epoch seconds aligned with ``profiles.data`` (all inside one burst window), when asked for."""
 
 
-def check(kind: str, intent: str, size: float, filler: float) -> None:
+def check(kind: str, intent: str, size: float, filler: float, filler_from: str = "random") -> None:
     """Refuse parameters outside the modelled ranges, naming the field."""
+    if filler_from not in FILLER_FROM:
+        raise AttackRejected("filler_from: %(value)s is not random or popular", value=filler_from)
     if kind not in ATTACK_TYPES:
         raise AttackRejected("type: %(kind)s is not one of %(known)s", kind=kind, known=", ".join(ATTACK_TYPES))
     if intent not in INTENTS:
@@ -85,12 +94,13 @@ def generate(
     scale: Scale | None = None,
     seed: int = 0,
     burst: tuple[int, int] | None = None,
+    filler_from: str = "random",
 ) -> Attack:
     """``round(size × members)`` fake profiles against ``targets`` (item columns) of a members × items rating matrix.
 
     ``burst`` = (start, seconds) stamps every fake rating inside that window (for time-window features).
     """
-    check(kind, intent, size, filler)
+    check(kind, intent, size, filler, filler_from)
     scale = scale or Scale()
     matrix = csr_matrix(ratings, dtype=np.float64)
     n_users, n_items = matrix.shape
@@ -110,9 +120,13 @@ def generate(
     top, bottom = (scale.high, scale.low) if intent == "push" else (scale.low, scale.high)
     selected = _selected(kind, matrix, counts, targets, rng)
     pool = np.setdiff1d(np.arange(n_items), np.concatenate([targets, selected]))
+    weights = None
+    if filler_from == "popular":
+        pool = pool[np.argsort(-counts[pool], kind="stable")][:max(n_filler, round(POPULAR_SHARE * n_items))]
+        weights = (counts[pool] + 1) / (counts[pool] + 1).sum()  # + 1: never fewer drawable items than filler
     rows, cols, vals = [], [], []
     for row in range(n_fake):
-        fill = rng.choice(pool, size=min(n_filler, pool.size), replace=False)
+        fill = rng.choice(pool, size=min(n_filler, pool.size), replace=False, p=weights)
         if kind == "average":
             values = rng.normal(item_mean[fill], item_sd[fill])
         elif kind == "segment":

@@ -21,12 +21,15 @@ from sqlalchemy import Connection
 from museion.collab.queue import Draft, Outcome, on_decided, propose_many
 from museion.privacy import gate, quarantine
 from museion.privacy.datamap import INTEGRITY_PURPOSE
-from museion.risk import alerts, attacks, shilling
+from museion.risk import alerts, attacks, semisupervised, shilling
 
 DETECTOR = "shilling.features"
 QUARANTINE = "risk.quarantine"
 """Queue kind: quarantine the profiles behind a shilling alert (decided by the privacy officer, see collab/policy.toml)."""
 Progress = Callable[[float, str], None]
+METHODS = ("features", "semi")
+"""``features``: the unsupervised detector; ``semi``: it plus a classifier trained on attacks generated into a copy of
+the same ratings (museion.risk.semisupervised), which also catches popular-filler attackers."""
 
 
 @dataclass(frozen=True)
@@ -74,23 +77,36 @@ def read_ratings(conn: Connection, *, actor: str, source: str | None = None) -> 
     return Ratings(matrix, members, works, times.astype(np.int64) if times.size and times.min() >= 0 else None)
 
 
-def scan(conn: Connection, *, actor: str, source: str | None = None, progress: Progress | None = None) -> ScanResult:
+def run_detector(conn: Connection, matrix: csr_matrix, times: np.ndarray | None, method: str, *, seed: int = 0,
+                 train_on: csr_matrix | None = None) -> shilling.Detection:
+    """The chosen detector at the threshold in force; ``semi`` trains on ``train_on`` (default: ``matrix``)."""
+    if method not in METHODS:
+        raise attacks.AttackRejected("method: %(method)s is not features or semi", method=method)
+    threshold = alerts.threshold(conn, DETECTOR)
+    if method == "features":
+        return shilling.detect(matrix, threshold=threshold, times=times)
+    trained = semisupervised.train(matrix if train_on is None else train_on, seed=seed)
+    return semisupervised.detect(matrix, trained, threshold=threshold, times=times)
+
+
+def scan(conn: Connection, *, actor: str, source: str | None = None, progress: Progress | None = None,
+         method: str = "features") -> ScanResult:
     """Run the detector on the stored ratings and raise one alert per attacked work (raises TooLittleData)."""
     ratings = read_ratings(conn, actor=actor, source=source)
     if progress:
         progress(0.3, "features")
-    found = shilling.detect(ratings.matrix, threshold=alerts.threshold(conn, DETECTOR), times=ratings.times)
+    found = run_detector(conn, ratings.matrix, ratings.times, method)
     ids, new = _raise(conn, found, ratings, actor=actor, simulated=False)
     return ScanResult(ratings.matrix.shape[0], int(ratings.matrix.nnz), int(found.flagged.sum()), ids, new=new)
 
 
 def simulate_attack(conn: Connection, *, actor: str, kind: str = "average", intent: str = "push", size: float = 0.05,
                     filler: float = 0.03, target: int | None = None, source: str | None = None,
-                    seed: int = 0) -> ScanResult:
+                    seed: int = 0, filler_from: str = "random", method: str = "features") -> ScanResult:
     """Inject a labelled attack into an in-memory copy of the ratings, detect, and record simulated alerts.
 
     ``target`` is a work id; by default a rarely rated work (the usual push target) is chosen."""
-    attacks.check(kind, intent, size, filler)
+    attacks.check(kind, intent, size, filler, filler_from)
     ratings = read_ratings(conn, actor=actor, source=source)
     shilling.enough(ratings.matrix)
     counts = np.diff(ratings.matrix.tocsc().indptr)
@@ -104,15 +120,16 @@ def simulate_attack(conn: Connection, *, actor: str, kind: str = "average", inte
         column = int(hits[0])
     burst = None if ratings.times is None else (int(ratings.times.max()), 86_400)  # the fakes arrive within a day
     attack = attacks.generate(ratings.matrix, [column], kind=kind, intent=intent, size=size, filler=filler, seed=seed,
-                              burst=burst)
+                              burst=burst, filler_from=filler_from)
     matrix, labels = attacks.inject(ratings.matrix, attack)
     times = None if ratings.times is None or attack.times is None else np.concatenate([ratings.times, attack.times])
-    found = shilling.detect(matrix, threshold=alerts.threshold(conn, DETECTOR), times=times)
+    found = run_detector(conn, matrix, times, method, seed=seed, train_on=ratings.matrix)  # trained without the drill
     precision, recall = shilling.precision_recall(found.flagged, labels)
     scratch = Ratings(matrix, np.concatenate([ratings.member_ids, -1 - np.arange(attack.profiles.shape[0])]),
                       ratings.work_ids, None)
     ids, new = _raise(conn, found, scratch, actor=actor, simulated=True,
                  drill={"type": kind, "intent": intent, "size": size, "filler": filler, "seed": seed,
+                        "filler_from": filler_from, "method": method,
                         "target_work": int(ratings.work_ids[column]), "injected": int(labels.sum())})
     return ScanResult(matrix.shape[0], int(matrix.nnz), int(found.flagged.sum()), ids, True, precision, recall,
                       int(labels.sum()), new)

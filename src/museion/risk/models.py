@@ -70,3 +70,19 @@ class RiskThreshold(Base):
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("risk_alerts.id", ondelete="SET NULL"),
                                                  comment="the false alarm that moved it")
     set_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class RiskImportProfile(Base):
+    """The per-column profile of one imported file (null counts, a sample or the commonest values): what the next
+    import of the same entity and source is compared with (museion.risk.columns)."""
+
+    __tablename__ = "risk_import_profiles"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(BigId, unique=True, comment="the import_runs row it profiles")
+    entity: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    columns: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="column -> rows, nulls, sample or counts")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -39,7 +39,9 @@ MIN_OVERLAP = 5
 """Co-rated items below which two members' Pearson correlation counts as 0 (too little evidence)."""
 NEIGHBOURS = 25
 BLOCK = 1024
-"""Members per block of the DegSim correlations (memory: block × members floats, four times)."""
+"""Members per block of the DegSim correlations (memory: block × reference members floats, four times)."""
+SAMPLE = 4000
+"""Above this many members DegSim compares each member with a uniform sample of this many (see :func:`degsim`)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Profiles:
 
 
 def features(ratings: csr_matrix, *, times: np.ndarray | None = None, window: int = 86_400,
-             neighbours: int = NEIGHBOURS) -> Profiles:
+             neighbours: int = NEIGHBOURS, sample: int | None = SAMPLE) -> Profiles:
     """Every feature for every member; ``times`` (epoch seconds aligned with ``ratings.data``) adds ``co_burst``."""
     matrix = csr_matrix(ratings, dtype=np.float64)
     matrix.sort_indices()
@@ -74,7 +76,7 @@ def features(ratings: csr_matrix, *, times: np.ndarray | None = None, window: in
     log_degree = np.log1p(counts)[matrix.indices]
     degree_mean = np.bincount(rows, log_degree, n_users) / safe
     degree_sd = np.sqrt(np.maximum(np.bincount(rows, log_degree**2, n_users) / safe - degree_mean**2, 0))
-    columns = [rdma, wdma, degsim(matrix, neighbours), length_var, mean_var, fmtd, degree_mean, degree_sd]
+    columns = [rdma, wdma, degsim(matrix, neighbours, sample=sample), length_var, mean_var, fmtd, degree_mean, degree_sd]
     names = FEATURES
     if times is not None:
         columns.append(co_burst(matrix, rows, np.asarray(times, dtype=np.int64), window))
@@ -99,39 +101,63 @@ def _target_filler(matrix: csr_matrix, rows: np.ndarray, item_mean: np.ndarray,
     return mean_var, fmtd
 
 
-def pearson(matrix: csr_matrix, rows: np.ndarray | None = None) -> np.ndarray:
+def pearson(matrix: csr_matrix, rows: np.ndarray | None = None, against: np.ndarray | None = None) -> np.ndarray:
     """Pearson correlation over co-rated items (member means over the whole profile) of ``rows`` (default: all) with
-    every member; 0 with oneself and wherever fewer than ``MIN_OVERLAP`` items are co-rated."""
+    the members ``against`` (default: all); 0 with oneself and wherever fewer than ``MIN_OVERLAP`` items are
+    co-rated."""
+    n_users = matrix.shape[0]
+    return _correlate(_centred(matrix), np.arange(n_users) if rows is None else rows,
+                      np.arange(n_users) if against is None else against)
+
+
+def _centred(matrix: csr_matrix) -> tuple[csr_matrix, csr_matrix, csr_matrix]:
+    """(ratings centred on each member's mean, the rated-cell mask, the centred ratings squared), computed once."""
     lengths = np.diff(matrix.indptr)
     means = np.asarray(matrix.sum(axis=1)).ravel() / np.maximum(lengths, 1)
     centred = matrix.copy()
     centred.data = centred.data - np.repeat(means, lengths)
     mask = matrix.copy()
     mask.data = np.ones_like(mask.data)
-    squared = centred.multiply(centred).tocsr()
-    rows = np.arange(matrix.shape[0]) if rows is None else rows
-    numerator = (centred[rows] @ centred.T).toarray()
-    left = (squared[rows] @ mask.T).toarray()
-    right = (mask[rows] @ squared.T).toarray()
-    overlap = (mask[rows] @ mask.T).toarray()
+    return centred, mask, centred.multiply(centred).tocsr()
+
+
+def _correlate(parts: tuple[csr_matrix, csr_matrix, csr_matrix], rows: np.ndarray, against: np.ndarray) -> np.ndarray:
+    centred, mask, squared = parts
+    other_centred, other_mask = centred[against].T.tocsc(), mask[against].T.tocsc()
+    numerator = (centred[rows] @ other_centred).toarray()
+    left = (squared[rows] @ other_mask).toarray()
+    right = (mask[rows] @ squared[against].T).toarray()
+    overlap = (mask[rows] @ other_mask).toarray()
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = numerator / np.sqrt(left * right)
     corr[~np.isfinite(corr) | (overlap < MIN_OVERLAP)] = 0.0
-    corr[np.arange(rows.size), rows] = 0.0
+    corr[rows[:, None] == against[None, :]] = 0.0
     return corr
 
 
-def degsim(matrix: csr_matrix, neighbours: int = NEIGHBOURS, block: int = BLOCK) -> np.ndarray:
-    """Mean correlation with each member's ``neighbours`` most correlated members (``block`` members at a time, so
-    memory stays at block × members)."""
+def degsim(matrix: csr_matrix, neighbours: int = NEIGHBOURS, block: int = BLOCK, sample: int | None = SAMPLE,
+           seed: int = 0) -> np.ndarray:
+    """Mean correlation with each member's ``neighbours`` most correlated members, ``block`` members at a time.
+
+    Exact DegSim compares every pair (quadratic). Above ``sample`` members, each member is compared with a fixed
+    uniform sample of ``sample`` reference members instead, and its ``neighbours`` × sample / members best among them
+    (at least 3) are averaged: the same quantile of its correlations, estimated. Time and memory then grow linearly
+    with members (block × sample floats at a time); the features are only ever compared across members, and every
+    member is measured against the same reference set, so the ranking the detector uses is kept (measured in
+    benchmarks/risk_bench.py against exact DegSim)."""
     n_users = matrix.shape[0]
     if n_users < 2:
         return np.zeros(n_users)
+    against = np.arange(n_users)
     k = min(neighbours, n_users - 1)
+    if sample is not None and n_users > sample:
+        against = np.sort(np.random.default_rng(seed).choice(n_users, sample, replace=False))
+        k = max(3, min(k, round(neighbours * sample / n_users)))
+    parts = _centred(csr_matrix(matrix))
     out = np.zeros(n_users)
     for start in range(0, n_users, block):
         rows = np.arange(start, min(start + block, n_users))
-        corr = pearson(matrix, rows)
+        corr = _correlate(parts, rows, against)
         out[rows] = (-np.partition(-corr, k - 1, axis=1)[:, :k]).mean(axis=1)
     return out
 

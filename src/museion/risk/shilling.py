@@ -101,7 +101,12 @@ def detect(ratings: csr_matrix, *, threshold: float = THRESHOLD, times: np.ndarr
     matrix = csr_matrix(ratings, dtype=np.float64)
     enough(matrix)
     profiles = profiles or features(matrix, times=times)
-    scores = suspicion(profiles)
+    return flag_shared(matrix, suspicion(profiles), threshold, profiles)
+
+
+def flag_shared(matrix: csr_matrix, scores: np.ndarray, threshold: float, profiles: Profiles | None) -> Detection:
+    """The target step shared by the detectors: suspects (score ≥ ``threshold``) that rate a shared target at the
+    extreme, together with weaker suspects (≥ ``SECOND_LOOK`` × threshold) that rated most of one attack's targets so."""
     suspects = scores >= threshold
     targets = shared_targets(matrix, suspects)
     flagged = np.zeros(matrix.shape[0], dtype=bool)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, func
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from museion.store.base import Base, BigId, UTCDateTime
@@ -47,3 +47,19 @@ class Token(Base):
         String(64), comment="the staff actor who issued a member's token; null when the account holder did")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
+
+
+class TokenAddress(Base):
+    """An address pattern a token or session was used from: the network (IPv4 /24, IPv6 /48) as a keyed hash, never
+    the address itself (an address is personal data and the misuse check only needs to tell patterns apart); written
+    the first time a process sees the pair (museion.security.addresses)."""
+
+    __tablename__ = "token_addresses"
+    __table_args__ = (UniqueConstraint("token_id", "address_key"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    address_key: Mapped[str] = mapped_column(String(32), comment="keyed hash (HMAC-SHA256, 128 bits) of the network")
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now(), index=True)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -14,7 +14,7 @@ from museion.http.authz import requires
 from museion.http.deps import ConnDep, TxDep
 from museion.http.i18n import N_, gettext_for
 from museion.jobs_kinds import QueueDep
-from museion.risk import alerts, drift_check, kpi, misuse_scan, quality
+from museion.risk import alerts, drift_check, kpi, misuse_scan, quality, served_drift
 from museion.security.auth import Principal
 from museion.security.permissions import Perm, allowed
 from museion.web.charts import COLOURS, LAYOUT
@@ -25,7 +25,8 @@ Reader = Annotated[Principal, requires(Perm.RISK_READ)]
 Manager = Annotated[Principal, requires(Perm.RISK_MANAGE)]
 AlertId = Annotated[int, Path(ge=1, le=2**62)]
 KIND_LABELS = {"shilling": N_("Fake profiles"), "kpi": N_("KPI anomaly"), "misuse": N_("Misuse"), "drift": N_("Drift"),
-               "quality": N_("Data quality")}
+               "quality": N_("Data quality"), "experiment": N_("Rollout guardrail"),
+               "licence": N_("Licence expiring")}
 STATE_LABELS = {"open": N_("open"), "acknowledged": N_("acknowledged"), "resolved": N_("resolved"),
                 "false_alarm": N_("false alarm")}
 SEVERITY_LABELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high")}
@@ -33,13 +34,17 @@ MOVE_LABELS = {"acknowledged": N_("Acknowledge"), "resolved": N_("Resolve"), "fa
                "open": N_("Reopen")}
 VARIABLE_LABELS = {"rating": N_("rating values"), "ratings_per_member": N_("ratings per member"),
                    "work_popularity": N_("popularity of the works rated")}
+SCANS: dict[str, dict[str, Any]] = {
+    "shilling": {"simulate": False}, "semi": {"simulate": False, "method": "semi"}, "drill": {"simulate": True},
+    "drill_popular": {"simulate": True, "filler_from": "popular", "method": "semi"}}
+"""Web check → the shilling_scan job's parameters."""
 LABELS = {"kinds": KIND_LABELS, "states": STATE_LABELS, "severities": SEVERITY_LABELS, "moves": MOVE_LABELS,
           "variables": VARIABLE_LABELS}
 
 
 @router.get("/risk/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, principal: Reader, conn: ConnDep,
-                kind: Literal["shilling", "kpi", "misuse", "drift", "quality", ""] = "",
+                kind: Literal["shilling", "kpi", "misuse", "drift", "quality", "experiment", "licence", ""] = "",
                 state: Literal["open", "acknowledged", "resolved", "false_alarm", ""] = "",
                 severity: Literal["low", "medium", "high", ""] = "") -> HTMLResponse:
     found = alerts.list_alerts(conn, kind=kind or None, state=state or None, severity=severity or None)
@@ -50,20 +55,23 @@ def alerts_page(request: Request, principal: Reader, conn: ConnDep,
 
 @router.post("/risk/checks", response_class=RedirectResponse)
 def run_check(principal: Manager, conn: TxDep, queue: QueueDep,
-              check: Annotated[Literal["shilling", "drill", "kpi", "misuse", "drift", "quality"], Form()]) -> RedirectResponse:
-    """The fake-profile scan and the attack drill run as jobs (their page links back here); the quick checks at once."""
-    if check in ("shilling", "drill"):
-        job_id = queue.submit("shilling_scan", {"simulate": check == "drill"}, principal.actor)
+              check: Annotated[Literal["shilling", "semi", "drill", "drill_popular", "kpi", "misuse", "drift", "served",
+                                       "quality"], Form()]) -> RedirectResponse:
+    """The fake-profile scans and the attack drills run as jobs (their page links back here); the quick checks at once."""
+    if check in SCANS:
+        job_id = queue.submit("shilling_scan", SCANS[check], principal.actor)
         return RedirectResponse(f"/jobs/{job_id}", status_code=303)
     if check == "kpi":
         kpi.scan_activity(conn, actor=principal.actor)
     elif check == "drift":
         drift_check.scan(conn, actor=principal.actor)
+    elif check == "served":
+        served_drift.scan(conn, actor=principal.actor)
     elif check == "quality":
         quality.scan(conn, actor=principal.actor)
     else:
         misuse_scan.scan(conn, actor=principal.actor)
-    return RedirectResponse(f"/risk/alerts?kind={check}", status_code=303)
+    return RedirectResponse(f"/risk/alerts?kind={'drift' if check == 'served' else check}", status_code=303)
 
 
 @router.get("/risk/alerts/{alert_id}", response_class=HTMLResponse)
