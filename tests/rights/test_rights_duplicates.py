@@ -39,6 +39,13 @@ def test_a_recatalogued_record_matches_and_a_different_work_does_not() -> None:
     assert found[0].similarity < 1
 
 
+def test_a_shared_creator_and_medium_do_not_outweigh_a_different_title() -> None:
+    records = [Record("t:1", "Study for Bathers", ("Paul Cézanne",), 1890, "Graphite on paper"),
+               Record("t:2", "Study for Mountains", ("Paul Cezanne",), 1890, "Graphite on paper"),
+               Record("t:3", "Bathers, study for", ("Cézanne, Paul",), 1891, "Graphite on paper")]
+    assert [(m.first, m.second) for m in find_matches(records)] == [("t:1", "t:3")]
+
+
 def test_series_titles_carry_no_signal() -> None:
     series = [Record(f"t:{n}", "Untitled", ("Gego",), 1977, "Bronze") for n in range(MAX_REPEAT + 1)]
     assert find_matches(series, 0.5) == []

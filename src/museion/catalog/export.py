@@ -22,7 +22,7 @@ SCHEMA_TYPES = {
     "game": "VideoGame",
 }
 CSV_COLUMNS = ("id", "key", "kind", "title", "year", "date_text", "language", "region", "medium",
-               "acquisition_year", "genres", "subjects", "creators", "image_url", "rights", "description")
+               "acquisition_year", "genres", "subjects", "creators", "image_url", "rights", "description", "ai_provenance")
 JSONLD_CONTEXT = {"@vocab": "https://schema.org/", "dcterms": "http://purl.org/dc/terms/"}
 
 
@@ -31,11 +31,20 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
 
 
-def _works(session: Session, batch: int = 2000) -> Iterator[Work]:
+def ai_provenance(w: Work) -> list[str]:
+    """Terms an AI capability added, each with its label (who or what made it, model version, proposal, who accepted
+    it, and when), so that an export never passes a machine's suggestion off as the source's own record."""
+    return [f"{t.vocabulary}:{t.term} [{t.origin}{f' at {t.added_at.isoformat()}' if t.added_at else ''}]"
+            for t in w.terms if t.origin and t.origin.startswith("ai:")]
+
+
+def _works(session: Session, hidden: frozenset[int] = frozenset(), batch: int = 2000) -> Iterator[Work]:
+    """Every work but ``hidden`` (those the caller may not export, e.g. not licensed: ``museion.rights.availability``)."""
     last = 0
     while True:
+        stmt = select(Work).where(Work.id > last)
         rows = session.scalars(
-            select(Work).where(Work.id > last).order_by(Work.id).limit(batch)
+            (stmt.where(Work.id.not_in(hidden)) if hidden else stmt).order_by(Work.id).limit(batch)
             .options(selectinload(Work.terms), selectinload(Work.credits).selectinload(Credit.creator))
         ).all()
         if not rows:
@@ -45,15 +54,16 @@ def _works(session: Session, batch: int = 2000) -> Iterator[Work]:
         session.expunge_all()
 
 
-def write_csv(session: Session, out: IO[str]) -> int:
+def write_csv(session: Session, out: IO[str], hidden: frozenset[int] = frozenset()) -> int:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     n = 0
-    for w in _works(session):
+    for w in _works(session, hidden):
         values: dict[str, Any] = {c: getattr(w, c, None) for c in CSV_COLUMNS}
         values["genres"] = "|".join(w.terms_of("genre"))
         values["subjects"] = "|".join(w.terms_of("subject"))
         values["creators"] = "|".join(c.creator.name for c in w.credits)
+        values["ai_provenance"] = "|".join(ai_provenance(w))
         writer.writerow(["" if v is None else neutralise(v) if isinstance(v, str) else v for v in values.values()])
         n += 1
     return n
@@ -87,16 +97,17 @@ def jsonld_node(w: Work) -> dict[str, Any]:
         "creator": [{"@type": "Person", "name": c.creator.name, "roleName": c.role} for c in w.credits] or None,
         "dcterms:creator": [c.creator.name for c in w.credits] or None,
         "sameAs": [v for v in w.external_ids.values() if isinstance(v, str) and v.startswith("http")] or None,
+        "dcterms:provenance": ai_provenance(w) or None,
     }
     node.update({k: v for k, v in optional.items() if v is not None})
     return node
 
 
-def write_jsonld(session: Session, out: IO[str]) -> int:
-    """Stream a JSON-LD document with one @graph node per work."""
+def write_jsonld(session: Session, out: IO[str], hidden: frozenset[int] = frozenset()) -> int:
+    """Stream a JSON-LD document with one @graph node per work (but ``hidden``)."""
     out.write('{"@context": ' + json.dumps(JSONLD_CONTEXT) + ', "@graph": [\n')
     n = 0
-    for w in _works(session):
+    for w in _works(session, hidden):
         out.write((",\n" if n else "") + json.dumps(jsonld_node(w), ensure_ascii=False))
         n += 1
     out.write("\n]}\n")

@@ -65,6 +65,8 @@ class WorkTerm(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     origin: Mapped[str | None] = mapped_column(String(255), comment="null: from the source record; else who added it, "
                                                                     "e.g. ai:model_version:4 accepted by account:2")
+    added_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), comment="null: from the source record; else when it "
+                                                                          "was added (for AI-made terms, when a person accepted it)")
 
     work: Mapped[Work] = relationship(back_populates="terms")
 

@@ -22,6 +22,8 @@ class WorkFilter:
     subject: str | None = None
     source: str | None = None
     creator_id: int | None = None
+    hidden: frozenset[int] = frozenset()
+    """Works left out, e.g. those not licensed here and now (the caller asks ``museion.rights.availability``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ def _filtered(f: WorkFilter) -> Select:
         stmt = stmt.where(Work.id.in_(_term("subject", f.subject)))
     if f.creator_id is not None:
         stmt = stmt.where(Work.id.in_(select(Credit.work_id).where(Credit.creator_id == f.creator_id)))
+    if f.hidden:
+        stmt = stmt.where(Work.id.not_in(f.hidden))
     return stmt
 
 
@@ -69,6 +73,13 @@ def list_works(session: Session, f: WorkFilter, *, offset: int = 0, limit: int =
         .order_by(*order).offset(offset).limit(limit)
     ).all()
     return Page(list(items), total, offset, limit)
+
+
+def works_by_ids(session: Session, ids: list[int]) -> list[Work]:
+    """Works with their terms and creators, in the order of ``ids`` (ids with no work are left out)."""
+    found = {w.id: w for w in session.scalars(
+        select(Work).where(Work.id.in_(ids)).options(selectinload(Work.terms), selectinload(Work.credits).selectinload(Credit.creator)))}
+    return [found[i] for i in ids if i in found]
 
 
 def get_work(session: Session, work_id: int) -> Work:

@@ -1,8 +1,10 @@
 """Near-duplicate catalogue records (pure core): MinHash LSH (datasketch) over character shingles of each record's
-normalised title and creators finds candidate pairs in sub-linear time; the exact Jaccard similarity of the shingle
-sets scores them, and pairs whose years are far apart are dropped (a re-catalogued record keeps its date, a later
-work with the same title does not). Titles a creator used for a whole series ("Untitled", "[title not known]") carry no
-signal: records whose title and creators recur more than ``MAX_REPEAT`` times are left out rather than paired."""
+normalised title and creators finds candidate pairs in sub-linear time; each candidate is then scored field by field
+with rapidfuzz — the titles' edit similarity (word order ignored), the creators' (so "Wood, Christopher" is
+"Christopher Wood") and the mediums' — because one string of all fields let a shared creator and medium outweigh a
+different title. Pairs whose years are far apart are dropped (a re-catalogued record keeps its date, a later work with
+the same title does not). Titles a creator used for a whole series ("Untitled", "[title not known]") carry no signal:
+records whose title and creators recur more than ``MAX_REPEAT`` times are left out rather than paired."""
 
 from __future__ import annotations
 
@@ -13,10 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
+from rapidfuzz import fuzz
 
 SHINGLE = 4
 NUM_PERM = 64
-THRESHOLD = 0.7  # the default: measured in benchmarks/rights_bench.py
+THRESHOLD = 0.85  # the default similarity: measured in benchmarks/rights_bench.py
+CANDIDATE_JACCARD = 0.3  # LSH candidates: shingle Jaccard from here, then scored by field
+WEIGHTS = (0.6, 0.3, 0.1)  # title, creators, medium
+MIN_TITLE = 0.8  # whatever the rest, titles this different are different works
 MAX_YEAR_GAP = 2
 MAX_REPEAT = 3  # more records than this with one title and creator are a series, not duplicates
 MAX_CANDIDATES = 20  # LSH candidates examined per record
@@ -35,7 +41,7 @@ class Record:
 class Match:
     first: str
     second: str
-    similarity: float  # exact Jaccard of the two records' shingles
+    similarity: float  # weighted title, creators and medium similarity (rapidfuzz, 0–1)
     shared: int  # shingles in common
     year_gap: int | None
 
@@ -67,6 +73,20 @@ def _year_gap(a: Record, b: Record) -> int | None:
     return abs(a.year - b.year) if a.year is not None and b.year is not None else None
 
 
+def _fields(record: Record) -> tuple[str, str, str]:
+    return normalise(record.title), " ".join(sorted(normalise(c) for c in record.creators)), normalise(record.medium or "")
+
+
+def similarity(a: tuple[str, str, str], b: tuple[str, str, str]) -> float:
+    """Weighted field similarity of two records' normalised (title, creators, medium); 0 when the titles differ by
+    more than ``MIN_TITLE`` allows. A field empty on either side counts its weight as the titles' score."""
+    title = fuzz.token_sort_ratio(a[0], b[0]) / 100
+    if title < MIN_TITLE:
+        return 0.0
+    scores = [title] + [fuzz.token_sort_ratio(x, y) / 100 if x and y else title for x, y in zip(a[1:], b[1:])]
+    return sum(w * s for w, s in zip(WEIGHTS, scores))
+
+
 class DuplicateIndex:
     """Records indexed for near-duplicate search: within the catalogue (``pairs``) or for an incoming record
     (``query``). Series titles are left out of the index (see the module docstring)."""
@@ -78,23 +98,23 @@ class DuplicateIndex:
         self.records = [r for r in records if series[_identity(r)] <= MAX_REPEAT]
         self.threshold, self.num_perm = threshold, num_perm
         self.sets = [shingles(r) for r in self.records]
+        self.fields = [_fields(r) for r in self.records]
         self.hashes = list(MinHash.bulk([list(s) for s in self.sets], num_perm=num_perm))
-        # the LSH bands are tuned a little below the threshold so that pairs just above it are not missed
-        self.lsh = MinHashLSH(threshold=max(0.05, threshold - 0.15), num_perm=num_perm)
+        self.lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=num_perm)
         for n, minhash in enumerate(self.hashes):
             self.lsh.insert(n, minhash)
 
     def _scored(self, record: Record, own: set[bytes], minhash: MinHash) -> list[tuple[float, int, int]]:
         """(similarity, shared shingles, index) of the candidates at or above the threshold, best first."""
         found = []
+        fields = _fields(record)
         for other in self.lsh.query(minhash):
             gap = _year_gap(record, self.records[other])
             if gap is not None and gap > MAX_YEAR_GAP:
                 continue
-            common = len(own & self.sets[other])
-            similarity = common / len(own | self.sets[other])
-            if similarity >= self.threshold:
-                found.append((similarity, common, other))
+            score = similarity(fields, self.fields[other])
+            if score >= self.threshold:
+                found.append((round(score, 4), len(own & self.sets[other]), other))
         return sorted(found, reverse=True)[:MAX_CANDIDATES]
 
     def query(self, record: Record) -> list[Match]:
@@ -120,5 +140,5 @@ class DuplicateIndex:
 
 def find_matches(records: Sequence[Record], threshold: float = THRESHOLD, *, num_perm: int = NUM_PERM,
                  pairs_seen: set[tuple[str, str]] | None = None) -> list[Match]:
-    """Near-duplicate pairs among ``records`` at or above ``threshold`` Jaccard similarity, most similar first."""
+    """Near-duplicate pairs among ``records`` at or above ``threshold`` similarity, most similar first."""
     return DuplicateIndex(records, threshold, num_perm=num_perm).pairs(pairs_seen)

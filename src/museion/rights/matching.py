@@ -102,9 +102,19 @@ def _match_decided(conn: Connection, outcome: Outcome) -> None:
     """Accepted or edited: link the two records as the curator said; rejected: remember they are distinct; undone:
     forget the link the AI made alone."""
     if outcome.decision == "undo":
-        conn.execute(delete(WorkLink).where(WorkLink.proposal_id == outcome.proposal_id))
+        unlink(conn, outcome)
         return
-    relation = "distinct" if outcome.decision == "reject" else str((outcome.final or {}).get("relation", ""))
+    link(conn, outcome, "distinct" if outcome.decision == "reject" else str((outcome.final or {}).get("relation", "")))
+
+
+def unlink(conn: Connection, outcome: Outcome) -> None:
+    """Forget the link an undone proposal made."""
+    conn.execute(delete(WorkLink).where(WorkLink.proposal_id == outcome.proposal_id))
+
+
+def link(conn: Connection, outcome: Outcome, relation: str) -> None:
+    """Link the two works a decided proposal names (``proposed["works"]``, by key) as ``relation``, with who decided;
+    ``rights.duplicate`` and ``studio.related`` decisions both land here."""
     if relation not in RELATIONS:
         raise MuseionError("relation must be same_as, related or distinct, not %(relation)r", relation=relation)
     keys = outcome.proposed["works"]
