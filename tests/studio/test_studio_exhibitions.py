@@ -115,3 +115,23 @@ def test_exhibitions_from_the_cli_api_and_web(catalogue: Engine, museion_env: st
         assert refused.status_code == 422 and "只有 0 件作品带有主题" in refused.text
         assert "起草展览" in client.get("/studio/exhibitions?lang=zh-Hans", headers=curator).text
         assert client.get("/api/studio/exhibitions", headers=curator).json() == []
+
+
+def test_an_accepted_exhibition_opens_as_a_public_gallery(catalogue: Engine, tmp_path: Path) -> None:
+    with catalogue.begin() as conn:
+        first, second = (Reviewer(create_account(conn, f"cur{n}", "curator", actor="test"), "curator") for n in (1, 2))
+        pid = propose_exhibition(conn, "Sea", size=3, title="By the sea")
+    with TestClient(create_app(catalogue, tmp_path / "home"), follow_redirects=False) as client:
+        assert client.get(f"/gallery/{pid}").status_code == 404  # a draft is not published
+        with catalogue.begin() as conn:
+            hung = ["g:4", "g:1", "g:2"]
+            for reviewer in (first, second):
+                decide(conn, reviewer, pid, "edit", final={"title": "By the sea", "works": hung})
+        page = client.get(f"/gallery/{pid}?lang=en")  # no sign-in
+        assert page.status_code == 200 and "By the sea" in page.text and "Hepworth" in page.text
+        assert page.text.index("Pier") < page.text.index("Harbour at Dawn") < page.text.index("Fishing Boats")
+        assert 'tabindex="0"' in page.text
+        zh = client.get(f"/gallery/{pid}?lang=zh-Hans")
+        assert zh.status_code == 200 and "按陈列顺序排列的作品" in zh.text
+        assert client.get("/gallery/999").status_code == 404
+        assert client.get("/gallery/0").status_code == 422

@@ -1,4 +1,4 @@
-"""`museion studio`: the subject suggester. Train a version (recorded in the registry, task ``subjects``), propose a
+"""`museion studio`: catalogue search (`index`, `search`) and the subject suggester. Train a version (recorded in the registry, task ``subjects``), propose a
 round of AI-made subject suggestions into the review queue, and read how well its confidence matched what people
 accepted."""
 
@@ -11,7 +11,12 @@ import typer
 from museion.cli import context
 from museion.cli.output import console, friendly_errors, print_json, show_rows
 from museion.collab import reporting
-from museion.studio import exhibitions, suggestions
+from sqlalchemy import select
+
+from museion.catalog.models import Work
+from museion.cli.studio_plans import plan_app
+from museion.config import get_settings
+from museion.studio import descriptions, exhibitions, related, search, suggestions
 
 studio_app = typer.Typer(
     help="The creative studio. Subject suggestions: `museion studio train-suggester` learns from the catalogue's works "
@@ -113,6 +118,39 @@ def exhibit(
         console.print(f"  {line}", markup=False, highlight=False)
 
 
+@studio_app.command("walltext")
+@friendly_errors
+def walltext(key: Annotated[str, typer.Argument(help="A work's key, e.g. tate:N01234.")],
+             generate: Annotated[bool, typer.Option("--generate", help="Let the configured OpenAI-compatible endpoint "
+                                                    "(MUSEION_STUDIO_LLM_URL) write it from the record.")] = False) -> None:
+    """Draft a work's wall text from its record and related works (template-made, English and, where the record
+    allows, Chinese) and queue it for a curator; shown on the work page, labelled AI-assisted, once accepted."""
+    with context.engine().begin() as conn:
+        found = descriptions.propose_walltext(conn, context.home(), key, proposed_by="studio.walltext",
+                                              endpoint=get_settings() if generate else None)
+        draft = reporting.proposal(conn, found)
+    console.print(f"wall text draft queued as proposal {found} for a curator (AI-made, {draft['evidence']['model']}, "
+                  f"confidence {draft['evidence']['confidence']:.2f}):", markup=False)
+    for text in (draft["payload"]["en"], draft["payload"]["zh"]):
+        if text:
+            console.print(f"  {text}", markup=False, highlight=False)
+
+
+@studio_app.command("related")
+@friendly_errors
+def related_(key: Annotated[str, typer.Argument(help="A work's key, e.g. tate:N01234.")],
+             limit: Annotated[int, typer.Option(min=1, max=related.MOST, help="At most this many works.")] = 5) -> None:
+    """Propose the works most like this one ("more like this" in the search index) as related works, each with the
+    terms they share and its score, for a curator; an accepted one is linked and shown on the work page."""
+    with context.engine().begin() as conn:
+        found = related.propose_related(conn, context.home(), key, limit=limit, proposed_by="studio.related")
+        drafts = [reporting.proposal(conn, i) for i in found]
+    console.print(f"{len(found)} related work(s) queued for a curator (AI-made):", markup=False)
+    for d in drafts:
+        console.print(f"  proposal {d['id']}: {d['payload']['works'][1]} (score {d['evidence']['score']}, shared: "
+                      f"{', '.join(d['evidence']['shared_terms'])})", markup=False, highlight=False)
+
+
 @studio_app.command("exhibitions")
 @friendly_errors
 def exhibitions_(as_json: JsonOpt = False) -> None:
@@ -122,3 +160,51 @@ def exhibitions_(as_json: JsonOpt = False) -> None:
     show_rows(rows, as_json=as_json, title="exhibition plans", columns={
         "proposal": lambda r: r["proposal_id"], "title": lambda r: r["title"], "theme": lambda r: r["theme"],
         "works": lambda r: len(r["works"]), "decision": lambda r: r["decision"], "decided by": lambda r: r["decided_by"]})
+
+
+@studio_app.command("index")
+@friendly_errors
+def index(as_json: JsonOpt = False) -> None:
+    """Build the catalogue search index (works and creators) and make it current; the web and API then search it."""
+    info = search.build_index(context.engine(), context.home())
+    if as_json:
+        print_json(info)
+        return
+    console.print(f"search index built: {info['works']:,} works, {info['creators']:,} creators, {info['terms']:,} terms, "
+                  f"{info['bytes'] / 1e6:.1f} MB in {info['seconds']:.1f} s")
+
+
+@studio_app.command("search")
+@friendly_errors
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="Words, a name or a subject, in English or Chinese (empty: all works).")] = "",
+    facet: Annotated[list[str] | None, typer.Option("--facet", help="NAME=VALUE, e.g. era=1800–1849; repeat for several. "
+                                                    f"Names: {', '.join(search.FACETS)}.")] = None,
+    availability: Annotated[str, typer.Option(help="available, unavailable or any.")] = "available",
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search the catalogue: works ranked by BM25F over titles, creators, subjects, mediums and descriptions."""
+    filters = {}
+    for given in facet or ():
+        name, sep, value = given.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--facet {given!r}: write NAME=VALUE, e.g. medium=Watercolour")
+        filters[name.strip()] = value.strip()
+    engine = context.engine()
+    with engine.connect() as conn:
+        found = search.search_works(conn, context.home(), query, filters=filters, availability=availability, limit=limit)
+        titles = {r.id: r for r in conn.execute(select(Work.id, Work.key, Work.title, Work.year).where(Work.id.in_(found.ids)))}
+    rows = [{"key": titles[i].key, "title": titles[i].title, "year": titles[i].year, "score": round(s, 3)}
+            for i, s in zip(found.ids, found.scores) if i in titles]
+    if as_json:
+        print_json({"total": found.total, "items": rows, "corrections": found.corrections, "facets": found.facets})
+        return
+    for wrong, right in found.corrections.items():
+        console.print(f"searched for {right!r} instead of {wrong!r}")
+    show_rows(rows, as_json=False, title=f"{found.total:,} works found",
+              columns={"key": lambda r: r["key"], "title": lambda r: r["title"], "year": lambda r: r["year"] or "",
+                       "score": lambda r: r["score"]})
+
+
+studio_app.add_typer(plan_app, name="plan")

@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from museion.catalog.models import Work, WorkTerm
+from museion.catalog.models import Creator, Credit, Work, WorkTerm
 from museion.collab.queue import Draft, Outcome, on_decided, outcomes, propose
-from museion.errors import MuseionError
+from museion.errors import MuseionError, NotFound
+from museion.rights.availability import unavailable
+from museion.studio.descriptions import accepted_walltexts
 from museion.studio.exhibition import Candidate, draft
 from museion.studio.records import SUBJECT, work_records
 
@@ -37,8 +39,9 @@ def propose_exhibition(conn: Connection, theme: str, *, size: int = 12, title: s
     if not MIN_WORKS <= size <= MAX_WORKS:
         raise MuseionError("an exhibition draft holds %(least)s to %(most)s works, not %(size)s",
                            least=MIN_WORKS, most=MAX_WORKS, size=size)
-    ids = list(conn.scalars(select(WorkTerm.work_id).where(
-        WorkTerm.vocabulary == SUBJECT, func.lower(WorkTerm.term) == theme.strip().casefold()).distinct()))
+    blocked = unavailable(conn, "display").blocked  # a show hangs only works licensed for display here and now
+    ids = [i for i in conn.scalars(select(WorkTerm.work_id).where(
+        WorkTerm.vocabulary == SUBJECT, func.lower(WorkTerm.term) == theme.strip().casefold()).distinct()) if i not in blocked]
     if len(ids) < MIN_WORKS:
         raise MuseionError("only %(n)s works carry the subject %(theme)r: a draft needs at least %(least)s",
                            n=len(ids), theme=theme, least=MIN_WORKS)
@@ -71,3 +74,23 @@ def _exhibition_decided(conn: Connection, outcome: Outcome) -> None:
     known = set(conn.scalars(select(Work.key).where(Work.key.in_(works))))
     if unknown := [w for w in works if w not in known]:
         raise MuseionError("no work %(keys)s in the catalogue", keys=", ".join(unknown[:5]))
+
+
+def published(conn: Connection, proposal_id: int) -> dict[str, Any]:
+    """An accepted exhibition as visitors see it: its title and theme, and its works in hanging order with their
+    creators — only works that may be displayed here today (``museion.rights.availability``)."""
+    plan = next((p for p in exhibitions(conn) if p["proposal_id"] == proposal_id), None)
+    if plan is None:
+        raise NotFound("no published exhibition %(id)s", id=proposal_id)
+    blocked = unavailable(conn, "display").blocked
+    rows = {r.key: r for r in conn.execute(select(Work.id, Work.key, Work.title, Work.year, Work.date_text, Work.medium,
+                                                  Work.image_url).where(Work.key.in_(plan["works"])))}
+    names: dict[int, list[str]] = {}
+    for work_id, name in conn.execute(select(Credit.work_id, Creator.name).join(Creator, Creator.id == Credit.creator_id)
+                                      .where(Credit.work_id.in_([r.id for r in rows.values()])).order_by(Credit.position)):
+        names.setdefault(work_id, []).append(name)
+    texts = accepted_walltexts(conn, plan["works"])  # shown labelled AI-assisted
+    works = [{"key": k, "title": rows[k].title, "year": rows[k].date_text or rows[k].year, "medium": rows[k].medium,
+              "image_url": rows[k].image_url, "creators": names.get(rows[k].id, []), "walltext": texts.get(k)}
+             for k in plan["works"] if k in rows and rows[k].id not in blocked]
+    return {**plan, "works": works}

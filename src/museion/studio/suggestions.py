@@ -28,6 +28,7 @@ from museion.registry.models import ModelVersion
 from museion.studio import artifact
 from museion.studio.models import SubjectSuggestion
 from museion.studio.records import KIND, SUBJECT, Feedback, feedback, work_key, work_records
+from museion.store.base import utcnow
 from museion.studio.subjects import Params, SubjectModel, Suggested, WorkRecord, fit, hide_subjects, precision_at, suggest_many
 
 TASK, ALGORITHM, PROPOSER = "subjects", "subjects-knn", "studio.subjects"
@@ -230,8 +231,9 @@ def apply_decision(conn: Connection, outcome: Outcome) -> None:
     proposed = {str(s) for s in outcome.proposed.get("subjects") or ()}
     added = [s for s in kept if s not in have]
     if added:
+        now = utcnow()  # AI provenance: when it entered the record (who and which model version: the origin)
         conn.execute(insert(WorkTerm), [
-            {"work_id": work_id, "vocabulary": SUBJECT, "term": s, "position": position + n,
+            {"work_id": work_id, "vocabulary": SUBJECT, "term": s, "position": position + n, "added_at": now,
              "origin": f"{mark} {'accepted' if s in proposed else 'added'} by {outcome.decided_by}"}
             for n, s in enumerate(added, 1)])
     audit.record(conn, actor=outcome.decided_by, action="work.subjects", target=f"work:{key}",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from museion.errors import MuseionError
-from museion.http.authz import requires
+from museion.errors import MuseionError, NotFound
+from museion.http.authz import public, requires
 from museion.http.deps import ConnDep, EngineDep
 from museion.http.i18n import error_text
 from museion.security.auth import Principal
@@ -41,3 +41,14 @@ def draft(request: Request, principal: Curator, engine: EngineDep, theme: Annota
                 "plans": exhibitions.exhibitions(conn), "least": exhibitions.MIN_WORKS, "most": exhibitions.MAX_WORKS,
                 "message": error_text(request, exc)}, status_code=422)
     return RedirectResponse(f"/queue/{found}", status_code=303)
+
+
+@router.get("/gallery/{proposal_id}", response_class=HTMLResponse, dependencies=[public()])
+def gallery(request: Request, conn: ConnDep, proposal_id: Annotated[int, Path(ge=1, le=2**62)]) -> HTMLResponse:
+    """A published (curator-accepted) exhibition as a public gallery: no sign-in; each work's picture where the
+    catalogue holds an image address, its text otherwise."""
+    try:
+        show = exhibitions.published(conn, proposal_id)
+    except NotFound as exc:
+        return templates.TemplateResponse(request, "not_found.html", {"message": error_text(request, exc)}, status_code=404)
+    return templates.TemplateResponse(request, "gallery.html", {"show": show})

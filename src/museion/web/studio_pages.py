@@ -5,9 +5,10 @@ suggestions into the review queue or to train a new version from the decisions s
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from museion.errors import Conflict, MuseionError, NotFound
@@ -17,7 +18,7 @@ from museion.http.i18n import N_, error_text
 from museion.jobs_kinds import QueueDep
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
-from museion.studio import suggestions
+from museion.studio import descriptions, related, suggestions
 from museion.studio.suggestions import Proposed
 from museion.web.templating import templates
 
@@ -71,3 +72,30 @@ def propose(request: Request, principal: Suggester, engine: EngineDep, home: Hom
 def train(principal: Suggester, queue: QueueDep) -> RedirectResponse:
     """Train a new version from the catalogue and every decision so far, as a job: its page shows the progress."""
     return RedirectResponse(f"/jobs/{queue.submit('subject_training', {}, principal.actor)}", status_code=303)
+
+
+@router.post("/studio/walltexts", response_class=HTMLResponse)
+def draft_walltext(request: Request, principal: Suggester, engine: EngineDep, home: HomeDep,
+                   key: Annotated[str, Form(min_length=1, max_length=255)]) -> Response:
+    """Queue a wall-text draft for one work (the work page's button); the proposal's page then shows where a curator
+    accepts, edits or rejects it."""
+    try:
+        with engine.begin() as conn:
+            found = descriptions.propose_walltext(conn, home, key.strip(), proposed_by=principal.actor)
+    except MuseionError as exc:
+        return templates.TemplateResponse(request, "not_found.html", {"message": error_text(request, exc)},
+                                          status_code=404 if isinstance(exc, NotFound) else 422)
+    return RedirectResponse(f"/queue/{found}", status_code=303)
+
+
+@router.post("/studio/related", response_class=HTMLResponse)
+def propose_related(request: Request, principal: Suggester, engine: EngineDep, home: HomeDep,
+                    key: Annotated[str, Form(min_length=1, max_length=255)]) -> Response:
+    """Queue related-work suggestions for one work (the work page's button); the queue then lists them to decide."""
+    try:
+        with engine.begin() as conn:
+            related.propose_related(conn, home, key.strip(), proposed_by=principal.actor)
+    except MuseionError as exc:
+        return templates.TemplateResponse(request, "not_found.html", {"message": error_text(request, exc)},
+                                          status_code=404 if isinstance(exc, NotFound) else 422)
+    return RedirectResponse(f"/queue?{urlencode({'kind': related.KIND})}", status_code=303)
