@@ -27,9 +27,10 @@ def _account(conn: Connection, name: str, role: Role) -> int:
     return int(found) if found is not None else create_account(conn, name, role, actor=ACTOR)
 
 
-def approve_for_demo(conn: Connection, home: Path, version_id: int) -> int:
+def approve_for_demo(conn: Connection, home: Path, version_id: int, *, deploy: bool = True) -> int:
     """Submit, review (one demo reviewer per required capacity), assess (a labelled demo impact assessment) and deploy
-    a draft that has its fairness audit (the demo runs it first); returns the approvals recorded."""
+    a draft that has its fairness audit (the demo runs it first); returns the approvals recorded. Without ``deploy`` it
+    stays approved: a reviewed candidate for a controlled rollout (``museion experiment demo-candidate``)."""
     policy = load_policy(home)
     cards.edit_card(conn, version_id, actor=ACTOR, limitations=LIMITATION, contact="the operator of this demo installation")
     author = _account(conn, AUTHOR, Role.ANALYST)
@@ -43,5 +44,6 @@ def approve_for_demo(conn: Connection, home: Path, version_id: int) -> int:
                              findings=f"{cards.DEMO_MARK}: recorded by `museion demo` so the demo can serve; "
                                       "no one reviewed this version.", actor=ACTOR, policy=policy)
     assessments.sign_for_demo(conn, version_id, actor=ACTOR, mark=cards.DEMO_MARK)
-    lifecycle.deploy(conn, home, version_id, actor=ACTOR, reason="demo: deployed automatically")
+    if deploy:
+        lifecycle.deploy(conn, home, version_id, actor=ACTOR, reason="demo: deployed automatically")
     return len(capacities)

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, select
 from museion.config import get_settings
 from museion.errors import Conflict, MuseionError, NotFound
 from museion.privacy import feedback
-from museion.registry import cards, lifecycle, texts
+from museion.registry import cards, lifecycle, rollouts, texts
 from museion.registry.models import ModelVersion, Review, VersionTransition
 from museion.registry.policy import load_policy
 from museion.store.files import write_private
@@ -121,6 +121,7 @@ def public_disclosure(conn: Connection, lang: str = "en", home: Path | None = No
         **{name: localised[name] for name in CARD_FIELDS},
         "review": review_summary(conn, version_id, int(version.review_round) or 1, lang),
         "member_feedback": feedback.public_counts(conn, version_id),
+        "experiments": rollouts.public_summary(conn, version_id, lang),
     }
 
 
@@ -145,5 +146,8 @@ def disclosure_markdown(disclosure: dict[str, Any]) -> str:
     lines += ["", f"## {h('parameters')}", ""] + [f"- `{p['name']}` = {p['value']}: {p['why']}" for p in disclosure["parameters"]]
     lines += ["", f"## {h('evaluation')}", "", f"- {disclosure['evaluation']}", f"- {disclosure['audit']}", "",
               f"## {h('limitations')}", ""] + [f"- {x}" for x in disclosure["limitations"]]
-    lines += ["", f"## {h('review')}", "", disclosure["review"]["notice"], "", f"## {h('contact')}", "", disclosure["contact"], ""]
+    lines += ["", f"## {h('review')}", "", disclosure["review"]["notice"], "", disclosure["experiments"]["notice"]]
+    lines += [f"- {r['mode']} {r['candidate_version_id']} / {r['control_version_id']}: {r['share']:.0%}, {r['state']}"
+              + (f", {r['decision']}" if r["decision"] else "") for r in disclosure["experiments"]["rollouts"]]
+    lines += ["", f"## {h('contact')}", "", disclosure["contact"], ""]
     return "\n".join(lines)

@@ -2,7 +2,8 @@
 
 Card (JSON and Markdown in both languages), parameters, evaluation, fairness audit, review record, impact assessments
 of the version and of its purpose (JSON, and Markdown in both languages),
-lifecycle transitions with their audit-chain entries, data categories of the purpose, the review policy,
+lifecycle transitions with their audit-chain entries, the controlled rollouts it took part in (every record, and each
+decision with its evidence), data categories of the purpose, the review policy,
 and ``manifest.json`` with the sha256 of every file (and the organisation filing it, when named), so the pack can
 be checked after it is sent.
 
@@ -26,7 +27,7 @@ from museion.errors import Conflict, MuseionError
 from museion.privacy import gate
 from museion.privacy.consent import current_purpose
 from museion.privacy.datamap import CATEGORIES
-from museion.registry import assessments, cards, lifecycle, texts
+from museion.registry import assessments, cards, lifecycle, rollouts, texts
 from museion.registry.artifact_files import MANIFEST
 from museion.registry.disclosure import organisation
 from museion.registry.policy import load_policy
@@ -57,6 +58,7 @@ def pack_files(conn: Connection, home: Path, version_id: int) -> dict[str, bytes
     files["reviews.json"] = _json({"status": version.status, "policy": load_policy(home).as_dict(),
                                    "author_account_id": row.author_account_id, "reviews": reviews_of(conn, version_id)})
     files["transitions.json"] = _json(lifecycle.transitions(conn, version_id))
+    files["rollouts.json"] = _json(rollouts.rollouts_of(conn, version_id))  # controlled rollouts: decisions and evidence
     assessed = assessments.assessments(conn, version_id=version_id) + assessments.assessments(conn, purpose=purpose.code)
     files["impact_assessments.json"] = _json({"retention_years": assessments.RETENTION_YEARS, "assessments": assessed})
     for lang in texts.LANGS:

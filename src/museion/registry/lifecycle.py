@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from museion import audit
 from museion.errors import Conflict, MuseionError
-from museion.registry import assessments, cards
+from museion.registry import assessments, cards, rollouts
 from museion.registry.models import RECOMMEND_TASK, ModelCard, ModelVersion, VersionTransition
 
 DRAFT, SUBMITTED, UNDER_REVIEW, APPROVED, REJECTED, DEPLOYED, RETIRED = (
@@ -255,7 +255,8 @@ def check_sealed(conn: Connection, home: Path, version: Row) -> None:
 
 
 def servable(conn: Connection, home: Path, version_id: int | None = None) -> Row:
-    """The version to serve: the deployed one (or ``version_id`` if it is the deployed one), checked unchanged."""
+    """The version to serve: the deployed one (or ``version_id`` if it is the deployed one, or the approved candidate
+    of the rollout running now), checked unchanged."""
     if version_id is None:
         found = deployed_version_id(conn)
         if found is None:
@@ -266,7 +267,7 @@ def servable(conn: Connection, home: Path, version_id: int | None = None) -> Row
                                     "is served (see `museion registry list` and `museion review --help`)")
         version_id = found
     version = recommender(conn, version_id)
-    if version.status != DEPLOYED:
+    if version.status != DEPLOYED and not (version.status == APPROVED and rollouts.is_running_candidate(conn, version_id)):
         raise NotServable(f"model version {version_id} is {version.status}, not deployed: only the deployed version is "
                           f"served (next step: {next_step(version_id, version.status, review_open=version.review_open)})")
     check_sealed(conn, home, version)
