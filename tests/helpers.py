@@ -132,10 +132,10 @@ def sign_assessment(conn, version_id: int) -> int:  # type: ignore[no-untyped-de
     return int(found)
 
 
-def approve_and_deploy(engine: Engine, home: Path, version_id: int) -> None:
+def approve_and_deploy(engine: Engine, home: Path, version_id: int, *, deploy: bool = True) -> None:
     """Take a trained version through the genuine review flow and deploy it: its fairness audit runs (unless it has
     one), an analyst submits it, one new reviewer per capacity the policy requires approves it, and an operator
-    deploys it."""
+    deploys it (unless ``deploy`` is False: an approved candidate)."""
     from museion.registry import lifecycle, review
     from museion.registry.policy import load_policy
     from museion.security.auth import create_account
@@ -154,7 +154,8 @@ def approve_and_deploy(engine: Engine, home: Path, version_id: int) -> None:
             review.record_review(conn, home, version_id, reviewer_account_id=reviewer, capacity=capacity,
                                  decision="approve", findings=f"test review as {capacity}", actor=f"account:{reviewer}")
         sign_assessment(conn, version_id)
-        lifecycle.deploy(conn, home, version_id, actor="test")
+        if deploy:
+            lifecycle.deploy(conn, home, version_id, actor="test")
 
 
 def role_for(app: object, method: str, path: str) -> str:

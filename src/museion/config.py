@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,6 +50,16 @@ class Settings(BaseSettings):
     jobs_workers: int = Field(default=1, ge=0, le=32, description="Jobs run at once beside the app: in the child "
                               "worker `museion serve` starts, or in an app built directly (0: none; run `museion jobs worker`).")
     jobs_queue: str = Field(default="museion", max_length=64, description="Queue name on the broker (one per deployment).")
+    rights_enforce: bool = Field(default=True, description="Serve, show and export a work that has licences recorded "
+                                 "only where one covers the use, territory and day (works with none keep their published "
+                                 "rights statement); false: licences are recorded but decide nothing.")
+    rights_territory: str = Field(default="GB", min_length=2, max_length=2, description="ISO 3166-1 alpha-2 territory "
+                                  "of visitors and members when a request names none (availability of licensed works).")
+    studio_llm_url: str | None = Field(default=None, max_length=500, description="An OpenAI-compatible endpoint (its base, "
+                                       "e.g. http://localhost:11434/v1) that may draft wall texts on request; off when unset.")
+    studio_llm_model: str = Field(default="local", max_length=200, description="The model name sent to that endpoint.")
+    studio_llm_key: SecretStr | None = Field(default=None, description="Its API key, if it wants one (sent as a bearer token).")
+    studio_llm_timeout: float = Field(default=20.0, gt=0, le=120, description="Seconds to wait for its answer.")
 
     @property
     def resolved_database_url(self) -> str:

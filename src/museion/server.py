@@ -14,11 +14,13 @@ from museion.api import (
     routes_audit,
     routes_auth,
     routes_catalog,
+    routes_experiments,
     routes_fairness,
     routes_insight_plans,
     routes_feedback,
     routes_insight,
     routes_jobs,
+    routes_licences,
     routes_member,
     routes_privacy,
     routes_queue,
@@ -28,6 +30,8 @@ from museion.api import (
     routes_registry,
     routes_releases,
     routes_studio,
+    routes_studio_plans,
+    routes_submissions,
     routes_system,
 )
 from museion.config import get_settings
@@ -37,8 +41,8 @@ from museion.web import site
 
 API = (routes_system, routes_catalog, routes_recommend, routes_registry, routes_assessments, routes_fairness, routes_privacy,
        routes_releases, routes_member, routes_auth, routes_accounts, routes_audit, routes_jobs, routes_feedback,
-       routes_queue, routes_studio, routes_rights, routes_risk, routes_insight,
-       routes_insight_plans)
+       routes_queue, routes_studio, routes_studio_plans, routes_rights, routes_submissions, routes_licences, routes_risk, routes_insight,
+       routes_insight_plans, routes_experiments)
 TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
         {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
         {"name": "privacy", "description": "Consents to declared purposes."},
@@ -51,9 +55,12 @@ TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
                                                  "routes each kind to a role; reviewers claim, decide and agree."},
         {"name": "studio", "description": "AI-made subject suggestions for works, proposed into the review queue; "
                                           "the suggester learns from the decisions."},
-        {"name": "rights", "description": "Near-duplicate catalogue records and the links curators decided."},
+        {"name": "rights", "description": "Licences and rights holders (CSV, ODRL), conflicts, gaps, expiring licences, usage "
+                                          "statements; near-duplicate catalogue records and the links curators decided."},
         {"name": "insight", "description": "Demand series, backtested forecasts, emerging trends and catalogue gaps."},
         {"name": "risk", "description": "Risk alerts (fake-profile attacks…) with evidence, states and thresholds."},
+        {"name": "experiments", "description": "Online evaluation and controlled rollouts of a reviewed candidate beside "
+                                               "the deployed version, with always-valid statistics and guardrails."},
         {"name": "fairness", "description": "Fairness audits of model versions, as JSON and HTML reports."},
         {"name": "registry", "description": "Model cards, the review board gate, deployment, and the "
                                             "public disclosure (How our recommendations work)."},

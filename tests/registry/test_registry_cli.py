@@ -88,7 +88,7 @@ def test_registry_and_review_commands(sample_catalogue: Engine, museion_env: str
     assert set(manifest["files"]) == {"card.json", "card.en.md", "card.zh-Hans.md", "parameters.json", "evaluation.json",
                                       "fairness_audit.json", "reviews.json", "transitions.json", "audit_chain.json",
                                       "data_categories.json", "impact_assessments.json", "impact_assessments.en.md",
-                                      "impact_assessments.zh-Hans.md"}
+                                      "impact_assessments.zh-Hans.md", "rollouts.json"}
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
     assert json.loads((folder / "card.json").read_text())["card_hash"] == manifest["card_hash"]

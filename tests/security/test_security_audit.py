@@ -211,4 +211,4 @@ def test_exports_are_audited(sample_catalogue: Engine, museion_env: str, tmp_pat
     assert result.exit_code == 0, result.output
     with sample_catalogue.connect() as conn:
         [entry] = audit.entries(conn, audit.AuditFilter(action="export.works"))
-    assert (entry["actor"], entry["target"], entry["details"]) == ("cli", "format:csv", {"rows": 4})
+    assert (entry["actor"], entry["target"], entry["details"]) == ("cli", "format:csv", {"rows": 4, "withheld": 0})

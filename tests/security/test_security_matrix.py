@@ -28,8 +28,10 @@ PATH_VALUES = {"work_id": "1", "creator_id": "1", "member": OWN_MEMBER, "token_i
                "request_id": "999999", "dataset": "demo", "tag": "Drama", "version_id": "999999", "audit_id": "999999",
                "job_id": "999999", "proposal_id": "999999",
                "alert_id": "999999",
+               "rollout_id": "999999",
                "plan_id": "999999",
-               "run_id": "999999"}
+               "run_id": "999999",
+               "licence_id": "999999", "holder": "nobody", "submission_id": "999999"}
 LOGIN_CSRF = {"headers": {"cookie": "museion_login=matrix"}, "data": {"csrf_token": "matrix"}}
 
 
@@ -93,7 +95,7 @@ def test_every_route_declares_a_known_access_rule(app: FastAPI) -> None:
         assert PUBLIC not in declared or declared == {PUBLIC}, f"{call.path} is public and restricted at once"
     public_paths = {c.path for c in calls(app) if PUBLIC in declarations(c.route)}
     assert public_paths == {"/healthz", "/login", "/api/auth/login", "/api/disclosure", "/about/recommendations", "/",
-                            "/about/roles", "/about/glossary"}
+                            "/about/roles", "/about/glossary", "/gallery/{proposal_id}"}
 
 
 def test_an_undeclared_route_stops_the_app_from_building() -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, select
 from web_site import Site
 
 from helpers import audit_version, grant_personalisation, require_dataset, sign_assessment
@@ -26,6 +28,20 @@ domain_expert = "Knows the collection and its audiences."
 member_representative = "Speaks for the members."
 '''
 TEST_AUDIT_KEY = "museion-test-audit-key-0123456789abcdef"  # the same key tests/conftest.py sets per test
+
+
+def _licence(conn: Connection) -> None:
+    """One GENERATED running licence (world, ending within the expiry window) on a few films, so the rights pages have
+    a licence to show; it withholds nothing."""
+    from museion.catalog.models import Work
+    from museion.rights.availability import today
+    from museion.rights.licences import HolderIn, LicenceIn, save_holders, save_licences
+
+    films = tuple(conn.scalars(select(Work.key).where(Work.source == "movielens").order_by(Work.id).limit(6)))
+    save_holders(conn, [HolderIn("test-distributor", "Test Film Distribution (generated)")], actor="test")
+    save_licences(conn, [LicenceIn("test-films-world", "test-distributor", films, ("world",), ("display", "stream", "reproduce"),
+                                   today() - timedelta(days=100), today() + timedelta(days=20), fee_kind="per_use",
+                                   fee_amount="0.02", currency="GBP", note="GENERATED for the web tests", demo=True)], actor="test")
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +75,7 @@ def movielens_site(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pa
                              decision="approve", findings="Checked the card, the evaluation and the data categories.", actor="test")
         sign_assessment(conn, deployed)
         lifecycle.deploy(conn, home, deployed, actor="test")
+        _licence(conn)
     yield Site(engine, home, accounts, deployed)
     engine.dispose()
     if saved_key is None:

@@ -91,7 +91,8 @@ def menu(page) -> set[str]:  # type: ignore[no-untyped-def]
 def test_staff_roles_see_their_pages_with_live_charts(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
     context, page, complaints = sign_in(browser, base_url, name="analyst")
     page.wait_for_url("**/dashboard")
-    assert menu(page) == {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments", "/jobs", "/queue", "/insight", "/risk/alerts"}
+    assert menu(page) == {"/dashboard", "/catalogue", "/models", "/fairness", "/assessments", "/jobs", "/queue", "/insight", "/risk/alerts",
+                          "/rights/licences"}
     page.wait_for_selector("#plot-activity[data-drawn='true']")
     assert page.locator("[data-drawn='true']").count() == 3 and page.locator("#plot-activity .main-svg").count() >= 1
     page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
@@ -119,7 +120,7 @@ def test_staff_roles_see_their_pages_with_live_charts(browser, base_url: str) ->
     context, page, _ = sign_in(browser, base_url, name="privacy-officer")
     page.wait_for_url("**/dashboard")
     assert menu(page) == {"/dashboard", "/catalogue", "/privacy", "/assessments", "/audit", "/jobs", "/recommendations", "/queue",
-                          "/insight", "/risk/alerts"}
+                          "/insight", "/risk/alerts", "/rights/licences"}
     page.get_by_role("link", name="Privacy", exact=True).click()
     assert page.locator("#purposes").inner_text().count("personalisation") >= 1
     page.screenshot(path=str(SHOTS / "privacy.png"), full_page=True)
@@ -184,18 +185,76 @@ def test_reviewer_approves_a_model_version(browser, base_url: str, movielens_sit
     context.close()
 
 
+def published_exhibition(site: Site) -> int:
+    """A public gallery to open: three films drafted as an exhibition and accepted by two curators (once per site)."""
+    from sqlalchemy import select
+
+    from museion.catalog.models import Work
+    from museion.collab.queue import Draft, propose
+    from museion.collab.review import Reviewer, decide
+    from museion.security.auth import create_account
+    from museion.studio.exhibitions import KIND, exhibitions
+
+    with site.engine.begin() as conn:
+        if shown := exhibitions(conn):
+            return int(shown[0]["proposal_id"])
+        films = list(conn.scalars(select(Work.key).where(Work.source == "movielens").order_by(Work.id).limit(3)))
+        pid = propose(conn, Draft(kind=KIND, subject="theme:Comedy", proposed_by="test", risk="medium",
+                                  payload={"title": "Comedy on film", "works": films}, evidence={"choices": films}))
+        for n in (1, 2):
+            decide(conn, Reviewer(create_account(conn, f"gallery-curator-{n}", "curator", actor="test"), "curator"), pid, "accept")
+    return pid
+
+
+def exhibition_plan(site: Site) -> int:
+    """An exhibition plan to open: built from a search for "love" over the films (the index built once per site)."""
+    from museion.studio import plans, search
+
+    with site.engine.begin() as conn:
+        if made := plans.plans(conn):
+            return int(made[0]["id"])
+    if search.current(site.home) is None:
+        search.build_index(site.engine, site.home)
+    with site.engine.begin() as conn:
+        return plans.create(conn, site.home, "love", actor="test", size=5, targets={("era", "1950–1999"): 2})
+
+
+def site_rollout(site: Site) -> int:
+    """A rollout page to open (once per site): a reviewed popularity candidate beside the deployed version, two days of
+    simulated traffic for its curves, then stopped so every member is served the deployed version again."""
+    from museion.experiments import rollouts
+    from museion.experiments.demo import reviewed_candidate, waiting_candidate
+    from museion.experiments.simulate import simulate
+
+    with site.engine.connect() as conn:
+        if shown := rollouts.listing(conn):
+            return int(shown[0]["id"])
+    candidate = waiting_candidate(site.engine) or reviewed_candidate(site.engine, site.home, actor="test")
+    with site.engine.begin() as conn:
+        rollout = rollouts.start(conn, site.home, candidate, actor="test", mode="ab", share=0.5)
+    simulate(site.engine, site.home, rollout, actor="test", members=40, days=2)
+    with site.engine.begin() as conn:
+        if rollouts.get(conn, rollout).state == "running":
+            rollouts.stop(conn, rollout, actor="test", reason="browser sweep")
+    return rollout
+
+
 def detail_pages(site: Site, account: str) -> list[str]:
     """Pages reached from the menu pages rather than in it; a role refused one (403) does not check it. The insight
     pages fit forecasts and segments as they open, so one role (the analyst, whose work they are) checks them."""
     from sqlalchemy import func, select
 
     from museion.catalog.models import Work
+    from museion.rights.licence_models import Licence
 
     with site.engine.connect() as conn:
         work = conn.scalar(select(func.min(Work.id)))
+        licence = conn.scalar(select(func.min(Licence.id)))
     return ["/", "/about/roles", "/about/glossary", f"/works/{work}", f"/models/{site.deployed}", f"/fairness/{site.deployed}",
             f"/review/{site.deployed}", "/queue/policy", "/queue/metrics", "/queue/guide", "/queue/practice", "/privacy?closed=true",
-            "/studio/exhibitions", "/rights/duplicates"] + (
+            "/studio/exhibitions", "/studio/plans", f"/studio/plans/{exhibition_plan(site)}", "/rights/duplicates", "/rights/submissions", "/rights/conflicts", "/rights/statements",
+            f"/rights/licences/{licence}", "/rights/statements?holder=test-distributor",
+            f"/experiments?version={site.deployed}", f"/experiments/{site_rollout(site)}", f"/gallery/{published_exhibition(site)}"] + (
         ["/insight/forecast", "/insight/trends", "/insight/segments", "/insight/planner", "/insight/outlook"]
         if account == "analyst" else [])
 

@@ -54,8 +54,10 @@ def recommendations(
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     kind: Annotated[WorkKind | None, Query(description="Only works of this kind.")] = None,
     personalise: Annotated[bool, Query(description="false gives the labelled non-personalised list.")] = True,
+    territory: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$", description="The member's ISO 3166-1 alpha-2 "
+                                           "territory: only works licensed there today (default: the configured one).")] = None,
 ) -> dict[str, Any]:
     # a member's own request is a list shown to them; staff see a preview, recorded as a staff read
-    served = model.get().recommend(member, k, actor=principal.actor, kind=kind.value if kind else None, personalise=personalise,
-                                   log=principal.role in SELF_ONLY)
+    served = model.recommend(member, k, actor=principal.actor, kind=kind.value if kind else None, personalise=personalise,
+                             log=principal.role in SELF_ONLY, territory=territory)
     return served.as_dict()  # validated once, by the response model

@@ -66,7 +66,10 @@ def export_works(
 def _write_works(session: Session, fmt: str, out: TextIO) -> int:
     """Write every work in ``fmt`` and record the export in the audit chain; returns how many."""
     from museion.catalog.export import write_csv, write_jsonld
+    from museion.rights.availability import unavailable
 
-    n = (write_jsonld if fmt == "jsonld" else write_csv)(session, out)
-    audit.record(session.connection(), actor=context.CLI_ACTOR, action="export.works", target=f"format:{fmt}", details={"rows": n})
+    hidden = unavailable(session.connection(), "reproduce").blocked  # only works licensed for reproduction here and now
+    n = (write_jsonld if fmt == "jsonld" else write_csv)(session, out, hidden)
+    audit.record(session.connection(), actor=context.CLI_ACTOR, action="export.works", target=f"format:{fmt}",
+                 details={"rows": n, "withheld": len(hidden)})
     return n

@@ -41,7 +41,11 @@ def demo(
     upgrade(engine)
     _load_datasets(engine)
     _demo_model(engine, context.home())
+    _demo_candidate(engine, context.home())
     _demo_proposals(engine)
+    _demo_licences(engine)
+    _demo_near_copies(engine)
+    _demo_search_index(engine, context.home())
     token = demo_admin(engine, new_admin_token)
     if token:
         console.print(f"admin token (shown once, store it now; sign in at http://{host}:{port}/login):")
@@ -110,6 +114,24 @@ def _demo_model(engine: Engine, home: Path) -> None:
     _demo_review(engine, home, version.id)
 
 
+def _demo_candidate(engine: Engine, home: Path) -> None:
+    """Leave a reviewed (approved, not deployed) candidate ready for a controlled rollout once, beside the deployed
+    version: a reviewer starts a canary of it on /experiments and runs simulated traffic from its page."""
+    from museion.experiments.demo import reviewed_candidate, waiting_candidate
+    from museion.experiments.rollouts import listing
+    from museion.registry.lifecycle import deployed_version_id
+
+    if waiting_candidate(engine) is not None:
+        return
+    with engine.connect() as conn:
+        if deployed_version_id(conn) is None or listing(conn):  # no version to compare with, or rollouts were run
+            return
+    version = reviewed_candidate(engine, home)
+    console.print(f"demo: candidate version {version} (popularity) approved AUTOMATICALLY by demo reviewer accounts, not "
+                  "deployed: start a canary of it on /experiments, then run simulated traffic from the rollout's page "
+                  "(`museion users add NAME --role algorithm_reviewer --password` makes a reviewer account)")
+
+
 def _demo_proposals(engine: Engine) -> None:
     """Queue the Tate catalogue's most similar record pairs for curators once, so the collaboration queue has real
     work in it (`museion queue list`, /queue)."""
@@ -125,6 +147,52 @@ def _demo_proposals(engine: Engine) -> None:
         return
     console.print(f"demo: {len(found.proposed)} possible duplicate records among {found.records:,} Tate works queued for "
                   "curators (see /queue; `museion users add NAME --role curator --password` makes a curator account)")
+
+
+def _demo_near_copies(engine: Engine) -> None:
+    """Index the catalogue's texts and the demo pictures (scikit-image's and GENERATED ones) once, so that a near-copy
+    submitted on /rights/submissions finds its original."""
+    from museion.rights.submissions import index_demo
+
+    with engine.begin() as conn:
+        found = index_demo(conn)
+    if any(found.values()):
+        console.print(f"demo: {found['texts']:,} catalogue texts and {found['pictures']} demo pictures (scikit-image's and "
+                      "GENERATED) indexed for near-copy search (submit a copy on /rights/submissions)")
+
+
+def _demo_search_index(engine: Engine, home: Path) -> None:
+    """Build the catalogue search index once, so the catalogue search answers as soon as the app is up (later
+    rebuilds run as the `search_index` job: `museion studio index`, or the button on /catalogue)."""
+    from museion.studio.search import build_index, current
+
+    if current(home) is not None:
+        return
+    console.print("demo: building the catalogue search index")
+    info = build_index(engine, home)
+    console.print(f"demo: search index of {info.get('works', 0):,} works built")
+
+
+def _demo_licences(engine: Engine) -> None:
+    """Record GENERATED demo licences for the sample catalogue once (one expiring soon, one expired), and Tate's
+    acquisition provenance from its credit lines."""
+    from museion.rights.acquisitions import load_tate_acquisitions
+    from museion.rights.availability import today
+    from museion.rights.demo import load_demo_licences
+    from museion.risk.licence_expiry import scan
+
+    with engine.begin() as conn:
+        added = load_demo_licences(conn, today(), actor=DEMO_ACTOR)
+        if added:
+            scan(conn, actor=DEMO_ACTOR, day=today())  # the expiring one raises its alert for curators (/risk/alerts)
+            try:
+                read, parsed = load_tate_acquisitions(conn, get_settings().datasets_dir, actor=DEMO_ACTOR)
+            except NotFound:
+                read = parsed = 0
+    if added:
+        console.print(f"demo: {added} GENERATED demo licences recorded (one expires within 10 days, alerted on /risk/alerts; one "
+                      f"has expired: its films are withheld everywhere; see /rights/licences); {parsed:,} of {read:,} Tate "
+                      "credit lines parsed into acquisition provenance")
 
 
 def _audit(engine: Engine, home: Path, version_id: int) -> None:

@@ -34,6 +34,7 @@ from museion.cli.privacy.vault import vault_app
 from museion.cli.queue import queue_app
 from museion.cli.rights import rights_app
 from museion.cli.risk import risk_app
+from museion.cli.experiments import experiment_app
 from museion.cli.recommend import evaluate, recommend, train
 from museion.cli.registry import registry_app, review_app
 from museion.cli.security import audit_app, tokens_app, users_app
@@ -93,6 +94,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(queue_app, name="queue")
 app.add_typer(rights_app, name="rights")
 app.add_typer(risk_app, name="risk")
+app.add_typer(experiment_app, name="experiment")
 app.add_typer(insight_app, name="insight")
 
 privacy_app.command("purposes")(purposes)

@@ -19,47 +19,75 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from museion.config import Settings, get_settings
+from museion.experiments.live import Flusher, LiveStats
 from museion.fairness.serving import open_recommender
-from museion.privacy import gate, served
-from museion.recommend.serving import RecommenderService
+from museion.privacy import experiment_choice, gate, served
+from museion.recommend.serving import RecommenderService, ServedList
+from museion.registry import rollouts
 from museion.registry.lifecycle import deployed_version_id
 from museion.security.auth import Principal
 from museion.security.permissions import SELF_ONLY
 
 
 class ServedModel:
-    """The deployed version's recommender, loaded once per app and again when another version is deployed.
+    """The deployed version's recommender, loaded once per app and again when another version is deployed; while a
+    controlled rollout runs, the candidate's too, for the members its sticky hash assigns to it (``museion.experiments``).
 
-    Routes call ``get`` in their body, after their parameters are validated; the recommender opens its own
+    Routes call ``recommend`` (or ``get``) in their body, after their parameters are validated; the recommender opens its own
     connections, so those routes take no ``ConnDep``."""
 
     def __init__(self, engine: Engine, home: Path) -> None:
         self.engine, self.home = engine, home
-        self._current: RecommenderService | None = None
+        self._loaded: dict[int, RecommenderService] = {}
         self._lock = threading.Lock()
+        self.live = LiveStats()
 
-    def get(self) -> RecommenderService:
-        """One indexed look-up per request, so a retirement or re-deployment takes effect on the next request."""
+    def get(self, member: str | None = None) -> RecommenderService:
+        """Indexed look-ups on every request (the deployed version and, for a member's list, the running rollout; while
+        one runs, the member's key and opt-out too), so a retirement, re-deployment, rollout start or stop takes effect
+        on the next request."""
+        return self._pick(member)[0]
+
+    def recommend(self, member: str, *args: Any, **kwargs: Any) -> ServedList:
+        """The member's list from the version that serves them (``RecommenderService.recommend``); while a rollout runs
+        and the member takes part in it, its latency or failure is counted for that version in memory
+        (``museion.experiments.live``: flushed to the rollout's statistics off the request path)."""
+        service, rollout_id = self._pick(member)
+        with self.live.timed(rollout_id, int(service.version.id)):
+            return service.recommend(member, *args, **kwargs)
+
+    def _pick(self, member: str | None) -> tuple[RecommenderService, int | None]:
+        """The service for ``member`` and the running rollout they take part in (None: none, or they opted out)."""
+        taking_part = None
         with self.engine.connect() as conn:
             deployed = deployed_version_id(conn)
-        current = self._current
-        if current is not None and deployed is not None and current.version.id == deployed:
-            return current
+            wanted = deployed
+            rollout = rollouts.running(conn) if member is not None and deployed is not None else None
+            if rollout is not None and int(rollout.control_version_id) == deployed:
+                found = experiment_choice.assignment_key(conn, member)  # type: ignore[arg-type]
+                if found is not None:
+                    wanted = rollouts.version_for(rollout, found[0], opted_out=found[1]) or deployed
+                    taking_part = None if found[1] else int(rollout.id)
+        current = self._loaded.get(wanted) if wanted is not None else None
+        if current is not None:
+            return current, taking_part
         with self._lock:  # one thread loads; the others wait for it instead of loading the model too
-            current = self._current
-            if current is None or deployed is None or current.version.id != deployed:
-                current = open_recommender(self.engine, self.home)  # raises NoModel when nothing is deployed
-                self._current = current
-        return current
+            current = self._loaded.get(wanted) if wanted is not None else None
+            if current is None:  # raises NoModel when nothing is deployed
+                current = open_recommender(self.engine, self.home, None if wanted == deployed else wanted)
+                keep = {deployed, wanted}
+                self._loaded = {v: s for v, s in self._loaded.items() if v in keep} | {current.version.id: current}
+        return current, taking_part
 
     def forget(self) -> None:
-        """Drop the loaded model (its serving index changed on disk): the next request loads it again."""
-        self._current = None
+        """Drop the loaded models (a serving index changed on disk): the next request loads them again."""
+        self._loaded = {}
 
 
 def install(app: FastAPI, engine: Engine, home: Path) -> None:
     """Give ``app`` what these dependencies hand out: the engine, the home of model artifacts, sessions, the served model;
-    while it runs, served lists and staff reads are logged off the request path and flushed when it shuts down."""
+    while it runs, served lists and staff reads are logged off the request path, and a running rollout's live latency and
+    errors are flushed to its statistics periodically; both are flushed when it shuts down."""
     app.state.engine = engine
     app.state.home = home
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
@@ -69,10 +97,12 @@ def install(app: FastAPI, engine: Engine, home: Path) -> None:
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
         served.start_deferred(engine)
+        flusher = Flusher(engine, app.state.served_model.live)
         try:
             async with inner(running) as state:
                 yield state
         finally:
+            await run_in_threadpool(flusher.close)
             await run_in_threadpool(served.stop_deferred, engine)
 
     app.router.lifespan_context = lifespan

@@ -29,6 +29,7 @@ NAV = (
     NavItem("/queue", N_("AI proposals"), (Perm.STATS_READ,)),
     NavItem("/studio/suggestions", N_("Subject suggestions"), (Perm.STUDIO_SUGGEST,)),
     NavItem("/risk/alerts", N_("Risk alerts"), (Perm.RISK_READ,)),
+    NavItem("/rights/licences", N_("Rights"), (Perm.RIGHTS_READ,)),
     NavItem("/insight", N_("Insight"), (Perm.STATS_READ,)),
     NavItem("/privacy", N_("Privacy"), (Perm.REQUESTS_MANAGE,)),
     NavItem("/assessments", N_("Impact assessments"), (Perm.ASSESSMENTS_READ,)),

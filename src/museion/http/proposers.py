@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from museion.fairness import alerts
 from museion.insight import plans
-from museion.rights import matching
+from museion.rights import matching, submissions
 from museion.risk import detection
-from museion.studio import exhibitions, suggestions
+from museion.studio import descriptions, exhibitions, related, suggestions
 
-CAPABILITIES = (alerts, plans, matching, exhibitions, suggestions, detection)
+CAPABILITIES = (alerts, plans, matching, submissions, exhibitions, suggestions, descriptions, related, detection)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from museion.jobs import JobContext, register
+from museion.jobs_kinds.followups import followed
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,26 @@ class Kind:
             return {"api": "/api/queue?kind=rights.duplicate&status=open", "web": "/queue?kind=rights.duplicate&status=open"}
         if self.name == "shilling_scan" and job.get("status") == "succeeded":
             return {"api": "/api/risk/alerts?kind=shilling", "web": "/risk/alerts?kind=shilling"}
+        if self.name == "search_index" and job.get("status") == "succeeded":
+            return {"api": "/api/studio/search", "web": "/catalogue"}
         if self.name == "subject_training" and "model_version_id" in result:
             return {"api": "/api/studio/suggester", "web": "/studio/suggestions"}
         if self.name == "insight_forecast" and job.get("status") == "succeeded":
             return {"api": f"/api/insight/forecasts/{job['id']}", "web": f"/insight/forecast?run={job['id']}"}
         if self.name == "outlook_evaluation" and job.get("status") == "succeeded":
             return {"web": f"/insight/outlook?evaluation={job['id']}"}
+        if self.name == "insight_segments" and job.get("status") == "succeeded":
+            return {"api": f"/api/insight/segments/{job['id']}", "web": f"/insight/segments?job={job['id']}"}
+        if self.name == "insight_plan" and "plan_id" in result:
+            return {"api": f"/api/insight/plans/{result['plan_id']}", "web": f"/insight/planner/{result['plan_id']}"}
+        if self.name == "insight_plan" and job.get("status") == "succeeded":
+            return {"web": f"/insight/planner?job={job['id']}"}
+        if self.name in ("experiment_metrics", "experiment_simulation") and "rollout_id" in result:
+            return {"api": f"/api/experiments/rollouts/{result['rollout_id']}", "web": f"/experiments/{result['rollout_id']}"}
+        if self.name == "rights_index" and job.get("status") == "succeeded":
+            return {"api": "/api/rights/submissions", "web": "/rights/submissions"}
+        if self.name == "rights_match" and "submission" in result:
+            return {"api": f"/api/rights/submissions/{result['submission']}", "web": f"/rights/submissions/{result['submission']}"}
         if self.name == "training" and "model_version_id" in result:
             return {"api": f"/api/registry/versions/{result['model_version_id']}", "web": "/models"}
         return {}
@@ -120,7 +135,8 @@ def insight_forecast(ctx: JobContext) -> dict[str, Any]:
                         period=p.get("period", "month"), groups=p.get("groups") or None, top=p.get("top"),
                         horizon=int(p.get("horizon", 6)), origins=int(p.get("origins", 8)),
                         models=p.get("models") or ("AutoETS", "AutoTheta", "AutoARIMA", "SeasonalNaive", "Naive"),
-                        kinds=p.get("kinds") or None, source=p.get("source"), progress=ctx.report)
+                        kinds=p.get("kinds") or None, source=p.get("source"), dp_epsilon=p.get("dp_epsilon"),
+                        reconcile=bool(p.get("reconcile")), progress=ctx.report)
 
 
 RUNS = {"fairness_audit": fairness_audit, "rerank_curve": rerank_curve, "dp_histogram": dp_histogram, "training": training,
@@ -137,9 +153,11 @@ def shilling_scan(ctx: JobContext) -> dict[str, Any]:
             found = detection.simulate_attack(conn, actor=ctx.actor, kind=p.get("type", "average"),
                                               intent=p.get("intent", "push"), size=float(p.get("size", 0.05)),
                                               filler=float(p.get("filler", 0.03)), target=p.get("target"),
-                                              source=p.get("source"), seed=int(p.get("seed", 0)))
+                                              source=p.get("source"), seed=int(p.get("seed", 0)),
+                                              filler_from=p.get("filler_from", "random"),
+                                              method=p.get("method", "features"))
         else:
-            found = detection.scan(conn, actor=ctx.actor, source=p.get("source"))
+            found = detection.scan(conn, actor=ctx.actor, source=p.get("source"), method=p.get("method", "features"))
     delivery.deliver(ctx.engine, found.new, delivery.load(ctx.home))  # after the commit: attempts recorded on the alert
     return found.as_dict()
 
@@ -158,6 +176,90 @@ def outlook_evaluation(ctx: JobContext) -> dict[str, Any]:
 
 
 RUNS["outlook_evaluation"] = outlook_evaluation  # museion.insight (outlook)
+RUNS["training"] = followed(training)  # then the risk detectors (museion.jobs_kinds.followups)
+
+
+def insight_plan(ctx: JobContext) -> dict[str, Any]:
+    """Solve and explain a plan, compare scenarios, or propose a plan for review (museion.insight planner)."""
+    from museion.insight.plan_jobs import run_plan
+
+    return run_plan(ctx.engine, ctx.actor, ctx.params, ctx.report)
+
+
+def insight_segments(ctx: JobContext) -> dict[str, Any]:
+    """Audience segments with their profiles and stability across seeds (members through the gate)."""
+    from museion.insight.plan_jobs import run_segments
+
+    return run_segments(ctx.engine, ctx.actor, ctx.params, ctx.report)
+
+
+RUNS["insight_plan"] = insight_plan
+RUNS["insight_segments"] = insight_segments
+
+
+def experiment_metrics(ctx: JobContext) -> dict[str, Any]:
+    """A rollout's online metrics from served traffic, then its stop rules (museion.experiments)."""
+    from museion.experiments.measure import measure_served
+
+    return measure_served(ctx.engine, ctx.home, int(ctx.params["rollout_id"]), actor=ctx.actor, progress=ctx.report)
+
+
+def experiment_simulation(ctx: JobContext) -> dict[str, Any]:
+    """Simulated traffic on a running rollout, labelled simulated (museion.experiments)."""
+    from museion.experiments.simulate import simulate
+
+    p = ctx.params
+    return simulate(ctx.engine, ctx.home, int(p["rollout_id"]), actor=ctx.actor, members=int(p.get("members", 300)),
+                    days=int(p.get("days", 7)), seed=int(p.get("seed", 0)), progress=ctx.report)
+
+
+def experiment_replay(ctx: JobContext) -> dict[str, Any]:
+    """Offline replay of a candidate against the deployed version's served lists (museion.experiments)."""
+    from museion.experiments.offline import replay_served
+
+    p = ctx.params
+    return replay_served(ctx.engine, ctx.home, int(p["version_id"]), actor=ctx.actor, days=int(p.get("days", 30)),
+                         k=int(p.get("k", 10)), progress=ctx.report)
+
+
+RUNS.update(experiment_metrics=experiment_metrics, experiment_simulation=experiment_simulation,
+            experiment_replay=experiment_replay)
+
+
+def rights_index(ctx: JobContext) -> dict[str, Any]:
+    """Index the catalogue's texts (or the demo pictures, generated and labelled) for near-copy search (museion.rights)."""
+    from museion.rights.submissions import index_demo_pictures, index_texts
+
+    p = ctx.params
+    ctx.report(0.05, "fingerprinting the demo pictures" if p.get("what") == "demo-images" else "indexing the catalogue's texts")
+    with ctx.engine.begin() as conn:  # no progress reports inside: on SQLite this transaction holds the write lock
+        if p.get("what") == "demo-images":
+            return index_demo_pictures(conn)
+        return {"texts": index_texts(conn, source=p.get("source"))}
+
+
+def rights_match(ctx: JobContext) -> dict[str, Any]:
+    """Match one pending submission against the indexed texts or pictures and queue its matches (museion.rights)."""
+    from museion.rights.submissions import match
+
+    ctx.report(0.05, "matching the submission against the index")
+    with ctx.engine.begin() as conn:
+        found = match(conn, int(ctx.params["submission"]))
+    return {"submission": found["id"], "status": found["status"], "matches": found["matches"]}
+
+
+RUNS.update(rights_index=rights_index, rights_match=rights_match)  # museion.rights (near-copy detection)
+
+
+def search_index(ctx: JobContext) -> dict[str, Any]:
+    """Build the catalogue's search index (works and creators) and make it current (museion.studio.search)."""
+    from museion.studio.search import build_index
+
+    return build_index(ctx.engine, ctx.home, progress=ctx.report)
+
+
+RUNS["search_index"] = search_index  # museion.studio (catalogue search)
+
 KINDS = {name: Kind(name) for name in RUNS}
 for _name, _run in RUNS.items():
     register(_name, _run)

@@ -20,7 +20,8 @@ from sqlalchemy import Engine, event
 PERSONAL_TABLES = frozenset({"members", "events", "served_lists", "member_preferences", "interest_suppressions",
                              "consents", "vault_entries", "subject_requests", "erasure_tombstones",
                              "member_flags", "disclosure_comments",
-                             "member_quarantine"})  # museion.risk: profiles left out of training
+                             "member_quarantine",
+                             "experiment_opt_outs"})  # museion.risk: profiles left out of training
 
 _inside: ContextVar[bool] = ContextVar("museion_gate", default=False)
 P = ParamSpec("P")

@@ -183,6 +183,16 @@ class MemberPreference(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
 
 
+class ExperimentOptOut(Base):
+    """A member who opted out of controlled rollouts: they are always served the deployed version and their activity
+    is left out of experiment statistics."""
+
+    __tablename__ = "experiment_opt_outs"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
 class InterestSuppression(Base):
     """An interest tag the member deleted: works carrying it are no longer recommended to them."""
 

@@ -19,10 +19,10 @@ from sqlalchemy import Connection, Engine, Select, delete, insert, select, updat
 from museion import audit
 from museion.catalog.models import Work
 from museion.errors import Conflict, MuseionError, NotFound
-from museion.privacy import consent, feedback, preferences, quarantine, tombstones, vault
+from museion.privacy import consent, experiment_choice, feedback, preferences, quarantine, tombstones, vault
 from museion.privacy.access import gated
 from museion.privacy.activity import member_ids_for, unknown_member
-from museion.privacy.models import Consent, Event, InterestSuppression, Member, MemberPreference, ServedEntry, SubjectRequest
+from museion.privacy.models import Consent, Event, ExperimentOptOut, InterestSuppression, Member, MemberPreference, ServedEntry, SubjectRequest
 from museion.privacy.tombstones import member_ref
 
 KINDS = ("access", "rectification", "erasure", "restriction", "withdrawal")
@@ -139,6 +139,7 @@ def export_member(conn: Connection, ring: vault.KeyRing, member_id: int, *, acto
         "deleted_interests": [{"tag": t.term, "deleted_at": t.created_at} for t in conn.execute(
             select(InterestSuppression).where(InterestSuppression.member_id == member_id).order_by(InterestSuppression.id))],
         "recommendations_shown": served_lists(conn, member_id),
+        "experiments_opted_out": experiment_choice.opted_out(conn, member_id),  # controlled rollouts (museion.experiments)
         "quarantines": quarantine.of_member(conn, member_id),  # profiles judged fake are left out of training, never deleted
         **feedback.export_of(conn, member_id),  # flags on recommended items, comments on the disclosure
     }
@@ -224,6 +225,7 @@ def complete_erasure(conn: Connection, request_id: int, *, flagged_versions: lis
         "deleted_interests": conn.execute(
             delete(InterestSuppression).where(InterestSuppression.member_id == member_id)).rowcount,
         **feedback.erase(conn, member_id),
+        "experiment_opt_outs": conn.execute(delete(ExperimentOptOut).where(ExperimentOptOut.member_id == member_id)).rowcount,
         "model_versions_flagged": flagged_versions,
     }
     tombstones.bury(conn, str(conn.scalar(select(Member.key).where(Member.id == member_id))), request_id)

@@ -24,6 +24,7 @@ from museion.recommend.serve import Fallback, MemberRecommendations, recommend_a
 from museion.registry.disclosure import DISCLOSURE_URL
 from museion.registry.lifecycle import servable
 from museion.registry.models import ModelVersion
+from museion.rights.availability import Availability, unavailable
 from museion.store.batches import rows_in_batches
 
 ModelWrapper = Callable[[Recommender, dict[str, Any], Interactions, Engine], Recommender]
@@ -80,25 +81,33 @@ class RecommenderService:
                                    self.interactions.work_ids.tolist())
             self.works.update({int(i): (k, t, kd) for i, k, t, kd in rows})
         self._row = {int(m): r for r, m in enumerate(self.interactions.member_ids)}
+        self._licensed: tuple[Availability, np.ndarray] | None = None
         work_kinds = {kind for _k, _t, kind in self.works.values()}
         # "Because you rated …" for a model learned from ratings, "watched" for views of films, …
         self.verb = event_verb(version.policy.get("main_event_kind", "view"),
                                next(iter(work_kinds)) if len(work_kinds) == 1 else None)
 
-    def candidates(self, kind: str | None) -> np.ndarray | None:
-        """Mask of works to consider (the seam where availability and rights filters join)."""
-        if kind is None:
-            return None
-        return np.array([self.works.get(int(w), ("", "", ""))[2] == kind for w in self.interactions.work_ids])
+    def candidates(self, kind: str | None, allowed: Availability | None = None) -> np.ndarray | None:
+        """Mask of works to consider: of ``kind``, and licensed for display where and when ``allowed`` says."""
+        mask = None if kind is None else np.array([self.works.get(int(w), ("", "", ""))[2] == kind
+                                                   for w in self.interactions.work_ids])
+        if allowed is not None and allowed.blocked:
+            cached = self._licensed
+            if cached is None or cached[0] is not allowed:  # one mask per (territory, day, licences) state
+                cached = self._licensed = (allowed, ~np.isin(self.interactions.work_ids, list(allowed.blocked)))
+            mask = cached[1] if mask is None else mask & cached[1]
+        return mask
 
     def recommend(self, member_key: str, k: int = 10, *, actor: str, kind: str | None = None, personalise: bool = True,
-                  log: bool = True) -> ServedList:
+                  log: bool = True, territory: str | None = None) -> ServedList:
         """Top-k for a member; without consent (checked now, not at training time) the list is not personalised.
 
         The member's own controls are read now too (personalisation switched off, deleted interest tags). With
         ``log`` the list is logged as shown to the member; without, it is a staff preview, recorded as a staff read
-        by ``actor`` (who asks: the member themselves, staff, the CLI), never as shown."""
+        by ``actor`` (who asks: the member themselves, staff, the CLI), never as shown. Only works licensed for
+        display in ``territory`` (default: the configured one) today are served (``museion.rights.availability``)."""
         with self.engine.connect() as conn:
+            allowed = unavailable(conn, "display", territory)
             member_id = gate.member_id_for(conn, member_key, purpose=gate.PERSONALISATION, actor=actor)
             consented = gate.may_use(conn, member_id, gate.PERSONALISATION)
             mine = preferences.controls(conn, member_id)
@@ -116,7 +125,7 @@ class RecommenderService:
             why_not = None
         personalise = personalise and consented and mine.personalise
         title = lambda index: self.works[int(self.interactions.work_ids[index])][1]  # noqa: E731
-        candidates = self.candidates(kind)
+        candidates = self.candidates(kind, allowed)
         if hidden:  # works carrying a tag the member deleted are never shown
             keep = ~np.isin(self.interactions.work_ids, list(hidden))
             candidates = keep if candidates is None else candidates & keep
@@ -148,8 +157,12 @@ class RecommenderService:
         return kept, reason_text(kept, title, rule=why.rule, verb=self.verb, aspect=aspect)
 
     def recommend_all(self, k: int, out: IO[str], *, actor: str, progress: Callable[[int], None] | None = None) -> int:
-        """Top-k for every member the model knows, as JSON Lines (member key, work keys, scores)."""
-        items, scores = recommend_all(self.model, self.interactions, k, progress=progress)
+        """Top-k for every member the model knows, as JSON Lines (member key, work keys, scores); only works licensed
+        for display in the configured territory today."""
+        with self.engine.connect() as conn:
+            allowed = unavailable(conn, "display")
+        items, scores = recommend_all(self.model, self.interactions, k, progress=progress,
+                                      candidates=self.candidates(None, allowed))
         ids = self.interactions.member_ids.tolist()
         with self.engine.begin() as conn:  # the gate records the look-up
             keys = gate.member_keys(conn, ids, purpose=gate.PERSONALISATION, actor=actor)

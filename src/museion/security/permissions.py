@@ -34,6 +34,7 @@ class Perm(StrEnum):
     MODELS_APPROVE = "models:approve"  # review a model version (never one's own submission)
     MODELS_WRITE = "models:write"  # edit a draft model card, submit a version for review
     MODELS_DEPLOY = "models:deploy"  # deploy an approved version, retire one
+    EXPERIMENTS_RUN = "experiments:run"  # start, split, stop a controlled rollout of an approved version; decide to keep
     FAIRNESS_AUDIT = "fairness:audit"  # run a fairness audit of a model version (reading audits needs MODELS_READ)
     AUDIT_READ = "audit:read"
     ACCOUNTS_MANAGE = "accounts:manage"  # create accounts, change roles, issue tokens for others
@@ -49,23 +50,27 @@ class Perm(StrEnum):
     STUDIO_SUGGEST = "studio:suggest"  # train the subject suggester and propose its suggestions into the queue
     RISK_READ = "risk:read"  # risk alerts and their evidence (fake profiles, anomalies, misuse)
     RISK_MANAGE = "risk:manage"  # acknowledge, resolve or dismiss risk alerts; run detectors and attack drills
+    RIGHTS_READ = "rights:read"  # licences, rights holders, conflicts, gaps, expiring licences, usage statements
+    RIGHTS_MANAGE = "rights:manage"  # record, import, end licences and rights holders; export usage statements
 
 
-_STAFF = {Perm.CATALOG_READ, Perm.STATS_READ, Perm.TOKENS_OWN}
+_STAFF = {Perm.CATALOG_READ, Perm.STATS_READ, Perm.TOKENS_OWN, Perm.RIGHTS_READ}
 _DECIDES = {Perm.QUEUE_REVIEW}  # roles the task-division policy may route proposals to
 
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MODELS_READ, Perm.AUDIT_READ, Perm.ACCOUNTS_MANAGE,
-                                    Perm.TOKENS_FOR_MEMBER, Perm.MODELS_WRITE, Perm.MODELS_DEPLOY, Perm.ASSESSMENTS_READ, Perm.JOBS_ALL,
-                                    Perm.QUEUE_REVIEW, Perm.QUEUE_ALL, Perm.QUEUE_PROPOSE, Perm.RISK_READ, Perm.RISK_MANAGE}),
+                                    Perm.TOKENS_FOR_MEMBER, Perm.MODELS_WRITE, Perm.MODELS_DEPLOY, Perm.EXPERIMENTS_RUN, Perm.ASSESSMENTS_READ, Perm.JOBS_ALL,
+                                    Perm.QUEUE_REVIEW, Perm.QUEUE_ALL, Perm.QUEUE_PROPOSE, Perm.RISK_READ, Perm.RISK_MANAGE,
+                                    Perm.RIGHTS_MANAGE}),
     Role.PRIVACY_OFFICER: frozenset(_STAFF | _DECIDES | {Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.VAULT_READ,
                                               Perm.CONSENT_WRITE, Perm.REQUESTS_MANAGE, Perm.AUDIT_READ,
                                               Perm.RELEASES_RUN, Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE,
                                               Perm.ASSESSMENTS_SIGN, Perm.RISK_READ, Perm.RISK_MANAGE}),
     Role.ANALYST: frozenset(_STAFF | _DECIDES | {Perm.QUEUE_PROPOSE, Perm.RELEASES_RUN, Perm.MODELS_READ, Perm.MODELS_WRITE, Perm.FAIRNESS_AUDIT,
                                       Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE, Perm.RISK_READ, Perm.RISK_MANAGE}),
-    Role.CURATOR: frozenset(_STAFF | _DECIDES | {Perm.STUDIO_SUGGEST}),
-    Role.ALGORITHM_REVIEWER: frozenset(_STAFF | _DECIDES | {Perm.MODELS_READ, Perm.MODELS_APPROVE, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ}),
+    Role.CURATOR: frozenset(_STAFF | _DECIDES | {Perm.RIGHTS_MANAGE, Perm.STUDIO_SUGGEST, Perm.RISK_READ}),
+    Role.ALGORITHM_REVIEWER: frozenset(_STAFF | _DECIDES | {Perm.MODELS_READ, Perm.MODELS_APPROVE, Perm.EXPERIMENTS_RUN, Perm.FAIRNESS_AUDIT,
+                                                 Perm.ASSESSMENTS_READ}),
     Role.AUDITOR: frozenset(_STAFF | {Perm.QUEUE_ALL, Perm.AUDIT_READ, Perm.MODELS_READ, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ,
                                       Perm.RISK_READ}),
     Role.MEMBER: frozenset({Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.CONSENT_WRITE}),

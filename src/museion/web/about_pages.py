@@ -44,6 +44,7 @@ PERMISSIONS = {
     Perm.MODELS_APPROVE: N_("review model versions (never one's own)"),
     Perm.MODELS_WRITE: N_("train, edit cards, submit versions"),
     Perm.MODELS_DEPLOY: N_("deploy and retire approved versions"),
+    Perm.EXPERIMENTS_RUN: N_("start, change and stop a controlled rollout of an approved version, and decide to keep the deployed one"),
     Perm.FAIRNESS_AUDIT: N_("run fairness audits"),
     Perm.AUDIT_READ: N_("read the audit log"),
     Perm.ACCOUNTS_MANAGE: N_("create accounts, change roles, issue tokens"),
@@ -59,6 +60,8 @@ PERMISSIONS = {
     Perm.STUDIO_SUGGEST: N_("train the subject suggester and propose its suggestions"),
     Perm.RISK_READ: N_("read risk alerts and their evidence"),
     Perm.RISK_MANAGE: N_("acknowledge, resolve or dismiss risk alerts; run detectors and attack drills"),
+    Perm.RIGHTS_READ: N_("read licences, rights holders, conflicts, gaps, expiring licences and usage statements"),
+    Perm.RIGHTS_MANAGE: N_("record, import and end licences and rights holders; export usage statements"),
 }
 """Each permission in plain words (tests/web/test_web_about.py checks that every permission has one)."""
 

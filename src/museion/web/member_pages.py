@@ -16,7 +16,7 @@ from museion.http.authz import requires
 from museion.http.deps import EngineDep, ServedModel, ServedModelDep, SettingsDep, TxDep, record_staff_read
 from museion.http.i18n import N_, gettext_for, language_of
 from museion.http.templating import as_data
-from museion.privacy import consent, feedback, gate, preferences, requests
+from museion.privacy import consent, experiment_choice, feedback, gate, preferences, requests
 from museion.recommend.explain import RULE_REASONS
 from museion.recommend.serving import ServedItem, ServedList
 from museion.registry.lifecycle import NoModel
@@ -35,7 +35,9 @@ DONE = {"consent": N_("Your consent decision is recorded."), "personalisation-on
         "tag": N_("The interest tag is deleted: works carrying it are no longer recommended to you."),
         "restored": N_("The interest tag is restored."),
         "request": N_("Your request is received. We answer by the due date shown below."),
-        "flag": N_("Thank you: your flag is recorded. The review board sees it at the next review of this version.")}
+        "flag": N_("Thank you: your flag is recorded. The review board sees it at the next review of this version."),
+        "experiments-out": N_("You are out of experiments: you are always served the deployed version."),
+        "experiments-in": N_("You may take part in experiments again.")}
 
 
 def reason(item: ServedItem, request: Request) -> str:
@@ -56,7 +58,7 @@ def served_list(model: ServedModel, member: str, k: int, *, actor: str,
     """(list, problem message, status) for one member: 404 for an unknown member, 503 before any model is trained.
     A staff ``preview`` is recorded as a staff read, never as a list shown to the member."""
     try:
-        return model.get().recommend(member, k, actor=actor, log=not preview), None, 200
+        return model.recommend(member, k, actor=actor, log=not preview), None, 200
     except NotFound as exc:
         return None, str(exc), 404
     except NoModel as exc:
@@ -108,7 +110,8 @@ def my_privacy(request: Request, member: MemberKey, principal: MemberSelf, conn:
     return templates.TemplateResponse(request, "my_privacy.html", {
         "member": member, "purposes": purposes, "controls": mine, "interests": tags, "deleted": deleted,
         "requests": mine_requests, "done": DONE.get(done), "flags": feedback.flags_of(conn, member_id),
-        "comments": feedback.comments_of(conn, member_id), "flag_reasons": REASONS, **viewer(principal)})
+        "comments": feedback.comments_of(conn, member_id), "flag_reasons": REASONS,
+        "experiments_opted_out": experiment_choice.opted_out(conn, member_id), **viewer(principal)})
 
 
 @router.post("/members/{member}/consents", response_class=RedirectResponse)

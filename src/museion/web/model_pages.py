@@ -13,7 +13,7 @@ from museion.errors import MuseionError, NotFound
 from museion.http.authz import requires
 from museion.http.deps import ConnDep, HomeDep
 from museion.http.i18n import error_text, language_of
-from museion.registry import cards, lifecycle
+from museion.registry import cards, lifecycle, rollouts
 from museion.security.permissions import Perm
 from museion.web.queue_pages import FIGURE_LABELS
 from museion.web.review_pages import headings
@@ -35,4 +35,5 @@ def model_page(request: Request, version_id: Annotated[int, Path(ge=1, le=2**62)
         card = None
     return templates.TemplateResponse(request, "model.html", {
         "v": summary, "card": card, "t": card["text"][lang] if card else None, "h": headings(lang),
-        "figures": version_figures(conn, version_id), "labels": FIGURE_LABELS})
+        "figures": version_figures(conn, version_id), "labels": FIGURE_LABELS,
+        "rollouts": rollouts.rollouts_of(conn, version_id)})  # controlled rollouts it took part in (museion.experiments)

@@ -14,6 +14,7 @@ from museion.web import (
     assets,
     dashboard,
     exhibition_pages,
+    experiment_pages,
     fairness_pages,
     insight_pages,
     job_pages,
@@ -28,8 +29,11 @@ from museion.web import (
     review_pages,
     rights_pages,
     risk_pages,
+    licence_pages,
     staff_pages,
     studio_pages,
+    studio_plan_pages,
+    submission_pages,
 )
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -37,8 +41,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def install(app: FastAPI) -> None:
     """Mount the pages (each declares its access) and pick every request's language."""
-    for module in (about_pages, login_pages, pages, dashboard, staff_pages, fairness_pages, review_pages, queue_pages, model_pages, exhibition_pages, rights_pages, assessment_pages, member_pages, public_pages,
-                   feedback_pages, job_pages, studio_pages, risk_pages, planner_pages, insight_pages, assets):
+    for module in (about_pages, login_pages, pages, dashboard, staff_pages, fairness_pages, review_pages, queue_pages, model_pages, exhibition_pages, rights_pages, submission_pages, assessment_pages, member_pages, public_pages,
+                   feedback_pages, job_pages, studio_pages, studio_plan_pages, risk_pages, experiment_pages, licence_pages, planner_pages, insight_pages, assets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(LanguageMiddleware)
