@@ -76,7 +76,10 @@ class AddressBook:
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write, name="museion-token-addresses", daemon=True)
                 self._writer.start()
-        self._queue.put((engine, token_id, account_id, mark[1]))
+        if engine.dialect.name == "sqlite":  # a second writer thread would make requests' own writes fail as locked
+            self._record(engine, token_id, account_id, mark[1])
+        else:
+            self._queue.put((engine, token_id, account_id, mark[1]))
         return True
 
     def flush(self) -> None:
@@ -87,11 +90,16 @@ class AddressBook:
         while True:
             engine, token_id, account_id, key = self._queue.get()
             try:
-                record(engine, token_id=token_id, account_id=account_id, key=key)
-            except Exception:  # a store that went away (tests, shutdown): the sighting is lost, not the request
-                log.exception("could not record a token's address pattern")
+                self._record(engine, token_id, account_id, key)
             finally:
                 self._queue.task_done()
+
+    @staticmethod
+    def _record(engine: Engine, token_id: int, account_id: int, key: str) -> None:
+        try:
+            record(engine, token_id=token_id, account_id=account_id, key=key)
+        except Exception:  # a store that went away (tests, shutdown) or is busy: the sighting is lost, not the request
+            log.exception("could not record a token's address pattern")
 
 
 def record(engine: Engine, *, token_id: int, account_id: int, key: str) -> None:
