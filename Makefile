@@ -16,7 +16,7 @@ $(BIN)/python:
 
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[recommend,privacy,insight,risk,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[recommend,privacy,insight,risk,heritage,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
