@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from museion.catalog.models import Credit, Work
+from museion.catalog.identifiers import same_as_uris
+from museion.catalog.models import Credit, Creator, Work
 
 # OWASP: a cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -69,7 +70,17 @@ def write_csv(session: Session, out: IO[str], hidden: frozenset[int] = frozenset
     return n
 
 
-def jsonld_node(w: Work) -> dict[str, Any]:
+def creator_node(c: Creator, role: str, linked: Mapping[int, Sequence[str]] | None = None) -> dict[str, Any]:
+    """A credited creator as a schema.org Person; ``sameAs`` holds its Wikidata/ULAN/source URIs and those of the
+    records curators decided are the same person (``linked``, by creator id: ``museion.heritage.creator_links``)."""
+    node: dict[str, Any] = {"@type": "Person", "name": c.name, "roleName": role}
+    uris = list(dict.fromkeys([*same_as_uris(c.external_ids or {}), *((linked or {}).get(c.id, ()))]))
+    if uris:
+        node["sameAs"] = uris
+    return node
+
+
+def jsonld_node(w: Work, linked: Mapping[int, Sequence[str]] | None = None) -> dict[str, Any]:
     """One work as a schema.org CreativeWork node with Dublin Core terms beside it."""
     node: dict[str, Any] = {
         "@type": SCHEMA_TYPES.get(w.kind, "CreativeWork"),
@@ -94,7 +105,7 @@ def jsonld_node(w: Work) -> dict[str, Any]:
         "genre": w.terms_of("genre") or None,
         "keywords": w.terms_of("subject") or None,
         "dcterms:subject": w.terms_of("subject") or None,
-        "creator": [{"@type": "Person", "name": c.creator.name, "roleName": c.role} for c in w.credits] or None,
+        "creator": [creator_node(c.creator, c.role, linked) for c in w.credits] or None,
         "dcterms:creator": [c.creator.name for c in w.credits] or None,
         "sameAs": [v for v in w.external_ids.values() if isinstance(v, str) and v.startswith("http")] or None,
         "dcterms:provenance": ai_provenance(w) or None,
@@ -103,12 +114,13 @@ def jsonld_node(w: Work) -> dict[str, Any]:
     return node
 
 
-def write_jsonld(session: Session, out: IO[str], hidden: frozenset[int] = frozenset()) -> int:
-    """Stream a JSON-LD document with one @graph node per work (but ``hidden``)."""
+def write_jsonld(session: Session, out: IO[str], hidden: frozenset[int] = frozenset(),
+                 linked: Mapping[int, Sequence[str]] | None = None) -> int:
+    """Stream a JSON-LD document with one @graph node per work (but ``hidden``); ``linked``: creators' extra sameAs."""
     out.write('{"@context": ' + json.dumps(JSONLD_CONTEXT) + ', "@graph": [\n')
     n = 0
     for w in _works(session, hidden):
-        out.write((",\n" if n else "") + json.dumps(jsonld_node(w), ensure_ascii=False))
+        out.write((",\n" if n else "") + json.dumps(jsonld_node(w, linked), ensure_ascii=False))
         n += 1
     out.write("\n]}\n")
     return n

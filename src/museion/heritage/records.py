@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from museion.catalog.export import ai_provenance
+from museion.catalog.identifiers import ULAN, WIKIDATA, same_as_uris  # noqa: F401  (the heritage formats' names for them)
 from museion.catalog.models import Work
-
-WIKIDATA = "http://www.wikidata.org/entity/"
-ULAN = "http://vocab.getty.edu/page/ulan/"
 
 
 @dataclass(frozen=True)
@@ -53,22 +50,6 @@ class WorkRecord:
     creators: tuple[AgentRecord, ...] = ()
     same_as: tuple[str, ...] = ()
     ai_terms: tuple[str, ...] = ()
-
-
-def same_as_uris(external_ids: dict[str, Any]) -> tuple[str, ...]:
-    """Linked-data URIs from a record's identifiers: Wikidata QIDs and ULAN ids become their URIs, URLs stay."""
-    uris: list[str] = []
-    for name, value in sorted(external_ids.items()):
-        text = str(value).strip() if value is not None else ""
-        if not text:
-            continue
-        if name == "wikidata" and text.upper().startswith("Q") and text[1:].isdigit():
-            uris.append(WIKIDATA + text.upper())
-        elif name == "ulan" and text.isdigit():
-            uris.append(ULAN + text)
-        elif text.startswith(("http://", "https://")):
-            uris.append(text)
-    return tuple(uris)
 
 
 def work_record(work: Work) -> WorkRecord:
