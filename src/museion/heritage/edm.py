@@ -88,7 +88,6 @@ def _agent(g: Graph, agent: AgentRecord, base_url: str, lang: str | None) -> URI
     if agent.death_year is not None:
         g.add((node, RDAGR2.dateOfDeath, Literal(str(agent.death_year))))
     _text(g, node, RDAGR2.gender, agent.gender, None)
-    _text(g, node, RDAGR2.professionOrOccupation, agent.role, None)
     for uri in filter(None, map(web_uri, agent.same_as)):
         g.add((node, OWL.sameAs, uri))
     return node
