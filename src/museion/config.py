@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     studio_llm_model: str = Field(default="local", max_length=200, description="The model name sent to that endpoint.")
     studio_llm_key: SecretStr | None = Field(default=None, description="Its API key, if it wants one (sent as a bearer token).")
     studio_llm_timeout: float = Field(default=20.0, gt=0, le=120, description="Seconds to wait for its answer.")
+    oai_repository_id: str = Field(default="museion.local", pattern=r"^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)+$",
+                                   max_length=200, description="The OAI-PMH repository identifier (a domain name): record "
+                                   "identifiers are oai:<this>:<work key>, so keep it stable once harvested.")
+    oai_repository_name: str = Field(default="Museion", max_length=200, description="The repository's name in OAI-PMH Identify.")
+    oai_admin_email: str = Field(default="collections@museion.local", pattern=r"^[^@\s]+@[^@\s]+$", max_length=200,
+                                 description="The address OAI-PMH Identify gives harvesters for questions.")
 
     @property
     def resolved_database_url(self) -> str:

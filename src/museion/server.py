@@ -22,6 +22,7 @@ from museion.api import (
     routes_jobs,
     routes_licences,
     routes_member,
+    routes_oai,
     routes_privacy,
     routes_queue,
     routes_rights,
@@ -42,7 +43,7 @@ from museion.web import site
 API = (routes_system, routes_catalog, routes_recommend, routes_registry, routes_assessments, routes_fairness, routes_privacy,
        routes_releases, routes_member, routes_auth, routes_accounts, routes_audit, routes_jobs, routes_feedback,
        routes_queue, routes_studio, routes_studio_plans, routes_rights, routes_submissions, routes_licences, routes_risk, routes_insight,
-       routes_insight_plans, routes_experiments)
+       routes_insight_plans, routes_experiments, routes_oai)
 TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
         {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
         {"name": "privacy", "description": "Consents to declared purposes."},
@@ -66,6 +67,7 @@ TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
                                             "public disclosure (How our recommendations work)."},
         {"name": "security", "description": "Sign-in, tokens, accounts and the audit log."},
         {"name": "jobs", "description": "Long work (audits, curves, DP releases, training) as jobs: progress, result, cancel."},
+        {"name": "interoperability", "description": "OAI-PMH 2.0 provider at /oai, and harvests of other repositories."},
         {"name": "system", "description": "Health."}]
 
 
