@@ -16,6 +16,8 @@ from museion.api import (
     routes_catalog,
     routes_experiments,
     routes_fairness,
+    routes_heritage_edm,
+    routes_heritage_creators,
     routes_insight_plans,
     routes_feedback,
     routes_insight,
@@ -42,8 +44,8 @@ from museion.web import site
 
 API = (routes_system, routes_catalog, routes_recommend, routes_registry, routes_assessments, routes_fairness, routes_privacy,
        routes_releases, routes_member, routes_auth, routes_accounts, routes_audit, routes_jobs, routes_feedback,
-       routes_queue, routes_studio, routes_studio_plans, routes_rights, routes_submissions, routes_licences, routes_risk, routes_insight,
-       routes_insight_plans, routes_experiments, routes_oai)
+       routes_queue, routes_studio, routes_studio_plans, routes_heritage_edm, routes_rights, routes_submissions, routes_licences, routes_risk, routes_insight,
+       routes_insight_plans, routes_experiments, routes_heritage_creators, routes_oai)
 TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
         {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
         {"name": "privacy", "description": "Consents to declared purposes."},
@@ -67,6 +69,8 @@ TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
                                             "public disclosure (How our recommendations work)."},
         {"name": "security", "description": "Sign-in, tokens, accounts and the audit log."},
         {"name": "jobs", "description": "Long work (audits, curves, DP releases, training) as jobs: progress, result, cancel."},
+        {"name": "heritage", "description": "Heritage standards: creators' linked-data identifiers and the same creator "
+                                            "across sources, matched for curators to decide."},
         {"name": "interoperability", "description": "OAI-PMH 2.0 provider at /oai, and harvests of other repositories."},
         {"name": "system", "description": "Health."}]
 

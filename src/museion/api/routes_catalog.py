@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from museion.api.schemas import CreatorOut, PageOut, StatsOut, WorkOut, creator_out
 from museion.catalog import queries
 from museion.errors import NotFound
+from museion.heritage.creator_links import linked_uris
 from museion.http.authz import requires
 from museion.http.deps import HomeDep, SessionDep, TxDep
 from museion.ingest.schema import WORK_KINDS
@@ -69,12 +70,15 @@ def list_creators(
     limit: Limit = 50,
 ) -> PageOut[CreatorOut]:
     page = queries.list_creators(session, q=q, source=source, gender=gender, offset=offset, limit=limit)
-    return PageOut[CreatorOut](items=[creator_out(c) for c in page.items], total=page.total, offset=offset, limit=limit)
+    linked = linked_uris(session.connection(), [c.id for c in page.items])
+    return PageOut[CreatorOut](items=[creator_out(c, linked.get(c.id)) for c in page.items], total=page.total, offset=offset,
+                               limit=limit)
 
 
 @router.get("/creators/{creator_id}", response_model=CreatorOut, summary="One creator", dependencies=[requires(Perm.CATALOG_READ)])
 def get_creator(session: SessionDep, creator_id: Id) -> CreatorOut:
-    return creator_out(queries.get_creator(session, creator_id))
+    creator = queries.get_creator(session, creator_id)
+    return creator_out(creator, linked_uris(session.connection(), [creator.id]).get(creator.id))
 
 
 @router.get("/stats", response_model=StatsOut, summary="Catalogue and activity counts")

@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from museion.catalog.identifiers import same_as_uris
 from museion.catalog.models import Creator, Work
 from museion.privacy.aggregates import SMALL_CELL
 
@@ -29,6 +30,8 @@ class CreatorOut(BaseModel):
     death_year: int | None = None
     career_stage: str | None = None
     external_ids: dict[str, Any] = Field(default_factory=dict)
+    same_as: list[str] = Field(default_factory=list, description="Linked-data URIs (Wikidata, ULAN, the source's page) "
+                               "and those of the records curators decided are the same person.")
 
 
 class CreditOut(BaseModel):
@@ -101,5 +104,8 @@ class HealthOut(BaseModel):
     checked_at: datetime
 
 
-def creator_out(c: Creator) -> CreatorOut:
-    return CreatorOut.model_validate(c)
+def creator_out(c: Creator, linked: list[str] | None = None) -> CreatorOut:
+    """A creator with ``same_as``: its own identifiers' URIs, then ``linked`` (the same person's other records')."""
+    out = CreatorOut.model_validate(c)
+    out.same_as = list(dict.fromkeys([*same_as_uris(c.external_ids or {}), *(linked or [])]))
+    return out

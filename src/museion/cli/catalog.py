@@ -69,7 +69,12 @@ def _write_works(session: Session, fmt: str, out: TextIO) -> int:
     from museion.rights.availability import unavailable
 
     hidden = unavailable(session.connection(), "reproduce").blocked  # only works licensed for reproduction here and now
-    n = (write_jsonld if fmt == "jsonld" else write_csv)(session, out, hidden)
+    if fmt == "jsonld":  # creators' sameAs also names the records curators decided are the same person
+        from museion.heritage.creator_links import linked_uris
+
+        n = write_jsonld(session, out, hidden, linked_uris(session.connection()))
+    else:
+        n = write_csv(session, out, hidden)
     audit.record(session.connection(), actor=context.CLI_ACTOR, action="export.works", target=f"format:{fmt}",
                  details={"rows": n, "withheld": len(hidden)})
     return n

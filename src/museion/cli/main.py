@@ -20,6 +20,8 @@ from museion.cli.demo import demo
 from museion.cli.doctor import doctor
 from museion.cli.fairness import rerank_curve, rerank_version
 from museion.cli.feedback import feedback_app
+from museion.cli.heritage import heritage_app
+from museion.cli.heritage_edm import edm_app  # noqa: F401  (registers `heritage edm` and `heritage iiif` on the heritage group)
 from museion.cli.ingest import ingest_app
 from museion.cli.insight_plans import insight_app  # the insight group, with plan, segments and outlook registered on it
 from museion.cli.jobs import jobs_app
@@ -96,6 +98,7 @@ app.add_typer(rights_app, name="rights")
 app.add_typer(risk_app, name="risk")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(insight_app, name="insight")
+app.add_typer(heritage_app, name="heritage")
 
 privacy_app.command("purposes")(purposes)
 privacy_app.command("export-ropa")(export_ropa)

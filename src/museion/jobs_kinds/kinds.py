@@ -30,6 +30,8 @@ class Kind:
             return {"web": f"/fairness?curve_job={job['id']}"}
         if self.name == "duplicate_scan" and job.get("status") == "succeeded":
             return {"api": "/api/queue?kind=rights.duplicate&status=open", "web": "/queue?kind=rights.duplicate&status=open"}
+        if self.name == "creator_match" and job.get("status") == "succeeded":
+            return {"api": "/api/queue?kind=heritage.same_creator&status=open", "web": "/queue?kind=heritage.same_creator&status=open"}
         if self.name == "shilling_scan" and job.get("status") == "succeeded":
             return {"api": "/api/risk/alerts?kind=shilling", "web": "/risk/alerts?kind=shilling"}
         if self.name == "search_index" and job.get("status") == "succeeded":
@@ -52,6 +54,8 @@ class Kind:
             return {"api": "/api/rights/submissions", "web": "/rights/submissions"}
         if self.name == "rights_match" and "submission" in result:
             return {"api": f"/api/rights/submissions/{result['submission']}", "web": f"/rights/submissions/{result['submission']}"}
+        if self.name == "edm_check" and job.get("status") == "succeeded":
+            return {"api": "/api/heritage/edm/report", "web": "/heritage/edm"}
         if self.name == "training" and "model_version_id" in result:
             return {"api": f"/api/registry/versions/{result['model_version_id']}", "web": "/models"}
         return {}
@@ -259,6 +263,44 @@ def search_index(ctx: JobContext) -> dict[str, Any]:
 
 
 RUNS["search_index"] = search_index  # museion.studio (catalogue search)
+
+def creator_match(ctx: JobContext) -> dict[str, Any]:
+    """Match creators across two sources by name and dates (and shared Wikidata/ULAN ids) and queue new pairs for
+    curators (museion.heritage.creator_links): reads and scores with progress, then writes in one transaction."""
+    from museion.heritage import creator_links
+
+    p = ctx.params
+    ctx.report(0.05, "reading the creators of " + " and ".join(p.get("sources") or ("tate", "moma")))
+    with ctx.engine.connect() as conn:
+        found = creator_links.find(conn, p.get("sources") or ("tate", "moma"), threshold=p.get("threshold"),
+                                   progress=ctx.report)
+    ctx.report(0.9, f"queueing up to {int(p.get('limit', 500))} of {len(found.pairs):,} new pairs for curators")
+    with ctx.engine.begin() as conn:
+        proposed = creator_links.propose(conn, found, limit=int(p.get("limit", 500)))
+    return creator_links.summary(found, proposed)
+
+
+RUNS["creator_match"] = creator_match  # museion.heritage (same creator across sources)
+
+
+def edm_export(ctx: JobContext) -> dict[str, Any]:
+    """Every displayable work as EDM (RDF/XML or JSON-LD) to a file under MUSEION_HOME (museion.heritage)."""
+    from museion.heritage.edm_jobs import export_file, export_path
+
+    p = ctx.params
+    return export_file(ctx.engine, export_path(ctx.home, p.get("format", "rdfxml"), p.get("source")), fmt=p.get("format", "rdfxml"),
+                       base_url=p["base_url"], actor=ctx.actor, source=p.get("source"), progress=ctx.report)
+
+
+def edm_check(ctx: JobContext) -> dict[str, Any]:
+    """Every displayable work against the EDM shapes and Europeana's tiers; stores the report (museion.heritage)."""
+    from museion.heritage.edm_jobs import check_catalogue
+
+    p = ctx.params
+    return check_catalogue(ctx.engine, ctx.home, base_url=p["base_url"], source=p.get("source"), progress=ctx.report)
+
+
+RUNS.update(edm_export=edm_export, edm_check=edm_check)  # museion.heritage (Europeana Data Model)
 
 KINDS = {name: Kind(name) for name in RUNS}
 for _name, _run in RUNS.items():

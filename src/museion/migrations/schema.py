@@ -7,6 +7,7 @@ knows nothing of the tables above it.
 import museion.audit.models  # noqa: F401  (the audit chain)
 import museion.catalog.models  # noqa: F401  (works, creators, credits, terms)
 import museion.collab.models  # noqa: F401  (the queue of AI proposals and their reviews)
+import museion.heritage.link_models  # noqa: F401  (creator links curators decided: same person or distinct)
 import museion.heritage.oai_models  # noqa: F401  (OAI-PMH tombstones and harvests)
 import museion.ingest.models  # noqa: F401  (import runs)
 import museion.insight.plan_table  # noqa: F401  (promotion and budget plans, and what people decided)

@@ -37,7 +37,9 @@ ROLE_WORDS = (N_("admin"), N_("privacy_officer"), N_("analyst"), N_("curator"), 
 FIELD_WORDS = (N_("subjects"), N_("text"), N_("works"), N_("neighbours"), N_("scores"), N_("reason"), N_("plan"),
                N_("source"), N_("figure"), N_("worsened_by"), N_("audits"), N_("scope"), N_("before"), N_("after"),
                N_("title"), N_("choices"), N_("candidates"), N_("sub_themes"), N_("creators"), N_("mediums"), N_("relation"),
-               N_("similarity"), N_("titles"), N_("years"), N_("shared_shingles"))
+               N_("similarity"), N_("titles"), N_("years"), N_("shared_shingles"),
+               N_("names"), N_("score"), N_("dates"), N_("shared_ids"), N_("conflicting_ids"), N_("genders"),
+               N_("nationalities"), N_("reasons"))
 """Payload and evidence keys the capabilities use, shown translated (an unknown key shows as itself)."""
 FIGURE_LABELS = {"proposed": N_("Proposed"), "decided": N_("Decided"), "accepted": N_("Accepted as is"),
                  "edited": N_("Edited"), "rejected": N_("Rejected"), "automatic": N_("AI acted alone"),
