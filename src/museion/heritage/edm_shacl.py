@@ -26,7 +26,8 @@ def _message(results: Graph, result: URIRef) -> str:
     message = results.value(result, SH.resultMessage)
     path = results.value(result, SH.resultPath)
     text = str(message) if message is not None else str(results.value(result, SH.sourceConstraintComponent))
-    return f"{text} ({path.n3(results.namespace_manager)})" if path is not None and str(path) not in text else text
+    short = path.n3(results.namespace_manager) if path is not None else ""
+    return f"{text} ({short})" if short and short not in text else text
 
 
 def _owners(data: Graph) -> dict[URIRef, URIRef]:

@@ -54,6 +54,8 @@ class Kind:
             return {"api": "/api/rights/submissions", "web": "/rights/submissions"}
         if self.name == "rights_match" and "submission" in result:
             return {"api": f"/api/rights/submissions/{result['submission']}", "web": f"/rights/submissions/{result['submission']}"}
+        if self.name == "edm_check" and job.get("status") == "succeeded":
+            return {"api": "/api/heritage/edm/report", "web": "/heritage/edm"}
         if self.name == "training" and "model_version_id" in result:
             return {"api": f"/api/registry/versions/{result['model_version_id']}", "web": "/models"}
         return {}
@@ -279,6 +281,26 @@ def creator_match(ctx: JobContext) -> dict[str, Any]:
 
 
 RUNS["creator_match"] = creator_match  # museion.heritage (same creator across sources)
+
+
+def edm_export(ctx: JobContext) -> dict[str, Any]:
+    """Every displayable work as EDM (RDF/XML or JSON-LD) to a file under MUSEION_HOME (museion.heritage)."""
+    from museion.heritage.edm_jobs import export_file, export_path
+
+    p = ctx.params
+    return export_file(ctx.engine, export_path(ctx.home, p.get("format", "rdfxml"), p.get("source")), fmt=p.get("format", "rdfxml"),
+                       base_url=p["base_url"], actor=ctx.actor, source=p.get("source"), progress=ctx.report)
+
+
+def edm_check(ctx: JobContext) -> dict[str, Any]:
+    """Every displayable work against the EDM shapes and Europeana's tiers; stores the report (museion.heritage)."""
+    from museion.heritage.edm_jobs import check_catalogue
+
+    p = ctx.params
+    return check_catalogue(ctx.engine, ctx.home, base_url=p["base_url"], source=p.get("source"), progress=ctx.report)
+
+
+RUNS.update(edm_export=edm_export, edm_check=edm_check)  # museion.heritage (Europeana Data Model)
 
 KINDS = {name: Kind(name) for name in RUNS}
 for _name, _run in RUNS.items():

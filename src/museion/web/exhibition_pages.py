@@ -9,6 +9,8 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from museion.errors import MuseionError, NotFound
+from museion.heritage.iiif_service import gallery_links
+from museion.heritage.schema_org import exhibition_jsonld, script_text
 from museion.http.authz import public, requires
 from museion.http.deps import ConnDep, EngineDep
 from museion.http.i18n import error_text
@@ -51,4 +53,7 @@ def gallery(request: Request, conn: ConnDep, proposal_id: Annotated[int, Path(ge
         show = exhibitions.published(conn, proposal_id)
     except NotFound as exc:
         return templates.TemplateResponse(request, "not_found.html", {"message": error_text(request, exc)}, status_code=404)
-    return templates.TemplateResponse(request, "gallery.html", {"show": show})
+    base = str(request.base_url).rstrip("/")
+    links = gallery_links(conn, proposal_id, show["works"], base)
+    jsonld = script_text(exhibition_jsonld(show, f"{base}/gallery/{proposal_id}", links["manifests"]))
+    return templates.TemplateResponse(request, "gallery.html", {"show": show, "iiif": links, "jsonld": jsonld})

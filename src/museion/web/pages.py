@@ -10,6 +10,9 @@ from fastapi.responses import HTMLResponse
 
 from museion.catalog import queries
 from museion.errors import NotFound
+from museion.heritage.edm import web_uri
+from museion.heritage.iiif import manifest_url
+from museion.heritage.schema_org import script_text, work_jsonld
 from museion.http.authz import requires
 from museion.http.deps import HomeDep, ServedModelDep, SessionDep, TxDep
 from museion.rights.availability import unavailable
@@ -66,7 +69,11 @@ def work_page(request: Request, work_id: int, session: SessionDep,
         work = queries.get_work(session, work_id)
     except NotFound as exc:
         return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
+    base = str(request.base_url).rstrip("/")
+    manifest = manifest_url(base, work.id) if web_uri(work.image_url) is not None else None
     return templates.TemplateResponse(request, "work.html", {"work": work, **work_rights(session.connection(), work_id),
+                                                            "manifest": manifest,
+                                                            "jsonld": script_text(work_jsonld(work, f"{base}/works/{work.id}", manifest)),
                                                             "walltext": accepted_walltext(session.connection(), work.key),
                                                             "can_draft": allowed(principal.role, Perm.STUDIO_SUGGEST)})
 

@@ -15,6 +15,7 @@ from museion.web import (
     creator_pages,
     dashboard,
     exhibition_pages,
+    heritage_pages,
     experiment_pages,
     fairness_pages,
     insight_pages,
@@ -43,7 +44,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Mount the pages (each declares its access) and pick every request's language."""
     for module in (about_pages, login_pages, pages, dashboard, staff_pages, fairness_pages, review_pages, queue_pages, model_pages, exhibition_pages, rights_pages, submission_pages, assessment_pages, member_pages, public_pages,
-                   feedback_pages, job_pages, studio_pages, studio_plan_pages, risk_pages, experiment_pages, licence_pages, planner_pages, insight_pages, creator_pages, assets):
+                   feedback_pages, heritage_pages, job_pages, studio_pages, studio_plan_pages, risk_pages, experiment_pages, licence_pages, planner_pages, insight_pages, creator_pages, assets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(LanguageMiddleware)
