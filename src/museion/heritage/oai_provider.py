@@ -50,8 +50,8 @@ class Provider:
 
     base_url: str
     site: str
-    records_per_page: int = RECORDS_PER_PAGE
-    identifiers_per_page: int = IDENTIFIERS_PER_PAGE
+    records_per_page: int | None = None  # None: RECORDS_PER_PAGE, read at each request
+    identifiers_per_page: int | None = None  # None: IDENTIFIERS_PER_PAGE
 
     def respond(self, conn: Connection, pairs: Iterable[tuple[str, str]], now: datetime) -> bytes:
         """The response document; protocol errors become OAI error elements, never HTTP errors."""
@@ -112,7 +112,7 @@ class Provider:
               full: bool) -> None:
         frozen = request.frozen or store.raw_of(conn, now)
         sel = store.Selection(conn, request.set_spec, request.start, request.end, frozen)
-        size = self.records_per_page if full else self.identifiers_per_page
+        size = (self.records_per_page or RECORDS_PER_PAGE) if full else (self.identifiers_per_page or IDENTIFIERS_PER_PAGE)
         items, more = store.page(conn, sel, request.cursor, size)
         if not items:
             if request.cursor is None:
