@@ -47,20 +47,26 @@ K, WINDOW, SPLIT, TESTS, ALPHA, TAU = 10, 30 * 86400, 0.5, 200, 0.05, 0.02
 DAY, VISIT_GAP, SIM_DAYS = 86400, 3600, 14
 
 
+def binary_matrix(ratings: pd.DataFrame) -> tuple[csr_matrix, np.ndarray, np.ndarray, dict, dict]:  # type: ignore[type-arg]
+    """Members x works (rated at least 3 times) as 0/1, with the sorted works and members and their index maps."""
+    counts = ratings["movieId"].value_counts()
+    works = np.sort(counts[counts >= 3].index.to_numpy())
+    members = np.sort(ratings["userId"].unique())
+    col, row = {w: i for i, w in enumerate(works)}, {m: i for i, m in enumerate(members)}
+    keep = ratings["movieId"].isin(col)
+    matrix = csr_matrix((np.ones(int(keep.sum()), dtype=np.float32),
+                         (ratings.loc[keep, "userId"].map(row), ratings.loc[keep, "movieId"].map(col))),
+                        shape=(len(members), len(works)))
+    matrix.data[:] = 1.0
+    return matrix, works, members, col, row
+
+
 def stream() -> tuple[dict[str, object], dict[str, np.ndarray]]:
     """Past interactions (a matrix over works rated at least 3 times before the split) and the stream after it."""
     r = pd.read_csv(DATA).sort_values("timestamp", kind="stable")
     cut = int(r["timestamp"].quantile(SPLIT))
     past, later = r[r["timestamp"] < cut], r[r["timestamp"] >= cut]
-    counts = past["movieId"].value_counts()
-    works = np.sort(counts[counts >= 3].index.to_numpy())
-    members = np.sort(past["userId"].unique())
-    col, row = {w: i for i, w in enumerate(works)}, {m: i for i, m in enumerate(members)}
-    keep = past["movieId"].isin(col)
-    matrix = csr_matrix((np.ones(int(keep.sum()), dtype=np.float32),
-                         (past.loc[keep, "userId"].map(row), past.loc[keep, "movieId"].map(col))),
-                        shape=(len(members), len(works)))
-    matrix.data[:] = 1.0
+    matrix, works, members, col, row = binary_matrix(past)
     later = later[later["userId"].isin(row)]
     return ({"matrix": matrix, "works": works, "members": members, "col": col, "row": row, "cut": cut,
              "popularity": np.asarray(matrix.sum(axis=0)).ravel()},
@@ -121,15 +127,7 @@ def simulated_members(days: int) -> tuple[dict[str, np.ndarray], list[str]]:
     rank = r.groupby("userId").cumcount()
     size = r.groupby("userId")["movieId"].transform("size")
     history, later = r[rank < (size * 0.8).astype(int)], r[rank >= (size * 0.8).astype(int)]
-    counts = history["movieId"].value_counts()
-    works = np.sort(counts[counts >= 3].index.to_numpy())
-    members = np.sort(history["userId"].unique())
-    col, row = {w: i for i, w in enumerate(works)}, {m: i for i, m in enumerate(members)}
-    keep = history["movieId"].isin(col)
-    matrix = csr_matrix((np.ones(int(keep.sum()), dtype=np.float32),
-                         (history.loc[keep, "userId"].map(row), history.loc[keep, "movieId"].map(col))),
-                        shape=(len(members), len(works)))
-    matrix.data[:] = 1.0
+    matrix, works, members, col, row = binary_matrix(history)
     future = {m: {col[w] for w in g["movieId"] if w in col} for m, g in later.groupby("userId")}
     draws = np.random.default_rng(11).random((len(members), days, K))
     examine = 1.0 / np.log2(np.arange(K) + 2)
