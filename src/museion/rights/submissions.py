@@ -67,21 +67,21 @@ def index_texts(conn: Connection, *, source: str | None = None, progress: Progre
 def index_pictures(conn: Connection, files: Iterable[tuple[str, bytes]], *, origin: str = "upload",
                    progress: Progress | None = None) -> dict[str, Any]:
     """Fingerprint each (name, bytes) picture; a name indexed before is replaced. Unreadable files are skipped with the
-    reason."""
-    indexed, skipped = 0, []
+    reason. Every picture is fingerprinted before the first write, so on SQLite the write lock is held for the writes only."""
+    prints, skipped = [], []
     for name, data in files:
         try:
             picture = _picture(data)
         except image_match.PictureError as exc:
             skipped.append({"file": name, "reason": str(exc)})
             continue
-        conn.execute(delete(RightsFingerprint).where(RightsFingerprint.kind == "image", RightsFingerprint.label == name))
-        conn.execute(insert(RightsFingerprint).values(kind="image", label=name[:255], origin=origin,
-                                                      hashes=image_match.fingerprint(picture).as_json()))
-        indexed += 1
+        prints.append((name[:255], image_match.fingerprint(picture).as_json()))
         if progress:
-            progress(.05, f"{indexed} pictures indexed ({name})")
-    return {"indexed": indexed, "skipped": skipped}
+            progress(.05, f"{len(prints)} pictures fingerprinted ({name})")
+    for label, hashes in prints:
+        conn.execute(delete(RightsFingerprint).where(RightsFingerprint.kind == "image", RightsFingerprint.label == label))
+        conn.execute(insert(RightsFingerprint).values(kind="image", label=label, origin=origin, hashes=hashes))
+    return {"indexed": len(prints), "skipped": skipped}
 
 
 def _picture(data: bytes) -> Any:
