@@ -107,7 +107,7 @@ def test_staff_roles_see_their_pages_with_live_charts(browser, base_url: str) ->
     assert page.locator("h1").inner_text() == "模型版本"
     page.screenshot(path=str(SHOTS / "models-zh.png"), full_page=True)
     page.get_by_role("link", name="藏品目录").click()
-    page.get_by_label("标题").fill("heat")
+    page.get_by_role("searchbox", name="搜索").fill("heat")
     page.get_by_label("类型").select_option("Crime")
     page.get_by_role("button", name="搜索").click()
     page.wait_for_url("**genre=Crime**")
