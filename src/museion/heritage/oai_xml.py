@@ -8,11 +8,40 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from lxml import etree
 
 from museion.heritage.oai_protocol import utc_datestamp
-from museion.heritage.records import WorkRecord
+
+
+class _Agent(Protocol):
+    name: str
+
+
+class WorkRecord(Protocol):
+    """What Dublin Core reads of a ``museion.heritage.records.WorkRecord`` (whose module reads the store, so this pure
+    core names only the attributes)."""
+
+    key: str
+    source: str
+    kind: str
+    title: str
+    year: int | None
+    date_text: str | None
+    language: str | None
+    region: str | None
+    description: str | None
+    medium: str | None
+    image_url: str | None
+    rights: str | None
+    subjects: tuple[str, ...]
+    genres: tuple[str, ...]
+    same_as: tuple[str, ...]
+    ai_terms: tuple[str, ...]
+
+    @property
+    def creators(self) -> Sequence[_Agent]: ...
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 OAI_XSD = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
