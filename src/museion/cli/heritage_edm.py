@@ -34,10 +34,11 @@ def export(
 ) -> None:
     """Every work that may be displayed here today as EDM, streamed in batches."""
     from museion.heritage.edm_jobs import export_file
-    from museion.heritage.edm_service import check_format, write
+    from museion.heritage.edm_service import FORMATS, write
     from museion.store.engine import session_scope
 
-    check_format(fmt)
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown EDM format {fmt!r}; use rdfxml or jsonld", param_hint="--format")
     engine = context.engine()
     if out is None:
         with session_scope(engine) as session:

@@ -52,7 +52,7 @@ def plan_collection(session: Session, plan_id: int, base_url: str) -> dict[str, 
     """The Collection of a published plan: its displayable works with images, in hanging order."""
     show = published_plan(session, plan_id)
     keys = [w["key"] for w in show["works"]]
-    ids = dict(session.execute(select(Work.key, Work.id).where(Work.key.in_(keys))).tuples().all())
+    ids = dict(session.execute(select(Work.key, Work.id).where(Work.key.in_(keys))).all())
     records = _records(session, list(ids.values()))
     ordered = [records[ids[k]] for k in keys if k in ids and ids[k] in records]
     return collection(plan_id, show.get("title") or show.get("theme") or f"Exhibition {plan_id}", ordered, base_url,
@@ -65,7 +65,7 @@ def gallery_links(conn: Connection, proposal_id: int, works: list[dict[str, Any]
     from museion.studio.models import ExhibitionPlan
 
     plan_id = conn.scalar(select(ExhibitionPlan.id).where(ExhibitionPlan.proposal_id == proposal_id))
-    ids = dict(conn.execute(select(Work.key, Work.id).where(Work.key.in_([w["key"] for w in works]))).tuples().all())
+    ids = dict(conn.execute(select(Work.key, Work.id).where(Work.key.in_([w["key"] for w in works]))).all())
     return {"collection": collection_url(base_url, plan_id) if plan_id else None,
             "manifests": {w["key"]: manifest_url(base_url, ids[w["key"]]) for w in works
                           if w["key"] in ids and web_uri(w.get("image_url")) is not None}}
