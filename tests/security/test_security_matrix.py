@@ -95,7 +95,8 @@ def test_every_route_declares_a_known_access_rule(app: FastAPI) -> None:
         assert PUBLIC not in declared or declared == {PUBLIC}, f"{call.path} is public and restricted at once"
     public_paths = {c.path for c in calls(app) if PUBLIC in declarations(c.route)}
     assert public_paths == {"/healthz", "/login", "/api/auth/login", "/api/disclosure", "/about/recommendations", "/",
-                            "/about/roles", "/about/glossary", "/gallery/{proposal_id}"}
+                            "/about/roles", "/about/glossary", "/gallery/{proposal_id}",
+                            "/oai"}  # OAI-PMH: open to every harvester, as the protocol expects
 
 
 def test_an_undeclared_route_stops_the_app_from_building() -> None:

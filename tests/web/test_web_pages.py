@@ -23,12 +23,12 @@ from museion.web import kpis
 
 STAFF_PAGES = {item.path for item in NAV if not item.members_only}
 EXPECTED_MENU = {
-    Role.ADMIN: {"/rights/licences", "/dashboard", "/queue", "/catalogue", "/insight", "/models", "/fairness", "/assessments", "/audit", "/recommendations",
+    Role.ADMIN: {"/heritage/harvest", "/rights/licences", "/dashboard", "/queue", "/catalogue", "/insight", "/models", "/fairness", "/assessments", "/audit", "/recommendations",
                  "/jobs", "/risk/alerts"},
     Role.PRIVACY_OFFICER: {"/rights/licences", "/dashboard", "/queue", "/catalogue", "/insight", "/privacy", "/assessments", "/audit", "/recommendations",
                            "/jobs", "/risk/alerts"},
     Role.ANALYST: {"/rights/licences", "/dashboard", "/queue", "/catalogue", "/insight", "/models", "/fairness", "/assessments", "/jobs", "/risk/alerts"},
-    Role.CURATOR: {"/rights/licences", "/dashboard", "/queue", "/catalogue", "/insight", "/jobs", "/studio/suggestions", "/risk/alerts"},
+    Role.CURATOR: {"/heritage/harvest", "/rights/licences", "/dashboard", "/queue", "/catalogue", "/insight", "/jobs", "/studio/suggestions", "/risk/alerts"},
     Role.ALGORITHM_REVIEWER: {"/rights/licences", "/dashboard", "/queue", "/catalogue", "/insight", "/models", "/fairness", "/review", "/assessments", "/jobs"},
     Role.AUDITOR: {"/rights/licences", "/dashboard", "/queue", "/catalogue", "/insight", "/models", "/fairness", "/assessments", "/audit", "/jobs",
                    "/risk/alerts"},

@@ -25,6 +25,7 @@ from museion.cli.heritage_edm import edm_app  # noqa: F401  (registers `heritage
 from museion.cli.ingest import ingest_app
 from museion.cli.insight_plans import insight_app  # the insight group, with plan, segments and outlook registered on it
 from museion.cli.jobs import jobs_app
+from museion.cli.oai import harvest, oai_app
 from museion.cli.output import console
 from museion.cli.privacy.consent import consent_app
 from museion.cli.privacy.members import member_app
@@ -99,6 +100,8 @@ app.add_typer(risk_app, name="risk")
 app.add_typer(experiment_app, name="experiment")
 app.add_typer(insight_app, name="insight")
 app.add_typer(heritage_app, name="heritage")
+app.command("harvest")(harvest)
+app.add_typer(oai_app, name="oai")
 
 privacy_app.command("purposes")(purposes)
 privacy_app.command("export-ropa")(export_ropa)

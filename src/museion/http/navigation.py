@@ -30,6 +30,7 @@ NAV = (
     NavItem("/studio/suggestions", N_("Subject suggestions"), (Perm.STUDIO_SUGGEST,)),
     NavItem("/risk/alerts", N_("Risk alerts"), (Perm.RISK_READ,)),
     NavItem("/rights/licences", N_("Rights"), (Perm.RIGHTS_READ,)),
+    NavItem("/heritage/harvest", N_("Harvest"), (Perm.CATALOG_HARVEST,)),
     NavItem("/insight", N_("Insight"), (Perm.STATS_READ,)),
     NavItem("/privacy", N_("Privacy"), (Perm.REQUESTS_MANAGE,)),
     NavItem("/assessments", N_("Impact assessments"), (Perm.ASSESSMENTS_READ,)),

@@ -56,6 +56,8 @@ class Kind:
             return {"api": f"/api/rights/submissions/{result['submission']}", "web": f"/rights/submissions/{result['submission']}"}
         if self.name == "edm_check" and job.get("status") == "succeeded":
             return {"api": "/api/heritage/edm/report", "web": "/heritage/edm"}
+        if self.name == "oai_harvest" and job.get("status") in ("succeeded", "failed"):
+            return {"api": "/api/heritage/harvests", "web": "/heritage/harvest"}
         if self.name == "training" and "model_version_id" in result:
             return {"api": f"/api/registry/versions/{result['model_version_id']}", "web": "/models"}
         return {}
@@ -301,6 +303,19 @@ def edm_check(ctx: JobContext) -> dict[str, Any]:
 
 
 RUNS.update(edm_export=edm_export, edm_check=edm_check)  # museion.heritage (Europeana Data Model)
+
+
+def oai_harvest(ctx: JobContext) -> dict[str, Any]:
+    """Harvest another repository's OAI-PMH records into the catalogue, whole or not at all (museion.heritage)."""
+    from museion.heritage.oai_harvester import harvest
+
+    p = ctx.params
+    ctx.report(0.02, f"asking {p['url']} for its records")
+    return harvest(ctx.engine, p["url"], set_spec=p.get("set"), from_date=p.get("from"), prefix=p.get("prefix", "oai_dc"),
+                   source=p.get("source"), actor=ctx.actor, job_id=ctx.job_id, progress=ctx.report)
+
+
+RUNS["oai_harvest"] = oai_harvest  # museion.heritage (OAI-PMH harvester)
 
 KINDS = {name: Kind(name) for name in RUNS}
 for _name, _run in RUNS.items():

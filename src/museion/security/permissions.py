@@ -52,6 +52,7 @@ class Perm(StrEnum):
     RISK_MANAGE = "risk:manage"  # acknowledge, resolve or dismiss risk alerts; run detectors and attack drills
     RIGHTS_READ = "rights:read"  # licences, rights holders, conflicts, gaps, expiring licences, usage statements
     RIGHTS_MANAGE = "rights:manage"  # record, import, end licences and rights holders; export usage statements
+    CATALOG_HARVEST = "catalog:harvest"  # harvest another repository's records (OAI-PMH) into the catalogue
 
 
 _STAFF = {Perm.CATALOG_READ, Perm.STATS_READ, Perm.TOKENS_OWN, Perm.RIGHTS_READ}
@@ -61,14 +62,14 @@ MATRIX: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(_STAFF | {Perm.MEMBER_RECOMMENDATIONS, Perm.MODELS_READ, Perm.AUDIT_READ, Perm.ACCOUNTS_MANAGE,
                                     Perm.TOKENS_FOR_MEMBER, Perm.MODELS_WRITE, Perm.MODELS_DEPLOY, Perm.EXPERIMENTS_RUN, Perm.ASSESSMENTS_READ, Perm.JOBS_ALL,
                                     Perm.QUEUE_REVIEW, Perm.QUEUE_ALL, Perm.QUEUE_PROPOSE, Perm.RISK_READ, Perm.RISK_MANAGE,
-                                    Perm.RIGHTS_MANAGE}),
+                                    Perm.RIGHTS_MANAGE, Perm.CATALOG_HARVEST}),
     Role.PRIVACY_OFFICER: frozenset(_STAFF | _DECIDES | {Perm.MEMBER_RECOMMENDATIONS, Perm.MEMBER_DATA, Perm.VAULT_READ,
                                               Perm.CONSENT_WRITE, Perm.REQUESTS_MANAGE, Perm.AUDIT_READ,
                                               Perm.RELEASES_RUN, Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE,
                                               Perm.ASSESSMENTS_SIGN, Perm.RISK_READ, Perm.RISK_MANAGE}),
     Role.ANALYST: frozenset(_STAFF | _DECIDES | {Perm.QUEUE_PROPOSE, Perm.RELEASES_RUN, Perm.MODELS_READ, Perm.MODELS_WRITE, Perm.FAIRNESS_AUDIT,
                                       Perm.ASSESSMENTS_READ, Perm.ASSESSMENTS_WRITE, Perm.RISK_READ, Perm.RISK_MANAGE}),
-    Role.CURATOR: frozenset(_STAFF | _DECIDES | {Perm.RIGHTS_MANAGE, Perm.STUDIO_SUGGEST, Perm.RISK_READ}),
+    Role.CURATOR: frozenset(_STAFF | _DECIDES | {Perm.RIGHTS_MANAGE, Perm.STUDIO_SUGGEST, Perm.RISK_READ, Perm.CATALOG_HARVEST}),
     Role.ALGORITHM_REVIEWER: frozenset(_STAFF | _DECIDES | {Perm.MODELS_READ, Perm.MODELS_APPROVE, Perm.EXPERIMENTS_RUN, Perm.FAIRNESS_AUDIT,
                                                  Perm.ASSESSMENTS_READ}),
     Role.AUDITOR: frozenset(_STAFF | {Perm.QUEUE_ALL, Perm.AUDIT_READ, Perm.MODELS_READ, Perm.FAIRNESS_AUDIT, Perm.ASSESSMENTS_READ,

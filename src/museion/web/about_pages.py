@@ -62,6 +62,7 @@ PERMISSIONS = {
     Perm.RISK_MANAGE: N_("acknowledge, resolve or dismiss risk alerts; run detectors and attack drills"),
     Perm.RIGHTS_READ: N_("read licences, rights holders, conflicts, gaps, expiring licences and usage statements"),
     Perm.RIGHTS_MANAGE: N_("record, import and end licences and rights holders; export usage statements"),
+    Perm.CATALOG_HARVEST: N_("harvest other institutions' records (OAI-PMH) into the catalogue"),
 }
 """Each permission in plain words (tests/web/test_web_about.py checks that every permission has one)."""
 

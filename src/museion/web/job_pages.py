@@ -31,7 +31,7 @@ KIND_LABELS = {"fairness_audit": N_("Fairness audit"), "rerank_curve": N_("Re-ra
                "insight_plan": N_("Promotion or budget plan"), "insight_segments": N_("Audience segments"),
                "experiment_metrics": N_("Rollout metrics from served traffic"),
                "experiment_simulation": N_("Simulated traffic on a rollout"),
-               "experiment_replay": N_("Offline replay of a candidate")}
+               "experiment_replay": N_("Offline replay of a candidate"), "oai_harvest": N_("Harvesting records from another repository (OAI-PMH)")}
 """Each job kind as the jobs pages name it (tests/jobs/test_jobs_web.py checks that every kind has one)."""
 STATUS_LABELS = (N_("queued"), N_("running"), N_("succeeded"), N_("failed"), N_("cancelled"))
 REFRESH_SECONDS = 2

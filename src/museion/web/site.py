@@ -18,6 +18,7 @@ from museion.web import (
     heritage_pages,
     experiment_pages,
     fairness_pages,
+    harvest_pages,
     insight_pages,
     job_pages,
     feedback_pages,
@@ -44,7 +45,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Mount the pages (each declares its access) and pick every request's language."""
     for module in (about_pages, login_pages, pages, dashboard, staff_pages, fairness_pages, review_pages, queue_pages, model_pages, exhibition_pages, rights_pages, submission_pages, assessment_pages, member_pages, public_pages,
-                   feedback_pages, heritage_pages, job_pages, studio_pages, studio_plan_pages, risk_pages, experiment_pages, licence_pages, planner_pages, insight_pages, creator_pages, assets):
+                   feedback_pages, heritage_pages, job_pages, studio_pages, studio_plan_pages, risk_pages, experiment_pages, licence_pages, planner_pages, insight_pages, creator_pages, harvest_pages, assets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(LanguageMiddleware)
