@@ -31,7 +31,8 @@ PATH_VALUES = {"work_id": "1", "creator_id": "1", "member": OWN_MEMBER, "token_i
                "rollout_id": "999999",
                "plan_id": "999999",
                "run_id": "999999",
-               "licence_id": "999999", "holder": "nobody", "submission_id": "999999"}
+               "licence_id": "999999", "holder": "nobody", "submission_id": "999999",
+               "link_id": "999999"}
 LOGIN_CSRF = {"headers": {"cookie": "museion_login=matrix"}, "data": {"csrf_token": "matrix"}}
 
 

@@ -244,17 +244,19 @@ def detail_pages(site: Site, account: str) -> list[str]:
     pages fit forecasts and segments as they open, so one role (the analyst, whose work they are) checks them."""
     from sqlalchemy import func, select
 
-    from museion.catalog.models import Work
+    from museion.catalog.models import Creator, Work
     from museion.rights.licence_models import Licence
 
     with site.engine.connect() as conn:
         work = conn.scalar(select(func.min(Work.id)))
         licence = conn.scalar(select(func.min(Licence.id)))
+        creator = conn.scalar(select(func.min(Creator.id)))
     return ["/", "/about/roles", "/about/glossary", f"/works/{work}", f"/models/{site.deployed}", f"/fairness/{site.deployed}",
             f"/review/{site.deployed}", "/queue/policy", "/queue/metrics", "/queue/guide", "/queue/practice", "/privacy?closed=true",
             "/studio/exhibitions", "/studio/plans", f"/studio/plans/{exhibition_plan(site)}", "/rights/duplicates", "/rights/submissions", "/rights/conflicts", "/rights/statements",
             f"/rights/licences/{licence}", "/rights/statements?holder=test-distributor",
-            f"/experiments?version={site.deployed}", f"/experiments/{site_rollout(site)}", f"/gallery/{published_exhibition(site)}"] + (
+            f"/experiments?version={site.deployed}", f"/experiments/{site_rollout(site)}", f"/gallery/{published_exhibition(site)}",
+            "/heritage/creators"] + ([f"/creators/{creator}"] if creator else []) + (
         ["/insight/forecast", "/insight/trends", "/insight/segments", "/insight/planner", "/insight/outlook"]
         if account == "analyst" else [])
 
