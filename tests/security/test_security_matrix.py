@@ -97,6 +97,7 @@ def test_every_route_declares_a_known_access_rule(app: FastAPI) -> None:
     public_paths = {c.path for c in calls(app) if PUBLIC in declarations(c.route)}
     assert public_paths == {"/healthz", "/login", "/api/auth/login", "/api/disclosure", "/about/recommendations", "/",
                             "/about/roles", "/about/glossary", "/gallery/{proposal_id}",
+                            "/iiif/works/{work_id}/manifest.json", "/iiif/exhibitions/{plan_id}/collection.json",  # IIIF viewers
                             "/oai"}  # OAI-PMH: open to every harvester, as the protocol expects
 
 
