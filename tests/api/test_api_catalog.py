@@ -79,7 +79,7 @@ def test_catalogue_page_searches_and_filters(client: TestClient) -> None:
 
 def test_work_page_and_missing_work_page(client: TestClient) -> None:
     heat_id = client.get("/api/works", params={"q": "heat"}).json()["items"][0]["id"]
-    assert "Michael Mann</span> (creator)" in client.get(f"/works/{heat_id}").text
+    assert "Michael Mann</a> (creator)" in client.get(f"/works/{heat_id}").text
     missing = client.get("/works/999999")
     assert missing.status_code == 404 and "no work with id 999999" in missing.text
 
