@@ -8,9 +8,10 @@ from museion.recommend.models.ease import EASE
 from museion.recommend.models.factorization import ALS, BPR
 from museion.recommend.models.itemknn import ItemKNN
 from museion.recommend.models.popularity import MostPopular, Trending
+from museion.recommend.models.rp3beta import RP3beta
 
 MODELS: dict[str, type[Recommender]] = {
-    model.name: model for model in (MostPopular, Trending, ItemKNN, ALS, BPR, EASE, ContentBased)
+    model.name: model for model in (MostPopular, Trending, ItemKNN, ALS, BPR, EASE, RP3beta, ContentBased)
 }
 """Registry key → class; the key is what CLIs, artifacts and explanations use."""
 
@@ -24,6 +25,7 @@ __all__ = [
     "ItemKNN",
     "MostPopular",
     "NotFitted",
+    "RP3beta",
     "Recommender",
     "Trending",
     "candidate_mask",
