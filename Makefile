@@ -16,7 +16,7 @@ $(BIN)/python:
 
 # Reinstall only when the project's dependencies change.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[recommend,privacy,insight,risk,heritage,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[recommend,privacy,insight,risk,heritage,scale,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -13,6 +13,7 @@ from museion.cli import context
 from museion.cli.datasets import dataset_source
 from museion.cli.jobs import progress_lines
 from museion.cli.output import console, friendly_errors, print_json
+from museion.cli.recommend import EngineOpt, PartitionsOpt, RayAddressOpt
 from museion.errors import MuseionError
 
 
@@ -57,15 +58,20 @@ def audit_fairness(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full audit record to this JSON file.")] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write the report with charts to this HTML file (opens offline).")] = None,
     as_json: Annotated[bool, typer.Option("--print-json", help="Print the full record as JSON instead of the summary.")] = False,
+    engine_name: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    partitions: PartitionsOpt = 16,
 ) -> None:
     """Audit a model version for fairness: who gets exposure (popularity tier, era, creator attributes), who is
     served well (NDCG/Recall per activity level with 95% CIs), calibration and data balance. The record is stored
     and the run enters the audit chain."""
     from museion.fairness.report import audit_figures, audit_json, audit_title, standalone_html
-    from museion.fairness.service import run_version_audit
+    from museion.scale.audit import run_partitioned_audit
+    from museion.scale.engine import open_engine
 
-    record = run_version_audit(context.engine(), context.home(), version, scope=scope, actor=context.CLI_ACTOR, k=k, seed=seed,
-                               progress=None if as_json else progress_lines("audit"))
+    compute = open_engine(engine_name, ray_address)
+    record = run_partitioned_audit(context.engine(), context.home(), version, compute, scope=scope, actor=context.CLI_ACTOR, k=k,
+                                   seed=seed, partitions=partitions, progress=None if as_json else progress_lines("audit"))
     if json_out:
         _write(json_out, audit_json(record))
     if html_out:

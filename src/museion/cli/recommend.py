@@ -27,6 +27,11 @@ HalfLifeOpt = Annotated[float | None, typer.Option(help="Time decay: an event lo
                                                         "[default: no decay]")]
 CoreOpt = Annotated[str | None, typer.Option(help="k-core: keep members and works with at least this many interactions, or "
                                                   "auto: the largest k from 5 down to 1 that keeps 80% of the members [default: 5]")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="local: partitions in this process; ray: partitions as tasks on a "
+                                                          "Ray cluster (needs `pip install 'museion[scale]'`).")]
+RayAddressOpt = Annotated[str | None, typer.Option("--ray-address", help="HOST:PORT (or ray://HOST:PORT) of a running Ray "
+                                                                         "cluster's head [default: start Ray on this machine]")]
+PartitionsOpt = Annotated[int, typer.Option(min=1, max=65536, help="Member partitions (units of work and of resuming).")]
 PolicyFileOpt = Annotated[Path | None, typer.Option(help="TOML file with the interaction policy (kinds, rating_threshold, "
                                                          "half_life_days, min_interactions); options given as well win.")]
 
@@ -137,25 +142,34 @@ def recommend(
     personalise: Annotated[bool, typer.Option("--personalise/--no-personalise",
                                               help="--no-personalise gives the labelled non-personalised list.")] = True,
     all_members: Annotated[bool, typer.Option("--all", help="Score every member the model knows (needs --output).")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="JSON Lines file for --all.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File for --all: .jsonl (a line per member) or "
+                                                                       ".parquet (a row per recommended work).")] = None,
+    engine_name: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    partitions: PartitionsOpt = 16,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Top-k works for a member, each with the reason it was recommended; or, with --all, for everyone."""
-    from museion.fairness.serving import open_recommender
-
-    service = open_recommender(context.engine(), context.home(), version)
+    """Top-k works for a member, each with the reason it was recommended; or, with --all, for everyone (resumable:
+    a run stopped half-way continues from its finished partitions)."""
     if all_members:
         if output is None:
             raise MuseionError("--all writes a file: add --output recommendations.jsonl")
-        from rich.progress import Progress
+        from museion.scale.engine import open_engine
+        from museion.scale.scoring import output_format, score_all
 
-        partial = output.with_name(output.name + ".partial")
-        with Progress(console=err_console) as bar, partial.open("w", encoding="utf-8") as out:
-            task = bar.add_task("scoring members", total=service.interactions.n_members)
-            n = service.recommend_all(k, out, actor=context.CLI_ACTOR, progress=lambda done: bar.update(task, completed=done))
-        partial.replace(output)
-        err_console.print(f"wrote top-{k} lists for {n:,} members to {output}")
+        output_format(output)
+        compute = open_engine(engine_name, ray_address)
+        done = score_all(context.engine(), context.home(), output, compute, k=k, actor=context.CLI_ACTOR, partitions=partitions,
+                         version=version, progress=progress_lines("recommend"))
+        resumed = f", {done['resumed']} partitions resumed" if done["resumed"] else ""
+        err_console.print(f"wrote top-{k} lists with reasons for {done['members']:,} members to {output} "
+                          f"({done['partitions']} partitions on the {done['engine']} engine{resumed})")
         return
+    if engine_name != "local" or ray_address:
+        raise MuseionError("--engine and --ray-address apply to --all only")
+    from museion.fairness.serving import open_recommender
+
+    service = open_recommender(context.engine(), context.home(), version)
     if member is None:
         raise MuseionError("name a member (e.g. movielens:1), or use --all --output FILE")
     served = service.recommend(member, k, actor=context.CLI_ACTOR, kind=kind, personalise=personalise, log=False)  # a staff preview

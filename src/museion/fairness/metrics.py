@@ -53,8 +53,12 @@ def provider_exposure(recommended: np.ndarray, item_labels: np.ndarray, k: int, 
                       merit: np.ndarray | None = None) -> dict[str, dict[str, float]]:
     """Per item group: its catalogue share, its share of exposure and, with ``merit`` (per item, e.g. held-out
     relevant counts or interactions), its merit share; ratios > 1 mean over-exposed against that target."""
+    return exposure_by_group(item_exposure(recommended, len(item_labels), k), item_labels, merit=merit)
+
+
+def exposure_by_group(exposure: np.ndarray, item_labels: np.ndarray, *, merit: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+    """:func:`provider_exposure` from the per-item exposure itself (a sum over members, so it adds across partitions)."""
     codes, names = encode(item_labels)
-    exposure = item_exposure(recommended, len(codes), k)
     catalogue = _shares(np.ones(len(codes)), codes, len(names))
     exposed = _shares(exposure, codes, len(names))
     deserved = None if merit is None else _shares(merit, codes, len(names))
@@ -75,7 +79,12 @@ def exposure_gap(groups: dict[str, dict[str, float]], high: str = "head", low: s
 
 def exposure_concentration(recommended: np.ndarray, n_items: int, k: int) -> dict[str, float]:
     """Gini and entropy of position-weighted exposure over the whole catalogue, and the share of items exposed."""
-    exposure = item_exposure(recommended, n_items, k)
+    return concentration_of(item_exposure(recommended, n_items, k))
+
+
+def concentration_of(exposure: np.ndarray) -> dict[str, float]:
+    """:func:`exposure_concentration` from the per-item exposure itself."""
+    n_items = len(exposure)
     return {"gini": gini(exposure), "entropy_bits": entropy_bits(exposure),
             "max_entropy_bits": math.log2(n_items) if n_items else 0.0,
             "coverage": float(np.count_nonzero(exposure) / n_items) if n_items else 0.0}
@@ -91,6 +100,13 @@ def long_tail_share(recommended: np.ndarray, tail: np.ndarray, k: int) -> float:
 def popularity_lift(recommended: np.ndarray, histories: csr_matrix, popularity: np.ndarray, k: int) -> float:
     """Mean over members of (mean popularity recommended − mean popularity in profile) / profile's, after
     Abdollahpouri et al. 2019; members without history or list are skipped."""
+    lifts = member_popularity_lift(recommended, histories, popularity, k)
+    used = np.isfinite(lifts)
+    return float(lifts[used].mean()) if used.any() else math.nan
+
+
+def member_popularity_lift(recommended: np.ndarray, histories: csr_matrix, popularity: np.ndarray, k: int) -> np.ndarray:
+    """Each member's popularity lift (see :func:`popularity_lift`); NaN for members without history or list."""
     lists = recommended[:, :k]
     valid = lists >= 0
     popularity = np.asarray(popularity, dtype=np.float64)
@@ -100,9 +116,9 @@ def popularity_lift(recommended: np.ndarray, histories: csr_matrix, popularity: 
     sizes = np.diff(binary.indptr)
     profile_mean = (binary @ popularity) / np.maximum(sizes, 1)
     used = (sizes > 0) & valid.any(axis=1) & (profile_mean > 0)
-    if not used.any():
-        return math.nan
-    return float(((rec_mean[used] - profile_mean[used]) / profile_mean[used]).mean())
+    lifts = np.full(len(lists), np.nan)
+    lifts[used] = (rec_mean[used] - profile_mean[used]) / profile_mean[used]
+    return lifts
 
 
 def bootstrap_ci(values: np.ndarray, *, seed: int, resamples: int = 1000, confidence: float = 0.95) -> tuple[float, float]:

@@ -110,9 +110,26 @@ def member_demographics(conn: Connection, member_ids: np.ndarray, *, actor: str)
     return {"gender": gender, "age_band": age}
 
 
-def evaluation_inputs(engine: Engine, stored: StoredVersion, *, k: int, seed: int, actor: str) -> AuditInputs:
-    """Refit the version's algorithm and parameters on the 8:1 train+valid part of its own training data and
-    audit its lists for the members with test items (the same protocol as `museion evaluate`)."""
+@dataclass(frozen=True, eq=False)
+class EvaluationSetup:
+    """An evaluation-scope audit before its lists: the refitted model, what each member already has, the audited
+    rows (members with test items), their held-out items, the re-ranker's context and the groups."""
+
+    model: Recommender
+    known: csr_matrix
+    rows: np.ndarray
+    relevant: csr_matrix
+    context: RerankContext
+    genres: csr_matrix
+    item_groups: dict[str, np.ndarray]
+    member_groups: dict[str, np.ndarray]
+    member_ids: np.ndarray
+    """Database ids of the audited members (aligned with ``rows``)."""
+
+
+def evaluation_setup(engine: Engine, stored: StoredVersion, *, seed: int, actor: str) -> EvaluationSetup:
+    """Refit the version's algorithm and parameters on the 8:1 train+valid part of its own training data (the same
+    protocol as `museion evaluate`) and gather what the lists of the members with test items are audited against."""
     name = stored.version.algorithm
     if name == "trending":
         raise AuditError("the trending rule needs event timestamps, which a stored version does not keep: audit it with --scope served")
@@ -128,16 +145,27 @@ def evaluation_inputs(engine: Engine, stored: StoredVersion, *, k: int, seed: in
         genres, _ = term_matrix(conn, interactions.work_ids, ("genre",))
         groups = item_groups(conn, interactions.work_ids)
         demographics = member_demographics(conn, interactions.member_ids[rows], actor=actor)
-    context = RerankContext.from_training(known, genres)
-    recommended = top_lists(model, known, rows, k, stored.spec, context)
     activity = activity_levels(np.diff(known.indptr)[rows])
-    return AuditInputs(recommended, known[rows], known, k, groups, {"activity_level": activity, **demographics},
-                       relevant=holdout.test.matrix[rows], genres=genres if genres.nnz else None, seed=seed)
+    return EvaluationSetup(model, known, rows, holdout.test.matrix[rows], RerankContext.from_training(known, genres), genres,
+                           groups, {"activity_level": activity, **demographics}, interactions.member_ids[rows])
+
+
+def evaluation_inputs(engine: Engine, stored: StoredVersion, *, k: int, seed: int, actor: str) -> AuditInputs:
+    """The evaluation-scope audit's inputs: :func:`evaluation_setup` and the lists of the audited members."""
+    setup = evaluation_setup(engine, stored, seed=seed, actor=actor)
+    recommended = top_lists(setup.model, setup.known, setup.rows, k, stored.spec, setup.context)
+    return AuditInputs(recommended, setup.known[setup.rows], setup.known, k, setup.item_groups, setup.member_groups,
+                       relevant=setup.relevant, genres=setup.genres if setup.genres.nnz else None, seed=seed)
 
 
 def served_inputs(engine: Engine, stored: StoredVersion, *, seed: int, actor: str) -> AuditInputs:
     """The lists actually served under this version (from the served-list log, through the privacy gate: members
     taking part in fairness audits), against the members' histories."""
+    return served_setup(engine, stored, seed=seed, actor=actor)[0]
+
+
+def served_setup(engine: Engine, stored: StoredVersion, *, seed: int, actor: str) -> tuple[AuditInputs, np.ndarray]:
+    """:func:`served_inputs` and the database id of the member each served list went to (row by row)."""
     interactions = stored.interactions
     with engine.begin() as conn:
         served = read_served(conn, purpose=AUDIT_PURPOSE, actor=actor, model_version_id=stored.version.id)
@@ -156,8 +184,9 @@ def served_inputs(engine: Engine, stored: StoredVersion, *, seed: int, actor: st
     picked = matrix[np.where(known, member_rows, 0)]
     histories = csr_matrix(picked.multiply(known[:, None].astype(np.float32)))  # members the model never saw: no history
     counts = np.where(known, np.diff(matrix.indptr)[np.where(known, member_rows, 0)], 0)
-    return AuditInputs(recommended, histories, matrix, max(k, 1), groups, {"activity_level": activity_levels(counts), **demographics},
-                       relevant=None, genres=genres if genres.nnz else None, seed=seed)
+    inputs = AuditInputs(recommended, histories, matrix, max(k, 1), groups, {"activity_level": activity_levels(counts), **demographics},
+                         relevant=None, genres=genres if genres.nnz else None, seed=seed)
+    return inputs, np.array([m for m, _w in served], dtype=np.int64)
 
 
 def summary_of(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -189,8 +218,14 @@ def run_version_audit(engine: Engine, home: Path, version_id: int, *, scope: str
     report(0.5, "computing exposure, accuracy and calibration per group")
     metrics = json_ready(run_audit(inputs))
     report(0.95, "storing the audit")
-    metrics["rerank"] = stored.spec.as_dict() if stored.spec else None
-    groups = {"item": ["popularity_tier", *inputs.item_groups], "member": list(inputs.member_groups)}
+    return store_audit(engine, version_id, scope, metrics, spec=stored.spec, actor=actor,
+                       groups={"item": ["popularity_tier", *inputs.item_groups], "member": list(inputs.member_groups)})
+
+
+def store_audit(engine: Engine, version_id: int, scope: str, metrics: dict[str, Any], *, spec: RerankSpec | None, actor: str,
+                groups: dict[str, list[str]], details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Keep an audit's record, its audit-chain entry and any drift alerts in one transaction; the stored record."""
+    metrics["rerank"] = spec.as_dict() if spec else None
     summary = json_ready(summary_of(metrics))
     with Session(engine, expire_on_commit=False) as session, session.begin():
         row = FairnessAudit(model_version_id=version_id, scope=scope, groups=groups, metrics=metrics, summary=summary,
@@ -198,7 +233,7 @@ def run_version_audit(engine: Engine, home: Path, version_id: int, *, scope: str
         session.add(row)
         session.flush()
         audit.record(session.connection(), actor=actor, action="fairness.audit", target=f"model_version:{version_id}",
-                     details={"audit_id": row.id, "scope": scope, "members": metrics["members"], "k": metrics["k"]})
+                     details={"audit_id": row.id, "scope": scope, "members": metrics["members"], "k": metrics["k"], **(details or {})})
         alerts.propose_drift_alerts(session.connection(), version_id, row.id, scope, summary)  # worse than last time?
     return as_record(row)
 

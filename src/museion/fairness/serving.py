@@ -34,6 +34,9 @@ class Reranked:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.model, name)
 
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:  # pickled by its parts (a cluster's workers get a copy)
+        return Reranked, (self.model, self.spec, self.context)
+
     @property  # type: ignore[misc]
     def __class__(self) -> type:  # isinstance(…, ContentBased) still picks the right explanation wording
         return type(self.model)
