@@ -256,7 +256,7 @@ def detail_pages(site: Site, account: str) -> list[str]:
             "/studio/exhibitions", "/studio/plans", f"/studio/plans/{exhibition_plan(site)}", "/rights/duplicates", "/rights/submissions", "/rights/conflicts", "/rights/statements",
             f"/rights/licences/{licence}", "/rights/statements?holder=test-distributor",
             f"/experiments?version={site.deployed}", f"/experiments/{site_rollout(site)}", f"/gallery/{published_exhibition(site)}",
-            "/heritage/creators"] + ([f"/creators/{creator}"] if creator else []) + (
+            "/heritage/creators", "/heritage/edm"] + ([f"/creators/{creator}"] if creator else []) + (
         ["/insight/forecast", "/insight/trends", "/insight/segments", "/insight/planner", "/insight/outlook"]
         if account == "analyst" else [])
 

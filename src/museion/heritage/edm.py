@@ -27,6 +27,14 @@ EDM_TYPES = {
 THREE_D_WORDS = ("sculpture", "installation", "object", "3d", "relief", "ceramic")
 
 
+def new_graph() -> Graph:
+    """An empty graph with EDM's prefixes (only those: rdflib's default set of thirty makes every graph slow to start)."""
+    g = Graph(bind_namespaces="core")
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    return g
+
+
 def edm_type(record: WorkRecord) -> str:
     """TEXT, IMAGE, SOUND, VIDEO or 3D: from the kind; an artwork the source calls a sculpture or installation is 3D."""
     kind = EDM_TYPES.get(record.kind, "IMAGE")
@@ -94,12 +102,11 @@ def _agent(g: Graph, agent: AgentRecord, base_url: str, lang: str | None) -> URI
 
 
 def edm_graph(record: WorkRecord, base_url: str, *, rights: str | None = None, data_provider: str | None = None,
-              provider: str = "Museion", lang: str | None = None) -> Graph:
+              provider: str = "Museion", lang: str | None = None, into: Graph | None = None) -> Graph:
     """The EDM graph of one work. ``rights`` is a licence's statement URI where the rights registry holds one (else
-    the work's own rights text is mapped); ``lang`` is the language the source writes its metadata in, if known."""
-    g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
+    the work's own rights text is mapped); ``lang`` is the language the source writes its metadata in, if known;
+    ``into`` adds the work to an existing graph (a batch) instead of a new one."""
+    g = into if into is not None else new_graph()
     u = uris(record, base_url)
     cho, agg = u["cho"], u["aggregation"]
     g.add((cho, RDF.type, EDM.ProvidedCHO))

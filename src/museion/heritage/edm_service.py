@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from museion.catalog.models import Credit, Work
 from museion.datasets.registry import all_datasets
 from museion.errors import MuseionError, NotFound
-from museion.heritage.edm import PREFIXES, edm_graph
+from museion.heritage.edm import PREFIXES, edm_graph, new_graph
 from museion.heritage.records import WorkRecord, work_record
 from museion.rights.availability import unavailable
 from museion.rights.licence_models import Licence, LicenceWork
@@ -115,11 +115,9 @@ def write(session: Session, out: IO[bytes], fmt: str, base_url: str, *, source: 
         + b', "@graph": [\n')
     first = True
     for records, options in batches(session, source=source):
-        g = Graph()
-        for prefix, ns in PREFIXES.items():
-            g.bind(prefix, ns)
+        g = new_graph()
         for record, opts in zip(records, options, strict=True):
-            g += edm_graph(record, base_url, **opts.as_kwargs())  # type: ignore[arg-type]
+            edm_graph(record, base_url, into=g, **opts.as_kwargs())  # type: ignore[arg-type]
         out.write(_body(g, fmt, first))
         first = False
         n += len(records)
