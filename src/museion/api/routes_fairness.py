@@ -16,6 +16,7 @@ from museion.fairness.service import list_audits
 from museion.http.authz import requires
 from museion.http.deps import EngineDep
 from museion.jobs_kinds import QueueDep
+from museion.scale.engine import check_engine
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
@@ -33,6 +34,9 @@ class AuditIn(BaseModel):
                                                    "data and audit the test members' lists; served: the lists actually served.")
     k: int = Field(10, ge=1, le=100, description="List length audited (evaluation scope).")
     seed: int = Field(2024, ge=0, le=2**31 - 1, description="Seed for the split and the bootstrap intervals.")
+    engine: Literal["local", "ray"] = Field("local", description="local: member partitions in the job's process; ray: on the "
+                                            "Ray cluster the server is configured with (MUSEION_RAY_ADDRESS; needs museion[scale]).")
+    partitions: int = Field(16, ge=1, le=4096, description="Member partitions the audit is mapped over.")
 
 
 class AuditSummaryOut(BaseModel):
@@ -54,6 +58,7 @@ class AuditOut(AuditSummaryOut):
 def run_audit(request: Request, version_id: Id, body: AuditIn, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)],
               engine: EngineDep, queue: QueueDep) -> JSONResponse:
     list_audits(engine, version_id, limit=1)  # an unknown version is a 404 now, not a failed job later
+    check_engine(body.engine)  # ray without museion[scale] installed: a clear 4xx now
     return accepted(request, queue, principal, "fairness_audit", {"version_id": version_id, **body.model_dump()})
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -32,11 +33,17 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
 
 
+def ai_labels(terms: Iterable[tuple[str, str, str | None, datetime | None]]) -> list[str]:
+    """Of (vocabulary, term, origin, added_at) rows in the work's term order, those an AI capability added, each with
+    its label (who or what made it, model version, proposal, who accepted it, and when), so that an export never
+    passes a machine's suggestion off as the source's own record."""
+    return [f"{vocabulary}:{term} [{origin}{f' at {added_at.isoformat()}' if added_at else ''}]"
+            for vocabulary, term, origin, added_at in terms if origin and origin.startswith("ai:")]
+
+
 def ai_provenance(w: Work) -> list[str]:
-    """Terms an AI capability added, each with its label (who or what made it, model version, proposal, who accepted
-    it, and when), so that an export never passes a machine's suggestion off as the source's own record."""
-    return [f"{t.vocabulary}:{t.term} [{t.origin}{f' at {t.added_at.isoformat()}' if t.added_at else ''}]"
-            for t in w.terms if t.origin and t.origin.startswith("ai:")]
+    """:func:`ai_labels` of a loaded work's terms."""
+    return ai_labels((t.vocabulary, t.term, t.origin, t.added_at) for t in w.terms)
 
 
 def _works(session: Session, hidden: frozenset[int] = frozenset(), batch: int = 2000) -> Iterator[Work]:

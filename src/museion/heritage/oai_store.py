@@ -18,13 +18,11 @@ from sqlalchemy import Connection, ColumnElement, String, and_, delete, exists, 
     type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from museion.catalog.models import Work
-from museion.catalog.queries import works_by_ids
 from museion.heritage.oai_models import LICENCE, OaiDeletion
 from museion.heritage.oai_protocol import SET_SPEC, Cursor
-from museion.heritage.records import WorkRecord, work_record
+from museion.heritage.records import WorkRecord, records_by_ids
 from museion.rights.availability import unavailable
 from museion.studio.exhibitions import exhibitions
 
@@ -167,7 +165,9 @@ class Selection:
 # --- pages -----------------------------------------------------------------------------------------------------------
 
 def _after(stamp: ColumnElement, ident: ColumnElement, stream: int, cursor: Cursor | None, conn: Connection) -> ColumnElement:
-    """Rows of ``stream`` after ``cursor`` in (datestamp, stream, id) order."""
+    """Rows of ``stream`` after ``cursor`` in (datestamp, stream, id) order. The same stream's condition starts with
+    ``stamp >= at`` so that both stores read one range of the (datestamp, id) index in order and stop at the page's
+    end (an OR alone makes SQLite sort every later row on each page)."""
     if cursor is None:
         return true()
     at = _bound(conn, cursor.stamp)
@@ -175,7 +175,7 @@ def _after(stamp: ColumnElement, ident: ColumnElement, stream: int, cursor: Curs
         return stamp >= at
     if stream < cursor.stream:
         return stamp > at
-    return or_(stamp > at, and_(stamp == at, ident > cursor.id))
+    return and_(stamp >= at, or_(stamp > at, and_(stamp == at, ident > cursor.id)))
 
 
 def _live(conn: Connection, sel: Selection, cursor: Cursor | None, limit: int | None):
@@ -228,12 +228,8 @@ def find(conn: Connection, key: str) -> Item | None:
 
 
 def records(conn: Connection, items: Sequence[Item]) -> dict[int, WorkRecord]:
-    """Work id → its frozen record, for the live items of a page (terms and creators loaded in a few queries)."""
-    ids = [it.id for it in items if it.stream == LIVE]
-    if not ids:
-        return {}
-    with Session(bind=conn) as session:
-        return {w.id: work_record(w) for w in works_by_ids(session, ids)}
+    """Work id → its frozen record, for the live items of a page (three Core selects: works, terms, credits)."""
+    return records_by_ids(conn, [it.id for it in items if it.stream == LIVE])
 
 
 def earliest(conn: Connection, now: datetime) -> datetime:

@@ -64,13 +64,16 @@ class Kind:
 
 
 def fairness_audit(ctx: JobContext) -> dict[str, Any]:
-    from museion.fairness.service import run_version_audit
+    """The audit, its members' lists and statistics mapped over partitions on the engine named (local by default)."""
+    from museion.scale.audit import run_partitioned_audit
+    from museion.scale.engine import open_engine
 
     p = ctx.params
-    record = run_version_audit(ctx.engine, ctx.home, int(p["version_id"]), scope=p["scope"], actor=ctx.actor, k=int(p["k"]),
-                               seed=int(p["seed"]), progress=ctx.report)
+    compute = open_engine(p.get("engine", "local"))
+    record = run_partitioned_audit(ctx.engine, ctx.home, int(p["version_id"]), compute, scope=p["scope"], actor=ctx.actor,
+                                   k=int(p["k"]), seed=int(p["seed"]), partitions=int(p.get("partitions", 16)), progress=ctx.report)
     return {"audit_id": record["id"], "model_version_id": record["model_version_id"], "scope": record["scope"],
-            "summary": record["summary"]}
+            "summary": record["summary"], "engine": compute.name}
 
 
 def rerank_curve(ctx: JobContext) -> dict[str, Any]:

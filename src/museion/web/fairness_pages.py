@@ -20,6 +20,7 @@ from museion.http.i18n import gettext_for
 from museion.jobs_kinds import QueueDep, visible_job
 from museion.recommend.models import MODELS
 from museion.registry import lifecycle
+from museion.scale.engine import ScaleError, check_engine
 from museion.security.auth import Principal
 from museion.security.permissions import Perm, allowed
 from museion.web.templating import templates
@@ -79,13 +80,19 @@ def version_audit(request: Request, version_id: VersionId, engine: EngineDep,
 @router.post("/fairness/{version_id}/audits", response_class=RedirectResponse)
 def run_audit(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)],
               engine: EngineDep, queue: QueueDep,
-              scope: Annotated[Literal["evaluation", "served"], Form()] = "evaluation") -> Response:
+              scope: Annotated[Literal["evaluation", "served"], Form()] = "evaluation",
+              compute: Annotated[Literal["local", "ray"], Form(alias="engine")] = "local") -> Response:
     """Start the audit as a job and show its progress page (the audit is linked from there when it is done)."""
     try:
         service.list_audits(engine, version_id, limit=1)
     except NotFound as exc:
         return templates.TemplateResponse(request, "not_found.html", {"message": str(exc)}, status_code=404)
-    job_id = queue.submit("fairness_audit", {"version_id": version_id, "scope": scope, "k": 10, "seed": 2024}, principal.actor)
+    try:
+        check_engine(compute)
+    except ScaleError as exc:
+        return _overview(request, principal, engine, message=str(exc), status_code=400)
+    job_id = queue.submit("fairness_audit", {"version_id": version_id, "scope": scope, "k": 10, "seed": 2024, "engine": compute},
+                          principal.actor)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
