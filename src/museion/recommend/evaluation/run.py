@@ -9,18 +9,18 @@ excluding train+valid items, and report test metrics. Seeded models get ``random
 from __future__ import annotations
 
 import csv
-import inspect
 import itertools
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from museion.recommend.evaluation.metrics import evaluate_rankings, ranking_metrics
+from museion.recommend.evaluation.metrics import evaluate_rankings
+from museion.recommend.evaluation.search import fit_model, search, validation_ndcg
 from museion.recommend.evaluation.splits import Split
 from museion.recommend.interactions import Interactions
 from museion.recommend.models import MODELS, Recommender
@@ -28,13 +28,15 @@ from museion.recommend.models import MODELS, Recommender
 DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
     "pop": {},
     "trending": {"half_life_days": [30.0, 365.0]},
-    "itemknn": {"neighbours": [20, 50, 100, 200], "shrinkage": [0.0, 10.0]},
-    "als": {"factors": [64, 128], "regularization": [0.01, 0.1], "alpha": [1.0, 10.0]},
+    "itemknn": {"neighbours": [20, 50, 100, 200], "shrinkage": [0.0, 10.0, 100.0]},
+    "als": {"factors": [64, 128], "regularization": [0.01, 1.0, 10.0], "alpha": [1.0, 10.0]},
     "bpr": {"factors": [64, 128], "learning_rate": [0.01, 0.05]},
-    "ease": {"l2": [50.0, 200.0, 500.0, 1000.0]},
+    "ease": {"l2": [10.0, 50.0, 200.0, 500.0, 1000.0, 3000.0]},
+    "rp3beta": {"alpha": [0.5, 1.0], "beta": [0.3, 0.5, 0.7], "neighbours": [50, 200]},
     "content": {},
 }
-"""Small grids searched on validation; parameters not listed keep the model's defaults."""
+"""Small log-spaced grids searched on validation when no search budget is given (``trials``); parameters not
+listed keep the model's defaults. :mod:`museion.recommend.evaluation.search` covers wider ranges."""
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -71,6 +73,8 @@ class ModelReport:
     recommend_seconds: float
     """Wall time to rank all works for every test member."""
     model: Recommender
+    search: dict[str, Any] = field(default_factory=dict)
+    """What choosing the parameters cost: method (grid or optuna-tpe), trials, seconds, chosen on validation."""
 
 
 def evaluate_models(
@@ -83,11 +87,14 @@ def evaluate_models(
     param_grids: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
     item_features: csr_matrix | None = None,
     item_genres: csr_matrix | None = None,
+    trials: int | Mapping[str, int] | None = None,
 ) -> list[ModelReport]:
     """Run the protocol above for each named model (keys of ``MODELS``), in the order given.
 
     ``item_features`` (works × terms) feeds content-based models; ``item_genres`` (works × genres)
-    enables intra-list diversity. ``param_grids`` defaults to :data:`DEFAULT_GRIDS`.
+    enables intra-list diversity. Parameters come from ``param_grids`` when given, else from a budgeted
+    search (:func:`~museion.recommend.evaluation.search.search`) when ``trials`` is given (a number for
+    every model or one per model), else from :data:`DEFAULT_GRIDS`. Only train and validation are searched.
     """
     grids = DEFAULT_GRIDS if param_grids is None else param_grids
     unknown = [name for name in models if name not in MODELS]
@@ -96,12 +103,19 @@ def evaluate_models(
     holdout = Holdout.from_split(interactions, split)
     reports = []
     for name in models:
-        validation = []
-        for params in _grid_points(grids.get(name, {})):
-            model = _fit(name, params, seed, holdout.train, item_features)
-            recommended, relevant = rank_members(model, holdout.train, holdout.valid, k)
-            validation.append((params, ranking_metrics(recommended, relevant, (k,))[f"ndcg@{k}"]))
-        best_params = max(validation, key=lambda point: np.nan_to_num(point[1], nan=-1.0))[0]
+        started = time.perf_counter()
+        if param_grids is None and trials is not None:
+            budget = trials.get(name) if isinstance(trials, Mapping) else trials
+            found = search(name, holdout.train, holdout.valid, k=k, seed=seed, trials=budget, item_features=item_features)
+            validation, best_params, cost = found.trials, found.params, found.cost()
+        else:
+            validation = []
+            for params in _grid_points(grids.get(name, {})):
+                model = _fit(name, params, seed, holdout.train, item_features)
+                validation.append((params, validation_ndcg(model, holdout.train, holdout.valid, k)))
+            best_params = max(validation, key=lambda point: np.nan_to_num(point[1], nan=-1.0))[0]
+            cost = {"method": "grid", "trials": len(validation), "seconds": round(time.perf_counter() - started, 2),
+                    "chosen_on": "validation"}
 
         started = time.perf_counter()
         model = _fit(name, best_params, seed, holdout.train_valid, item_features)
@@ -119,7 +133,7 @@ def evaluate_models(
             item_genres=item_genres,
         )
         reports.append(
-            ModelReport(name, model.get_params(), metrics, validation, fit_seconds, recommend_seconds, model)
+            ModelReport(name, model.get_params(), metrics, validation, fit_seconds, recommend_seconds, model, cost)
         )
     return reports
 
@@ -169,7 +183,4 @@ def _grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
 def _fit(
     name: str, params: Mapping[str, Any], seed: int, data: Interactions, item_features: csr_matrix | None
 ) -> Recommender:
-    cls = MODELS[name]
-    seeded = {"random_state": seed} if "random_state" in inspect.signature(cls).parameters else {}
-    model = cls(**seeded, **params)
-    return model.fit(data.matrix, item_features=item_features, timestamps=data.last_timestamp)
+    return fit_model(name, params, seed, data, item_features)
