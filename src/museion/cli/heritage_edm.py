@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from museion import audit
 from museion.cli import context
 from museion.cli.heritage import heritage_app
 from museion.cli.output import console, err_console, friendly_errors, print_json
@@ -43,6 +44,8 @@ def export(
     if out is None:
         with session_scope(engine) as session:
             n = write(session, sys.stdout.buffer, fmt, base_url, source=source)
+            audit.record(session.connection(), actor=context.CLI_ACTOR, action="export.edm", target=f"format:{fmt}",
+                         details={"works": n, "source": source})
         sys.stdout.buffer.flush()
         err_console.print(f"wrote {n:,} works")
         return
