@@ -116,9 +116,9 @@ def records_by_ids(conn: Connection, ids: Sequence[int], batch: int = 2000) -> d
     for start in range(0, len(ids), batch):
         part = list(ids[start:start + batch])
         found.update(records_from_rows(
-            conn.execute(select(*WORK_COLUMNS).where(Work.id.in_(part))),
+            conn.execute(select(*WORK_COLUMNS).where(Work.id.in_(part))).all(),
             conn.execute(select(*TERM_COLUMNS).where(WorkTerm.work_id.in_(part))
-                         .order_by(WorkTerm.work_id, WorkTerm.position, WorkTerm.id)),
+                         .order_by(WorkTerm.work_id, WorkTerm.position, WorkTerm.id)).all(),
             conn.execute(select(*CREDIT_COLUMNS).join(Creator, Creator.id == Credit.creator_id)
-                         .where(Credit.work_id.in_(part)).order_by(Credit.work_id, Credit.position, Credit.id))))
+                         .where(Credit.work_id.in_(part)).order_by(Credit.work_id, Credit.position, Credit.id)).all()))
     return {i: found[i] for i in ids if i in found}
