@@ -11,7 +11,7 @@ from typing import Any
 PROPER_NAMES = frozenset({"Museion", "MovieLens", "GroupLens", "Tate", "MoMA", "English", "Plotly", "OpenDP", "HiGHS",
                           "statsforecast", "Presidio", "Huey", "Redis", "PostgreSQL", "SQLite", "Krippendorff", "Cohen",
                           "Steck", "Harper", "Konstan", "Chirita", "Mehta", "Nejdl", "MinHash", "scikit-image", "Wikidata", "Getty", "Ray",
-                          "Europeana", "Creative", "Commons"})
+                          "Europeana", "Creative", "Commons", "OAI-PMH"})
 WORD = re.compile(r"[A-Za-z][\w@:./'’+-]*")
 IDENTIFIER = re.compile(r"[\d_@:./+]")  # keys, metric names, versions, hashes, file names
 ACRONYM = re.compile(r"[a-z]?[A-Z][A-Z0-9]{0,5}s?")  # AI, KPI, JSON, NDCG, DP, IDs, sMAPE
