@@ -13,12 +13,13 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from museion.errors import InputRejected, Problem
+from museion.ingest.fastcsv import BLOCK_BYTES, ColumnRows, parse_block, plain_block
 
 Format = Literal["csv", "tsv", "jsonl", "parquet"]
 FORMATS: tuple[str, ...] = ("csv", "tsv", "jsonl", "parquet")
@@ -104,9 +105,9 @@ def _decoding_problem(path: Path, encoding: str, label: str) -> Problem:
     return Problem(label, None, None, f"not valid {encoding}")
 
 
-def _text(src: _Source, encoding: str) -> io.TextIOWrapper:
+def _text(stream: IO[bytes], encoding: str) -> io.TextIOWrapper:
     # newline="" hands line endings to the csv module, which then counts lines itself (reader.line_num).
-    return io.TextIOWrapper(src.stream, encoding=encoding, errors="strict", newline="")
+    return io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")  # type: ignore[type-var]
 
 
 def read_header(path: Path, options: ReadOptions, label: str) -> list[str] | None:
@@ -126,7 +127,7 @@ def read_header(path: Path, options: ReadOptions, label: str) -> list[str] | Non
     encoding = _check_encoding(label, options.encoding)
     try:
         with _Source(path) as src:
-            return next(csv.reader(_text(src, encoding), **_dialect(fmt, options), strict=True), [])
+            return next(csv.reader(_text(src.stream, encoding), **_dialect(fmt, options), strict=True), [])
     except csv.Error as exc:
         raise InputRejected([_malformed(label, 1, exc, options)]) from None
     except UnicodeDecodeError:
@@ -161,9 +162,17 @@ def _csv_rows(path: Path, options: ReadOptions, label: str, progress: Progress |
     fmt = options.format or guess_format(path)
     encoding = _check_encoding(label, options.encoding)
     with _Source(path) as src:
-        reader = csv.reader(_text(src, encoding), **_dialect(fmt, options), strict=True)
-        start = 1
-        try:
+        yield from _csv_records(path, src, src.stream, options, label, progress, encoding, None, 1, 0)
+
+
+def _csv_records(path: Path, src: _Source, stream: IO[bytes], options: ReadOptions, label: str, progress: Progress | None,
+                 encoding: str, header: list[str] | None, start: int, reported: int) -> Iterator[RowOrProblem]:
+    """Records of ``stream`` with their lines, counting from ``start``; the header is read first unless given."""
+    fmt = options.format or guess_format(path)
+    reader = csv.reader(_text(stream, encoding), **_dialect(fmt, options), strict=True)
+    offset = start - 1
+    try:
+        if header is None:
             if options.columns:
                 header = list(options.columns)
             else:
@@ -171,26 +180,135 @@ def _csv_rows(path: Path, options: ReadOptions, label: str, progress: Progress |
                 if header is None:
                     raise InputRejected([Problem(label, 1, None, "the file is empty; expected a header row")])
                 start = reader.line_num + 1
-            width = len(header)
-            reported = 0
-            for fields in reader:
-                if len(fields) == width:
-                    yield start, dict(zip(header, fields))
-                elif fields:  # csv yields [] for blank lines; those are skipped
-                    kind = "truncated row?" if len(fields) < width else "unquoted delimiter in a value?"
-                    yield Problem(label, start, None, f"expected {width} fields, found {len(fields)} ({kind})")
-                start = reader.line_num + 1
-                if progress and start % 8192 == 0:
+        width = len(header)
+        for fields in reader:
+            if len(fields) == width:
+                yield start, dict(zip(header, fields))
+            elif fields:  # csv yields [] for blank lines; those are skipped
+                kind = "truncated row?" if len(fields) < width else "unquoted delimiter in a value?"
+                yield Problem(label, start, None, f"expected {width} fields, found {len(fields)} ({kind})")
+            start = offset + reader.line_num + 1
+            if progress and start % 8192 == 0:
+                progress(src.position - reported)
+                reported = src.position
+        if progress:
+            progress(src.position - reported)
+    except csv.Error as exc:
+        raise InputRejected([_malformed(label, start, exc, options)]) from None
+    except UnicodeDecodeError:
+        raise InputRejected([_decoding_problem(path, encoding, label)]) from None
+    except (OSError, EOFError) as exc:  # e.g. a truncated .gz
+        raise InputRejected([Problem(label, start, None, f"cannot read the file: {exc}")]) from None
+
+
+class _Prefixed(io.RawIOBase):
+    """``prefix`` followed by the rest of ``stream``: where the vectorised reader hands over to the csv module."""
+
+    def __init__(self, prefix: bytes, stream: IO[bytes]) -> None:
+        self._prefix, self._stream = prefix, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n], self._prefix = self._prefix[:n], self._prefix[n:]
+            return n
+        data = self._stream.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _grouped(items: Iterator[RowOrProblem], size: int) -> Iterator[tuple[Sequence[Row], list[Problem]]]:
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    for item in items:
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        rows.append(item)
+        if len(rows) >= size:
+            yield rows, problems
+            rows, problems = [], []
+    if rows or problems:
+        yield rows, problems
+
+
+def _plain_settings(options: ReadOptions, fmt: Format, encoding: str) -> tuple[str, int | None] | None:
+    """The delimiter and quote byte when the vectorised reader may read the file (UTF-8, one-byte delimiter)."""
+    dialect = _dialect(fmt, options)
+    delimiter, quote = dialect["delimiter"], dialect.get("quotechar")
+    if encoding != "utf-8-sig" or options.columns or len(delimiter.encode()) != 1 or delimiter in '\r\n"':
+        return None
+    if quote is not None and len(quote.encode()) != 1:
+        return None
+    return delimiter, (quote.encode()[0] if quote is not None else None)
+
+
+def _csv_chunks(path: Path, options: ReadOptions, label: str, progress: Progress | None) -> Iterator[tuple[Sequence[Row], list[Problem]]]:
+    """CSV/TSV chunks: blocks of plain lines parsed by pyarrow into columns; from the first block that is not
+    plain (quotes, blank lines, a wrong field count, bad bytes) on, the csv module reads exactly as before."""
+    fmt = options.format or guess_format(path)
+    encoding = _check_encoding(label, options.encoding)
+    settings = _plain_settings(options, fmt, encoding)
+    if settings is None:
+        yield from _grouped(_csv_rows(path, options, label, progress), options.chunk_rows)
+        return
+    delimiter, quote = settings
+    with _Source(path) as src:
+        header: list[str] | None = None
+        line, reported, pending = 2, 0, b""
+        while True:
+            try:
+                data, failed = src.stream.read(BLOCK_BYTES), False
+            except (OSError, EOFError):  # e.g. a truncated .gz: the csv module below meets it again and names the line
+                data, failed = b"", True
+            buf = pending + data
+            cut = buf.rfind(b"\n") + 1 if data else len(buf)
+            if data and cut == 0:
+                pending = buf
+                continue
+            block, pending = buf[:cut], buf[cut:]
+            if header is None:
+                header = _plain_header(block, delimiter, quote)
+                if header is None:
+                    break
+                block = block[block.index(b"\n") + 1:] if b"\n" in block else b""
+            plain = not failed and plain_block(block, len(header), ord(delimiter), quote)
+            columns = parse_block(block, header, delimiter) if plain else None
+            if columns is None:
+                if block or pending or data or failed:
+                    rest = io.BufferedReader(_Prefixed(block + pending, src.stream))
+                    yield from _grouped(_csv_records(path, src, rest, options, label, progress, encoding, header, line, reported),
+                                        options.chunk_rows)
+                elif progress:
                     progress(src.position - reported)
-                    reported = src.position
+                return
+            n = len(next(iter(columns.values())))
+            lines = list(range(line, line + n))
+            line += n
+            for s in range(0, n, options.chunk_rows):
+                yield ColumnRows(lines[s:s + options.chunk_rows], {k: v[s:s + options.chunk_rows] for k, v in columns.items()}), []
             if progress:
                 progress(src.position - reported)
-        except csv.Error as exc:
-            raise InputRejected([_malformed(label, start, exc, options)]) from None
-        except UnicodeDecodeError:
-            raise InputRejected([_decoding_problem(path, encoding, label)]) from None
-        except (OSError, EOFError) as exc:  # e.g. a truncated .gz
-            raise InputRejected([Problem(label, start, None, f"cannot read the file: {exc}")]) from None
+                reported = src.position
+            if not data:
+                return
+    yield from _grouped(_csv_rows(path, options, label, progress), options.chunk_rows)
+
+
+def _plain_header(block: bytes, delimiter: str, quote: int | None) -> list[str] | None:
+    """The header's names when its line is plain text (else None: the csv module reads the whole file)."""
+    end = block.find(b"\n")
+    first = block[:end] if end >= 0 else block
+    first = first.removeprefix(b"\xef\xbb\xbf").removesuffix(b"\r")
+    if not first or b"\r" in first or (quote is not None and quote in first):
+        return None
+    try:
+        return first.decode("utf-8").split(delimiter)
+    except UnicodeDecodeError:
+        return None
 
 
 def _jsonl_rows(path: Path, options: ReadOptions, label: str, progress: Progress | None) -> Iterator[RowOrProblem]:
@@ -199,7 +317,7 @@ def _jsonl_rows(path: Path, options: ReadOptions, label: str, progress: Progress
         reported = 0
         number = 0
         try:
-            for number, text in enumerate(_text(src, encoding), start=1):
+            for number, text in enumerate(_text(src.stream, encoding), start=1):
                 if not text.strip():
                     continue
                 try:
@@ -249,17 +367,9 @@ def iter_rows(path: Path, options: ReadOptions, label: str, progress: Progress |
 
 def iter_chunks(
     path: Path, options: ReadOptions, label: str, progress: Progress | None = None
-) -> Iterator[tuple[list[Row], list[Problem]]]:
-    """Group rows into chunks of at most ``chunk_rows``; unparseable rows come back as problems."""
-    rows: list[Row] = []
-    problems: list[Problem] = []
-    for item in iter_rows(path, options, label, progress):
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        rows.append(item)
-        if len(rows) >= options.chunk_rows:
-            yield rows, problems
-            rows, problems = [], []
-    if rows or problems:
-        yield rows, problems
+) -> Iterator[tuple[Sequence[Row], list[Problem]]]:
+    """Group rows into chunks of at most ``chunk_rows``; unparseable rows come back as problems. Plain CSV/TSV
+    lines are parsed vectorised into column chunks (``ColumnRows``), which read as rows too."""
+    if (options.format or guess_format(path)) in ("csv", "tsv"):
+        return _csv_chunks(path, options, label, progress)
+    return _grouped(iter_rows(path, options, label, progress), options.chunk_rows)

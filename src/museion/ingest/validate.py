@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from museion.errors import Problem
+from museion.ingest.fastcsv import ColumnRows
 from museion.ingest.readers import Row
 from museion.ingest.schema import EntitySpec, FieldSpec
 
@@ -229,16 +230,22 @@ class ChunkValidator:
             return None, str(exc)
         return value, _range_reason(spec, value) if spec.type not in ("list", "credits") else None
 
-    def _fast_column(self, spec: FieldSpec, raw: list[Any]) -> list[Any]:
-        """Convert a whole column in C-speed passes; ValueError when any cell needs a closer look."""
+    def _fast_column(self, spec: FieldSpec, raw: list[Any], text: bool = False) -> list[Any]:
+        """Convert a whole column in C-speed passes; ValueError when any cell needs a closer look.
+        ``text`` says every cell is known to be a string (a column the CSV reader parsed)."""
         has_blanks = "" in raw or None in raw
         if has_blanks and spec.required:
             raise ValueError
         convert = self._converters[spec.type]
-        if spec.type == "str" and not has_blanks and all(type(v) is str for v in raw):
+        text = not has_blanks and (text or all(type(v) is str for v in raw))
+        if spec.type == "str" and text:
             out = raw
         elif spec.type == "timestamp" and self._epoch_text and not has_blanks:
-            out = [int(v) for v in raw]  # MovieLens-style epoch seconds; anything else falls back
+            out = list(map(int, raw))  # MovieLens-style epoch seconds; anything else falls back
+        elif spec.type in ("int", "float") and text:
+            out = list(map(int if spec.type == "int" else float, raw))  # what _to_int/_to_float do for text
+            if spec.type == "float" and not np.all(np.isfinite(out)):
+                raise ValueError
         elif has_blanks:
             out = [None if v is None or v == "" else convert(v) for v in raw]
         else:
@@ -269,9 +276,10 @@ class ChunkValidator:
         problems: list[Problem] = []
         columns: dict[str, list[Any]] = {}
         for target, column in self.fields.items():
-            raw = self._renamed(target, [values.get(column) for _line, values in rows])
+            columnar = isinstance(rows, ColumnRows) and column in rows.columns
+            raw = self._renamed(target, rows.column(column) if columnar else [values.get(column) for _line, values in rows])
             try:
-                out = self._fast_column(self._field(target), raw)
+                out = self._fast_column(self._field(target), raw, text=columnar and target not in self.value_maps)
             except (ValueError, TypeError):
                 out = []
                 for i, v in enumerate(raw):
@@ -292,5 +300,5 @@ class ChunkValidator:
             columns = {k: [v[i] for i in keep] for k, v in columns.items()}
             lines = [rows[i][0] for i in keep]
         else:
-            lines = [line for line, _values in rows]
+            lines = list(rows.lines) if isinstance(rows, ColumnRows) else [line for line, _values in rows]
         return Chunk(lines, columns), problems

@@ -8,6 +8,8 @@ erased at their request are skipped and counted (``skipped``), never written bac
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select
@@ -39,6 +41,7 @@ class Writer:
         self.label = label
         self._seen: dict[str, int] = {}
         self.skipped = 0
+        self.external: list[tuple[str, str]] = []  # the current chunk's external-id fields (see _external_names)
 
     def column(self, target: str) -> str:
         return self.fields.get(target, target)
@@ -58,8 +61,13 @@ class Writer:
         raise NotImplementedError
 
 
-def _external_ids(row: dict[str, Any]) -> dict[str, str]:
-    return {k.split(".", 1)[1]: v for k, v in sorted(row.items()) if k.startswith("external_ids.") and v is not None}
+def _external_names(chunk: Chunk) -> list[tuple[str, str]]:
+    """(field, id name) of the chunk's external-id fields, in sorted order: what ``_external_ids`` reads per row."""
+    return [(k, k.split(".", 1)[1]) for k in sorted(chunk.columns) if k.startswith("external_ids.")]
+
+
+def _external_ids(row: dict[str, Any], names: list[tuple[str, str]]) -> dict[str, str]:
+    return {name: row[k] for k, name in names if row.get(k) is not None}
 
 
 class KeyedWriter(Writer):
@@ -78,6 +86,7 @@ class KeyedWriter(Writer):
         if dry:
             return Counts(), self.problems
         records = []
+        self.external = _external_names(chunk)
         for i, row in enumerate(chunk.rows()):
             if i in dup:
                 continue
@@ -99,7 +108,7 @@ class CreatorWriter(KeyedWriter):
             "roles": row.get("roles") or [],
             **{f: row.get(f) for f in ("gender", "nationality", "region", "birth_place", "birth_year", "death_year",
                                        "career_stage")},
-            "external_ids": _external_ids(row),
+            "external_ids": _external_ids(row, self.external),
         }
 
 
@@ -145,6 +154,7 @@ class WorkWriter(Writer):
         if dry or self.problems:
             return Counts(), self.problems
         records, extras = [], {}
+        self.external = _external_names(chunk)
         for i, row in enumerate(rows):
             if i in dup:
                 continue
@@ -154,7 +164,7 @@ class WorkWriter(Writer):
                 "source": self.source,
                 **{f: row.get(f) for f in ("kind", "title", "year", "date_text", "language", "region", "description",
                                             "medium", "acquisition_year", "image_url", "rights")},
-                "external_ids": _external_ids(row),
+                "external_ids": _external_ids(row, self.external),
             }
             terms = {v: row.get(v) or [] for v in TERM_VOCABULARIES}
             credits = [(prefixed(self.source, k), role) for k, role in (row.get("creators") or [])]
@@ -186,6 +196,16 @@ class WorkWriter(Writer):
         bulk_insert(conn, "credits", ("work_id", "creator_id", "role", "position"), credits)
 
 
+def event_uids(members: Sequence[str], works: Sequence[str], kinds: Sequence[Any], values: Sequence[Any],
+               times: Sequence[Any], channels: Sequence[Any], labels: Sequence[Any]) -> list[bytes]:
+    """Each event's identity: blake2b-128 of its stored member and work keys, kind, ``repr`` of the value, time,
+    channel and label joined by U+001F (``None`` as "None"). The text is built column by column in one pass
+    of C-level maps; the digests must never change, or re-importing a file would duplicate its events."""
+    texts = map("\x1f".join, zip(members, works, map(str, kinds), map(repr, values), map(str, times), map(str, channels),
+                                 map(str, labels)))
+    return list(map(hashlib.blake2b.digest, map(partial(hashlib.blake2b, digest_size=16), map(str.encode, texts))))
+
+
 class EventWriter(Writer):
     """Events: members are created on first sight (pseudonymous keys); works must be in the catalogue.
 
@@ -214,13 +234,11 @@ class EventWriter(Writer):
         member_keys = [self.member_key(k) for k in cols["member"]]
         erased = tombstones.buried(conn, member_keys)
         m, w = intake.ensure_members(conn, self.members, set(member_keys) - erased, self.source), known_works
+        uids = event_uids(member_keys, work_keys, cols["kind"], cols["value"], cols["timestamp"], cols["channel"], cols["label"])
         rows = [
-            (
-                hashlib.blake2b(f"{mk}\x1f{wk}\x1f{kind}\x1f{value!r}\x1f{ts}\x1f{ch}\x1f{lab}".encode(), digest_size=16).digest(),
-                m[mk], w[wk], kind, value, ts, ch, lab,
-            )
-            for mk, wk, kind, value, ts, ch, lab in zip(
-                member_keys, work_keys, cols["kind"], cols["value"], cols["timestamp"], cols["channel"], cols["label"]
+            (uid, m[mk], w[wk], kind, value, ts, ch, lab)
+            for uid, mk, wk, kind, value, ts, ch, lab in zip(
+                uids, member_keys, work_keys, cols["kind"], cols["value"], cols["timestamp"], cols["channel"], cols["label"]
             )
             if mk not in erased
         ]
