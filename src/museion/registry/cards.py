@@ -119,14 +119,24 @@ def _reranker_text(reranker: dict[str, Any] | None, lang: str) -> str:
             f"({', '.join(f'{k}={v}' for k, v in settings.items() if v is not None)})")
 
 
+def _parameter_text(algorithm: str, name: str, lang: str) -> str:
+    """Why a parameter matters: the algorithm's own text where a name means something else there (RP3beta's alpha)."""
+    for key in (f"{algorithm}.{name}", name):
+        if key in texts.PARAMETERS:
+            return texts.text(texts.PARAMETERS, key, lang)
+    return ""
+
+
 def _evaluation_summary(evaluation: dict[str, Any], lang: str) -> str:
     metrics = evaluation.get("metrics") or {}
+    notes = [texts.text(texts.STANDARD, key, lang).format(**evaluation[key]) + "."
+             for key in ("routing", "search") if isinstance(evaluation.get(key), dict)]
     if not metrics:
-        return texts.text(texts.STANDARD, "no_evaluation", lang)
+        return " ".join([texts.text(texts.STANDARD, "no_evaluation", lang), *notes])
     shown = ", ".join(f"{name} {value:.4f}" for name, value in sorted(metrics.items())
                       if isinstance(value, int | float) and name.split("@")[0] in ("ndcg", "recall", "coverage", "aplt"))
     protocol = evaluation.get("protocol", "?")
-    return f"{texts.text(texts.STANDARD, 'evaluation', lang)} ({protocol}): {shown}"
+    return " ".join([f"{texts.text(texts.STANDARD, 'evaluation', lang)} ({protocol}): {shown}.", *notes])
 
 
 SUMMARY_WORDS = {"members": {"en": "members", "zh-Hans": "会员数"}}
@@ -170,7 +180,7 @@ def build_card(facts: dict[str, Any], *, editable: dict[str, str | None], catego
             "consent": texts.text(texts.STANDARD, "consent", lang),
             "data_categories": [texts.text(texts.CATEGORIES, c, lang) if c in texts.CATEGORIES else c for c in categories],
             "parameters": [{"name": name, "value": value,
-                            "why": texts.text(texts.PARAMETERS, name, lang) if name in texts.PARAMETERS else ""}
+                            "why": _parameter_text(algorithm, name, lang)}
                            for name, value in sorted(parameters.items())],
             "evaluation": _evaluation_summary(facts.get("evaluation") or {}, lang),
             "audit": _audit_summary(fairness, lang),

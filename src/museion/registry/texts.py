@@ -75,6 +75,21 @@ ALGORITHMS: dict[str, dict[str, dict[str, str]]] = {
                     "mechanism": "Museion 通过带正则化、有闭式解的回归为每一对作品学习一个权重（与其中一部互动对另一部的预测程度）；"
                                  "作品得分是您历史中各作品到它的权重之和，贡献最大的作品会作为推荐理由列出。"},
     },
+    "rp3beta": {
+        "en": {"name": "Random walks between works (RP3beta)",
+               "principle": "You are shown works reached in a short walk from your history through members who share "
+                            "it, with very popular works held back so they do not fill every list.",
+               "mechanism": "From each work in your history Museion walks to the members who engaged with it and on to "
+                            "the other works they engaged with, weighting each step by its probability; a work's score "
+                            "is divided by its popularity raised to a penalty power, and each work keeps only its "
+                            "strongest neighbours. The works that contributed most are named as the reason."},
+        "zh-Hans": {"name": "作品间随机游走（RP3beta）",
+                    "principle": "从您的历史作品出发，经由与之互动过的会员走到的作品会被推荐；非常热门的作品会被适当抑制，"
+                                 "以免充满每个列表。",
+                    "mechanism": "Museion 从您历史中的每部作品走到与之互动过的会员，再走到这些会员互动过的其他作品，每一步按其"
+                                 "概率加权；作品得分再除以其热门度的惩罚次幂，每部作品只保留最强的邻居；贡献最大的作品会作为"
+                                 "推荐理由列出。"},
+    },
     "content": {
         "en": {"name": "Similar descriptions (content based)",
                "principle": "You are shown works whose descriptions (genres, subjects, movements) resemble those of "
@@ -118,6 +133,21 @@ PARAMETERS: dict[str, dict[str, str]] = {
               "zh-Hans": "重复或强烈的互动相对单次互动多出的权重。"},
     "iterations": {"en": "How many training passes are made over the data.",
                    "zh-Hans": "训练时遍历数据的次数。"},
+    "rp3beta.alpha": {"en": "Exponent on each step's probability: above 1 favours strong, specific links between works; "
+                            "below 1 evens them out.",
+                      "zh-Hans": "每一步概率的指数：大于 1 偏重强而具体的作品关联，小于 1 使关联更均匀。"},
+    "beta": {"en": "Popularity penalty: higher values hold very popular works back more (0 = no penalty).",
+             "zh-Hans": "热门度惩罚：值越大，越抑制非常热门的作品（0 表示不惩罚）。"},
+    "weighting": {"en": "How two works' audiences are compared: cosine similarity, or BM25, which counts members who "
+                        "engage with very many works less.",
+                  "zh-Hans": "比较两部作品受众的方式：余弦相似度，或 BM25（与大量作品互动的会员权重较低）。"},
+    "bm25_k1": {"en": "BM25: how quickly repeated interactions stop adding weight (used with BM25 weighting only).",
+                "zh-Hans": "BM25：重复互动多快不再增加权重（仅在 BM25 加权时使用）。"},
+    "bm25_b": {"en": "BM25: how much works with large audiences are scaled down (used with BM25 weighting only).",
+               "zh-Hans": "BM25：受众多的作品被缩减的程度（仅在 BM25 加权时使用）。"},
+    "ann_threshold": {"en": "From this many works up, lists are looked up in an approximate index of the taste vectors "
+                            "(a few of the best works may be missed); smaller catalogues are scored exactly.",
+                      "zh-Hans": "作品数达到该值时，通过兴趣向量的近似索引查找列表（可能漏掉少数最佳作品）；更小的作品库逐一精确打分。"},
     "learning_rate": {"en": "Step size of each training update.", "zh-Hans": "每次训练更新的步长。"},
     "half_life_days": {"en": "After this many days an interaction counts half as much.",
                        "zh-Hans": "经过这么多天后，一次互动的权重减半。"},
@@ -184,6 +214,12 @@ STANDARD: dict[str, dict[str, str]] = {
                     "zh-Hans": "无重排序步骤：列表即模型自身的排序。"},
     "reranker": {"en": "A re-ranking step then reorders the model's list", "zh-Hans": "随后由重排序步骤调整模型给出的列表"},
     "no_audit": {"en": "No fairness audit has been recorded for this version.", "zh-Hans": "该版本尚无公平性审计记录。"},
+    "search": {"en": "Parameters chosen by a search on a validation part only ({method}): {trials} trials in {seconds} s",
+               "zh-Hans": "参数仅在验证集上搜索选定（{method}）：共 {trials} 次试验，用时 {seconds} 秒"},
+    "routing": {"en": "{requested} was asked for, {chosen} was trained: EASE's work × work matrix for {works} works needs "
+                      "about {needed_gb} GB, more than half of the {available_gb} GB of memory available.",
+                "zh-Hans": "请求的是 {requested}，实际训练的是 {chosen}：{works} 部作品的 EASE 作品×作品矩阵约需 {needed_gb} GB"
+                           "内存，超过可用内存 {available_gb} GB 的一半。"},
     "no_evaluation": {"en": "No offline evaluation was attached to this version.", "zh-Hans": "该版本未附带离线评估。"},
     "evaluation": {"en": "Offline evaluation on held-out interactions", "zh-Hans": "在留出互动数据上的离线评估"},
     "cold_start": {"en": "Members with little history, and works few people have seen, are served less well; "

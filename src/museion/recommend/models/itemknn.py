@@ -16,10 +16,27 @@ _BLOCK = 1024
 """Items per block when building the similarity matrix: bounds memory to n_items × _BLOCK floats."""
 
 
+WEIGHTINGS = ("cosine", "bm25")
+
+
+def bm25_weight(by_item: csr_matrix, k1: float, b: float) -> csr_matrix:
+    """BM25 over items × members: idf per member (log n_items − log(1 + the member's items)), length per item."""
+    weighted = csr_matrix(by_item, dtype=np.float64, copy=True)
+    n_items = weighted.shape[0]
+    idf = np.log(n_items) - np.log1p(np.bincount(weighted.indices, minlength=weighted.shape[1]))
+    lengths = np.asarray(weighted.sum(axis=1)).ravel()
+    length_norm = (1.0 - b) + b * lengths / max(lengths.mean(), 1e-12)
+    rows = np.repeat(np.arange(n_items), np.diff(weighted.indptr))
+    weighted.data = weighted.data * (k1 + 1.0) / (k1 * length_norm[rows] + weighted.data) * idf[weighted.indices]
+    return weighted
+
+
 class ItemKNN(Recommender):
     """score(u, j) = Σ_{i in history(u)} x_ui · sim(i, j), keeping only each item i's ``neighbours`` best j.
 
-    sim(i, j) = x_i·x_j / (‖x_i‖‖x_j‖ + shrinkage); the item itself is never its own neighbour.
+    ``weighting="cosine"``: sim(i, j) = x_i·x_j / (‖x_i‖‖x_j‖ + shrinkage). ``weighting="bm25"``: sim(i, j) = w_i·w_j
+    with each item's member vector BM25-weighted (``bm25_k1``, ``bm25_b``; members with many items count less),
+    the same weighting as implicit's ``BM25Recommender``. The item itself is never its own neighbour.
     """
 
     name = "itemknn"
@@ -27,9 +44,13 @@ class ItemKNN(Recommender):
     similarity_: csr_matrix
     """items × items, row i holds item i's top neighbours."""
 
-    def __init__(self, neighbours: int = 100, shrinkage: float = 0.0) -> None:
+    def __init__(self, neighbours: int = 100, shrinkage: float = 0.0, weighting: str = "cosine", bm25_k1: float = 1.2,
+                 bm25_b: float = 0.75) -> None:
         self.neighbours = neighbours
         self.shrinkage = shrinkage
+        self.weighting = weighting
+        self.bm25_k1 = bm25_k1
+        self.bm25_b = bm25_b
 
     @property
     def _n_items(self) -> int:
@@ -38,7 +59,12 @@ class ItemKNN(Recommender):
     def _fit(self, matrix: csr_matrix, item_features: csr_matrix | None, timestamps: np.ndarray | None) -> None:
         if self.neighbours < 1 or self.shrinkage < 0:
             raise ValueError("neighbours must be >= 1 and shrinkage >= 0")
+        if self.weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}")
         by_item = matrix.T.tocsr()
+        if self.weighting == "bm25":
+            by_item = bm25_weight(by_item, self.bm25_k1, self.bm25_b)
+            matrix = by_item.T.tocsr()
         norms = np.sqrt(np.asarray(by_item.multiply(by_item).sum(axis=1)).ravel())
         n_items = matrix.shape[1]
         keep = min(self.neighbours, max(n_items - 1, 1))
@@ -46,7 +72,8 @@ class ItemKNN(Recommender):
         for start in range(0, n_items, _BLOCK):
             block = np.arange(start, min(start + _BLOCK, n_items))
             dots = (by_item[block] @ matrix).toarray()
-            dots /= norms[block, None] * norms[None, :] + self.shrinkage + 1e-12
+            if self.weighting == "cosine":
+                dots /= norms[block, None] * norms[None, :] + self.shrinkage + 1e-12
             dots[np.arange(len(block)), block] = 0.0
             best = np.argpartition(-dots, keep - 1, axis=1)[:, :keep]
             values = np.take_along_axis(dots, best, axis=1)
