@@ -6,22 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from museion.catalog.models import Credit, Work
+from museion.catalog.models import Work
 from museion.errors import NotFound
 from museion.heritage.edm_service import options_for
 from museion.heritage.edm import web_uri
 from museion.heritage.iiif import collection, collection_url, manifest, manifest_url, why_no_manifest
-from museion.heritage.records import WorkRecord, work_record
+from museion.heritage.records import WorkRecord, records_by_ids
 from museion.rights.availability import unavailable
 from museion.studio import exhibitions, plans
 
 
 def _records(session: Session, ids: list[int]) -> dict[int, WorkRecord]:
-    rows = session.scalars(select(Work).where(Work.id.in_(ids)).options(
-        selectinload(Work.terms), selectinload(Work.credits).selectinload(Credit.creator))).all()
-    return {w.id: work_record(w) for w in rows}
+    return records_by_ids(session.connection(), ids)
 
 
 def work_manifest(session: Session, work_id: int, base_url: str) -> dict[str, Any]:

@@ -26,9 +26,9 @@ Writer = Callable[[WorkRecord, str], etree._Element]
 
 
 def _edm(record: WorkRecord, site: str) -> etree._Element:
-    from museion.heritage.edm import edm_rdfxml
+    from museion.heritage.edm import edm_element
 
-    return etree.fromstring(edm_rdfxml(record, site))
+    return edm_element(record, site)  # built as elements: no per-record serialise and parse
 
 
 def formats() -> dict[str, tuple[xml.MetadataFormat, Writer]]:
