@@ -30,6 +30,7 @@ from museion.api import (
     routes_queue,
     routes_rights,
     routes_risk,
+    routes_scale,
     routes_recommend,
     routes_registry,
     routes_releases,
@@ -46,7 +47,7 @@ from museion.web import site
 API = (routes_system, routes_catalog, routes_recommend, routes_registry, routes_assessments, routes_fairness, routes_privacy,
        routes_releases, routes_member, routes_auth, routes_accounts, routes_audit, routes_jobs, routes_feedback,
        routes_queue, routes_studio, routes_studio_plans, routes_heritage_edm, routes_rights, routes_submissions, routes_licences, routes_risk, routes_insight,
-       routes_insight_plans, routes_experiments, routes_heritage_creators, routes_oai, routes_heritage_harvests)
+       routes_insight_plans, routes_experiments, routes_heritage_creators, routes_oai, routes_heritage_harvests, routes_scale)
 TAGS = [{"name": "catalogue", "description": "Works, creators and statistics."},
         {"name": "recommendations", "description": "Personalised lists with a reason for every item."},
         {"name": "privacy", "description": "Consents to declared purposes."},

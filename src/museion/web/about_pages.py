@@ -45,7 +45,7 @@ PERMISSIONS = {
     Perm.MODELS_WRITE: N_("train, edit cards, submit versions"),
     Perm.MODELS_DEPLOY: N_("deploy and retire approved versions"),
     Perm.EXPERIMENTS_RUN: N_("start, change and stop a controlled rollout of an approved version, and decide to keep the deployed one"),
-    Perm.FAIRNESS_AUDIT: N_("run fairness audits"),
+    Perm.FAIRNESS_AUDIT: N_("run fairness audits and batch scoring of every member"),
     Perm.AUDIT_READ: N_("read the audit log"),
     Perm.ACCOUNTS_MANAGE: N_("create accounts, change roles, issue tokens"),
     Perm.TOKENS_OWN: N_("manage one's own tokens"),

@@ -27,6 +27,7 @@ KIND_LABELS = {"fairness_audit": N_("Fairness audit"), "rerank_curve": N_("Re-ra
                "duplicate_scan": N_("Scan for near-duplicate records"), "creator_match": N_("Matching creators across sources"), "rights_index": N_("Indexing texts or pictures for near-copy search"), "rights_match": N_("Checking a submission for near-copies"), "subject_training": N_("Training the subject suggester"), "search_index": N_("Building the catalogue search index"),
                "shilling_scan": N_("Fake-profile scan or attack drill"), "outlook_evaluation": N_("New-work outlook evaluation"),
                "insight_forecast": N_("Demand forecasts with backtests"),
+               "batch_scoring": N_("Batch scoring of every member"),
                "edm_export": N_("Exporting the catalogue as EDM"), "edm_check": N_("Checking the catalogue against EDM and Europeana's tiers"),
                "insight_plan": N_("Promotion or budget plan"), "insight_segments": N_("Audience segments"),
                "experiment_metrics": N_("Rollout metrics from served traffic"),
