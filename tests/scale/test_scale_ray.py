@@ -153,3 +153,69 @@ def test_a_stopped_run_resumes_from_its_finished_partitions(deployed: tuple[Engi
     done = score_all(engine, home, resumed, ray_engine, k=5, actor="test", partitions=6)
     assert done["resumed"] == 2 and resumed.read_bytes() == whole.read_bytes()
     assert score_partition.__module__ == "museion.scale.scoring"
+
+
+def _without_timings(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in result.items() if k not in ("timings", "engine", "partitions")}
+
+
+def test_forecasts_on_ray_match_local_and_the_plain_core(engine: Engine, ray_engine: RayEngine, museion_env: str) -> None:
+    """Demand per genre on MovieLens: series partitioned by name hash, backtested and forecast by the unchanged cores."""
+    from museion.insight.forecasting import run_forecast
+    from museion.scale.forecasting import run_partitioned_forecast
+
+    load_dataset(engine, get_dataset("movielens-latest-small"), require_dataset("movielens-latest-small"))
+    options: dict[str, Any] = {"by": "genre", "top": 8, "horizon": 3, "origins": 3, "models": ("AutoETS", "SeasonalNaive", "Naive")}
+    plain = run_forecast(engine, "test", **options)
+    local = run_partitioned_forecast(engine, "test", LocalEngine(), partitions=3, **options)
+    remote = run_partitioned_forecast(engine, "test", ray_engine, partitions=3, **options)
+    assert local["engine"] == "local" and remote["engine"] == "ray" and len(plain["series"]) >= 8
+    assert _without_timings(local) == _without_timings(plain)  # partitioning changes nothing
+    _assert_close(_without_timings(remote), _without_timings(local))
+    assert [s["chosen"] for s in remote["series"]] == [s["chosen"] for s in local["series"]]
+
+    shown = CliRunner().invoke(cli, ["insight", "forecast", "--top", "4", "--horizon", "3", "--origins", "2", "--model", "Naive",
+                                     "--model", "SeasonalNaive", "--engine", "ray", "--partitions", "2"])
+    assert shown.exit_code == 0, shown.output
+    assert "2 series partitions on the ray engine" in shown.output
+
+
+def test_shilling_features_and_near_duplicates_on_ray_match_local(engine: Engine, ray_engine: RayEngine, museion_env: str) -> None:
+    """MovieLens ratings with a generated average attack (labelled: generated), and MovieLens titles with generated
+    near-copies: the features, the detection and the pairs equal the unpartitioned cores'; the commands run on Ray."""
+    import numpy as np
+
+    from museion.risk import attacks, shilling
+    from museion.risk.detection import read_ratings
+    from museion.risk.profiles import features
+    from museion.rights.duplicates import Record, find_matches
+    from museion.rights.matching import catalogue_records
+    from museion.scale.duplicates import PartitionedFinder
+    from museion.scale.shilling import PartitionedProfiler
+
+    load_dataset(engine, get_dataset("movielens-latest-small"), require_dataset("movielens-latest-small"))
+    with engine.begin() as conn:
+        ratings = read_ratings(conn, actor="test")
+        records = catalogue_records(conn)
+    attacked, _labels = attacks.inject(ratings.matrix, attacks.generate(ratings.matrix, [250], kind="average", size=0.05,
+                                                                        filler=0.03, seed=3))
+    whole = features(attacked)
+    local = PartitionedProfiler(LocalEngine(), 5)(attacked)
+    remote = PartitionedProfiler(ray_engine, 5)(attacked)
+    assert np.array_equal(local.values, whole.values) and remote.names == whole.names
+    np.testing.assert_allclose(remote.values, whole.values, rtol=1e-12, atol=0)
+    found, plain = shilling.detect(attacked, profiles=remote), shilling.detect(attacked)
+    assert found.flagged.sum() > 0 and np.array_equal(found.flagged, plain.flagged)
+
+    copies = [Record(f"copy{i}", r.title.upper() + ".", r.creators, r.year, r.medium) for i, r in enumerate(records[:300:7])]
+    everything = records + copies  # generated near-copies of some MovieLens titles
+    pairs = find_matches(everything, 0.7)
+    assert len(pairs) >= len(copies) // 2
+    assert PartitionedFinder(LocalEngine(), 4)(everything, 0.7) == pairs
+    assert PartitionedFinder(ray_engine, 4)(everything, 0.7) == pairs
+
+    run = CliRunner().invoke
+    detected = run(cli, ["risk", "detect", "--engine", "ray", "--partitions", "3", "--json"])
+    assert detected.exit_code == 0, detected.output
+    scanned = run(cli, ["rights", "duplicates", "--engine", "ray", "--partitions", "3", "--limit", "5"])
+    assert scanned.exit_code == 0 and "3 partitions on the ray engine" in " ".join(scanned.output.split()), scanned.output

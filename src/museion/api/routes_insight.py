@@ -20,6 +20,7 @@ from museion.insight.forecast import MODELS
 from museion.insight.forecasting import catalogue_gaps, find_trends, run_forecast
 from museion.jobs import records
 from museion.jobs_kinds import QueueDep
+from museion.scale.engine import check_engine
 from museion.security.auth import Principal
 from museion.security.permissions import Perm
 
@@ -86,12 +87,16 @@ class ForecastIn(BaseModel):
                                                                      "demand, spending this epsilon from the source's budget.")
     reconcile: bool = Field(False, description="Also backtest hierarchical reconciliation (groups that partition the "
                                                "total: kind, era, segment).")
+    engine: Literal["local", "ray"] = Field("local", description="local: series partitions in the job's process; ray: on the "
+                                            "Ray cluster the server is configured with (MUSEION_RAY_ADDRESS; needs museion[scale]).")
+    partitions: int = Field(16, ge=1, le=4096, description="Series partitions the backtests and forecasts are mapped over.")
 
 
 @router.post("/forecasts", status_code=202, response_model=JobOut, responses=ACCEPTED,
              summary="Backtest and forecast every series of a grouping as a job; its result is the saved run")
 def start_forecast(request: Request, body: ForecastIn, principal: Annotated[Principal, requires(Perm.STATS_READ)],
                    queue: QueueDep) -> JSONResponse:
+    check_engine(body.engine)  # ray without museion[scale] installed: a clear 4xx now
     return accepted(request, queue, principal, KIND, body.model_dump())
 
 

@@ -15,7 +15,8 @@ from museion.cli import context
 from museion.cli.output import console, friendly_errors, print_json
 from museion.insight.demand import catalogue_series, demand_series, dp_demand_series
 from museion.insight.forecast import MODELS
-from museion.insight.forecasting import catalogue_gaps, find_trends, run_forecast
+from museion.cli.engine_options import EngineOpt, RayAddressOpt
+from museion.insight.forecasting import catalogue_gaps, find_trends
 
 insight_app = typer.Typer(help="Market insight: demand series, forecasts that are backtested against seasonal naive, "
                                "emerging trends and catalogue gaps (audience data through the privacy gate, purpose "
@@ -134,7 +135,8 @@ def _print_forecast(result: dict[str, Any]) -> None:
     _print_dp(result.get("dp"))
     _print_reconciliation(result.get("reconciliation"))
     t = result["timings"]
-    console.print(f"read {t['read_seconds']:.2f}s, statsforecast {t['statsforecast_seconds']:.2f}s, total {t['total_seconds']:.2f}s")
+    on = f" ({result['partitions']} series partitions on the {result['engine']} engine)" if "engine" in result else ""
+    console.print(f"read {t['read_seconds']:.2f}s, statsforecast {t['statsforecast_seconds']:.2f}s, total {t['total_seconds']:.2f}s{on}")
 
 
 @insight_app.command("forecast")
@@ -147,11 +149,18 @@ def forecast(by: By = "genre", period: Period = None, measure: Measure = "demand
              kind: Kinds = None, dp_epsilon: DpEpsilon = None, source: Source = None,
              reconcile: Annotated[bool, typer.Option("--reconcile", help="Also backtest hierarchical reconciliation "
                                                      "(the groups must partition the total: kind, era, segment…).")] = False,
+             engine_name: EngineOpt = "local", ray_address: RayAddressOpt = None,
+             partitions: Annotated[int, typer.Option(min=1, max=65536, help="Series partitions (units of work).")] = 16,
              as_json: AsJson = False) -> None:
     """Backtest every model over rolling origins (MASE, sMAPE), choose one per series, forecast with intervals."""
-    result = run_forecast(context.engine(), context.CLI_ACTOR, measure=measure, by=by, period=_period(period, measure),
-                          groups=group, top=top, horizon=horizon, origins=origins, models=model or MODELS, kinds=kind,
-                          source=source, dp_epsilon=dp_epsilon, reconcile=reconcile)
+    from museion.scale.engine import open_engine
+    from museion.scale.forecasting import run_partitioned_forecast
+
+    compute = open_engine(engine_name, ray_address)
+    result = run_partitioned_forecast(context.engine(), context.CLI_ACTOR, compute, partitions=partitions, measure=measure,
+                                      by=by, period=_period(period, measure), groups=group, top=top, horizon=horizon,
+                                      origins=origins, models=model or MODELS, kinds=kind, source=source,
+                                      dp_epsilon=dp_epsilon, reconcile=reconcile)
     if as_json:
         print_json(result)
     else:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from museion.cli import context
+from museion.cli.engine_options import EngineOpt, RayAddressOpt
 from museion.cli.licences import register
 from museion.cli.output import console, friendly_errors, show_rows
 from museion.rights import matching, submissions
@@ -24,12 +25,20 @@ def duplicates(
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Propose at most this many new pairs, most similar first.")] = 50,
     threshold: Annotated[float | None, typer.Option(min=0.05, max=1.0, help="Similarity from which to propose (default: "
                                                     "learned from curators' decisions, at least 0.7).")] = None,
+    engine_name: EngineOpt = "local", ray_address: RayAddressOpt = None,
+    partitions: Annotated[int, typer.Option(min=1, max=65536, help="Record partitions the pair search is mapped over.")] = 16,
 ) -> None:
     """Scan the catalogue for near-duplicate records (MinHash over title, creators and medium) and queue new pairs."""
+    from museion.scale.duplicates import PartitionedFinder
+    from museion.scale.engine import open_engine
+
+    compute = open_engine(engine_name, ray_address)
     with context.engine().begin() as conn:
-        found = matching.scan(conn, source=source, limit=limit, threshold=threshold)
+        found = matching.scan(conn, source=source, limit=limit, threshold=threshold,
+                              finder=PartitionedFinder(compute, partitions))
     console.print(f"{found.records:,} records scanned at similarity ≥ {found.threshold:.2f}: {found.matches:,} new pairs, "
-                  f"{len(found.proposed)} queued for curators (`museion queue list --kind rights.duplicate`)")
+                  f"{len(found.proposed)} queued for curators (`museion queue list --kind rights.duplicate`; "
+                  f"{partitions} partitions on the {compute.name} engine)")
 
 
 @rights_app.command("links")

@@ -10,6 +10,7 @@ import typer
 from sqlalchemy import Connection, Engine
 
 from museion.cli import context
+from museion.cli.engine_options import EngineOpt, RayAddressOpt
 from museion.cli.output import console, err_console, friendly_errors, print_json, show_rows
 from museion.risk import alerts, delivery, detection, drift_check, kpi, misuse_scan, quality, served_drift
 
@@ -98,11 +99,20 @@ def false_alarm(alert_id: int, why: WhyOpt, as_json: JsonOpt = False) -> None:
 @risk_app.command("detect")
 @friendly_errors
 def detect(source: Annotated[str | None, typer.Option(help="Only this member source.")] = None,
-           method: MethodOpt = "features", as_json: JsonOpt = False) -> None:
+           method: MethodOpt = "features", engine_name: EngineOpt = "local", ray_address: RayAddressOpt = None,
+           partitions: Annotated[int, typer.Option(min=1, max=65536, help="Member partitions of the feature extraction "
+                                                   "(with --engine).")] = 16,
+           as_json: JsonOpt = False) -> None:
     """Run the shilling detector over the stored ratings (read for the `integrity` purpose) and raise alerts."""
+    from museion.scale.engine import open_engine
+    from museion.scale.shilling import PartitionedProfiler
+
     engine = context.engine()
+    profiler = None  # the semi-supervised detector extracts its own features, in this process
+    if method == "features" or engine_name != "local":  # the features mapped over member partitions
+        profiler = PartitionedProfiler(open_engine(engine_name, ray_address), partitions)
     with engine.begin() as conn:
-        result = detection.scan(conn, actor=context.CLI_ACTOR, source=source, method=method)
+        result = detection.scan(conn, actor=context.CLI_ACTOR, source=source, method=method, profiler=profiler)
     delivery.deliver(engine, result.new, delivery.load(context.home()))
     if as_json:
         print_json(result.as_dict())

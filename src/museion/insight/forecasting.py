@@ -93,8 +93,10 @@ def run_forecast(engine: Engine | Connection, actor: str, *, measure: str = "dem
                  groups: Sequence[str] | None = None, top: int | None = 12, horizon: int = 6, origins: int = 8,
                  models: Sequence[str] = MODELS, kinds: Collection[str] | None = None, source: str | None = None,
                  with_total: bool = True, dp_epsilon: float | None = None, reconcile: bool = False,
-                 progress: Progress = _quiet) -> dict[str, Any]:
-    """Backtest, choose and forecast every series of a grouping (see the module docstring); a JSON-ready result."""
+                 progress: Progress = _quiet, backtester: Callable[..., Any] = backtest,
+                 forecaster: Callable[..., Any] = forecast) -> dict[str, Any]:
+    """Backtest, choose and forecast every series of a grouping (see the module docstring); a JSON-ready result.
+    ``backtester`` and ``forecaster`` run the per-series cores (museion.scale maps them over series partitions)."""
     started = time.perf_counter()
     if horizon < 1:
         raise MuseionError("the horizon must be at least 1 period, not %(horizon)s", horizon=horizon)
@@ -128,7 +130,7 @@ def run_forecast(engine: Engine | Connection, actor: str, *, measure: str = "dem
         raise MuseionError("no series can be forecast: %(reasons)s", reasons=reasons or "none found")
     season = season_length(period, min(len(y) for y in inputs.values()) - (horizon * origins if origins else 0))
     progress(0.1, f"backtesting {len(models)} models on {len(inputs)} series over {origins} origins")
-    result = backtest(inputs, horizon=horizon, origins=origins, season=season, models=models, targets=targets) if origins else None
+    result = backtester(inputs, horizon=horizon, origins=origins, season=season, models=models, targets=targets) if origins else None
     reconciled = None
     if reconcile:
         progress(0.6, "backtesting BottomUp and MinTrace reconciliation against the base forecasts")
@@ -140,7 +142,7 @@ def run_forecast(engine: Engine | Connection, actor: str, *, measure: str = "dem
                                                          model=reconciled["model"])
     progress(0.75, "forecasting the horizon with intervals")
     fit_started = time.perf_counter()
-    predicted = forecast(inputs, horizon=horizon, season=season, models=models)
+    predicted = forecaster(inputs, horizon=horizon, season=season, models=models)
     fit_seconds = time.perf_counter() - fit_started + (result.fit_seconds if result else 0.0)
     chosen = dict(zip(result.series, result.chosen, strict=True)) if result else {}
     table = {row["series"]: row for row in result.table()} if result else {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
@@ -126,16 +126,27 @@ class DuplicateIndex:
 
     def pairs(self, pairs_seen: set[tuple[str, str]] | None = None) -> list[Match]:
         """Pairs within the index, most similar first; ``pairs_seen`` (sorted key pairs) are skipped."""
+        return ordered(self.pairs_from(range(len(self.records)), pairs_seen))
+
+    def pairs_from(self, rows: Iterable[int], pairs_seen: set[tuple[str, str]] | None = None) -> list[Match]:
+        """The pairs whose first indexed record is one of ``rows`` (positions in ``records``), unordered: the pairs of
+        disjoint sets of rows put together and :func:`ordered` are :meth:`pairs`."""
         seen = pairs_seen or set()
         found = []
-        for n, record in enumerate(self.records):
+        for n in rows:
+            record = self.records[n]
             for similarity, common, other in self._scored(record, self.sets[n], self.hashes[n]):
                 if other <= n:
                     continue
                 pair = tuple(sorted((record.key, self.records[other].key)))
                 if pair not in seen:
                     found.append(Match(pair[0], pair[1], similarity, common, _year_gap(record, self.records[other])))
-        return sorted(found, key=lambda m: (-m.similarity, m.first, m.second))
+        return found
+
+
+def ordered(matches: Iterable[Match]) -> list[Match]:
+    """Matches most similar first (then by keys), the order every scan reports."""
+    return sorted(matches, key=lambda m: (-m.similarity, m.first, m.second))
 
 
 def find_matches(records: Sequence[Record], threshold: float = THRESHOLD, *, num_perm: int = NUM_PERM,

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,15 +73,17 @@ def _draft(match: Match, records: dict[str, Record]) -> Draft:
                            "years": [a.year, b.year], "mediums": [a.medium, b.medium], "shared_shingles": match.shared})
 
 
-def scan(conn: Connection, *, source: str | None = None, limit: int = 50, threshold: float | None = None) -> Scan:
-    """Find near-duplicate records and queue the ``limit`` most similar new pairs for curators."""
+def scan(conn: Connection, *, source: str | None = None, limit: int = 50, threshold: float | None = None,
+         finder: Callable[..., list[Match]] = find_matches) -> Scan:
+    """Find near-duplicate records and queue the ``limit`` most similar new pairs for curators (``finder``: the pair
+    search, :func:`find_matches` or museion.scale's mapped over record partitions)."""
     if limit < 1:
         raise MuseionError("limit must be at least 1")
     records = catalogue_records(conn, source)
     if source is not None and not records:
         raise NotFound("no works from source %(source)s", source=source)
     cut = learned_threshold(conn) if threshold is None else threshold
-    found = find_matches(records, cut, pairs_seen=known_pairs(conn))
+    found = finder(records, cut, pairs_seen=known_pairs(conn))
     by_key = {r.key: r for r in records}
     proposed = propose_many(conn, [_draft(m, by_key) for m in found[:limit]])
     return Scan(len(records), cut, len(found), proposed)

@@ -27,6 +27,8 @@ DETECTOR = "shilling.features"
 QUARANTINE = "risk.quarantine"
 """Queue kind: quarantine the profiles behind a shilling alert (decided by the privacy officer, see collab/policy.toml)."""
 Progress = Callable[[float, str], None]
+Profiler = Callable[[csr_matrix, "np.ndarray | None"], shilling.Profiles]
+"""Feature extraction for the detector: (ratings, times) → profiles (default: :func:`museion.risk.profiles.features`)."""
 METHODS = ("features", "semi")
 """``features``: the unsupervised detector; ``semi``: it plus a classifier trained on attacks generated into a copy of
 the same ratings (museion.risk.semisupervised), which also catches popular-filler attackers."""
@@ -78,24 +80,30 @@ def read_ratings(conn: Connection, *, actor: str, source: str | None = None) -> 
 
 
 def run_detector(conn: Connection, matrix: csr_matrix, times: np.ndarray | None, method: str, *, seed: int = 0,
-                 train_on: csr_matrix | None = None) -> shilling.Detection:
-    """The chosen detector at the threshold in force; ``semi`` trains on ``train_on`` (default: ``matrix``)."""
+                 train_on: csr_matrix | None = None, profiler: Profiler | None = None) -> shilling.Detection:
+    """The chosen detector at the threshold in force; ``semi`` trains on ``train_on`` (default: ``matrix``);
+    ``profiler`` extracts the features (museion.scale maps it over member partitions; ``features`` method only)."""
     if method not in METHODS:
         raise attacks.AttackRejected("method: %(method)s is not features or semi", method=method)
     threshold = alerts.threshold(conn, DETECTOR)
+    if profiler is not None and method != "features":
+        raise attacks.AttackRejected("method: only the features detector runs on an engine, not %(method)s", method=method)
     if method == "features":
-        return shilling.detect(matrix, threshold=threshold, times=times)
+        if profiler is not None:
+            shilling.enough(csr_matrix(matrix, dtype=np.float64))
+        return shilling.detect(matrix, threshold=threshold, times=times,
+                               profiles=profiler(matrix, times) if profiler is not None else None)
     trained = semisupervised.train(matrix if train_on is None else train_on, seed=seed)
     return semisupervised.detect(matrix, trained, threshold=threshold, times=times)
 
 
 def scan(conn: Connection, *, actor: str, source: str | None = None, progress: Progress | None = None,
-         method: str = "features") -> ScanResult:
+         method: str = "features", profiler: Profiler | None = None) -> ScanResult:
     """Run the detector on the stored ratings and raise one alert per attacked work (raises TooLittleData)."""
     ratings = read_ratings(conn, actor=actor, source=source)
     if progress:
         progress(0.3, "features")
-    found = run_detector(conn, ratings.matrix, ratings.times, method)
+    found = run_detector(conn, ratings.matrix, ratings.times, method, profiler=profiler)
     ids, new = _raise(conn, found, ratings, actor=actor, simulated=False)
     return ScanResult(ratings.matrix.shape[0], int(ratings.matrix.nnz), int(found.flagged.sum()), ids, new=new)
 

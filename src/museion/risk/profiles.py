@@ -57,8 +57,9 @@ class Profiles:
 
 
 def features(ratings: csr_matrix, *, times: np.ndarray | None = None, window: int = 86_400,
-             neighbours: int = NEIGHBOURS, sample: int | None = SAMPLE) -> Profiles:
-    """Every feature for every member; ``times`` (epoch seconds aligned with ``ratings.data``) adds ``co_burst``."""
+             neighbours: int = NEIGHBOURS, sample: int | None = SAMPLE, similarity: np.ndarray | None = None) -> Profiles:
+    """Every feature for every member; ``times`` (epoch seconds aligned with ``ratings.data``) adds ``co_burst``;
+    ``similarity``: DegSim already computed (e.g. over member partitions by museion.scale)."""
     matrix = csr_matrix(ratings, dtype=np.float64)
     matrix.sort_indices()
     n_users, _ = matrix.shape
@@ -76,7 +77,7 @@ def features(ratings: csr_matrix, *, times: np.ndarray | None = None, window: in
     log_degree = np.log1p(counts)[matrix.indices]
     degree_mean = np.bincount(rows, log_degree, n_users) / safe
     degree_sd = np.sqrt(np.maximum(np.bincount(rows, log_degree**2, n_users) / safe - degree_mean**2, 0))
-    columns = [rdma, wdma, degsim(matrix, neighbours, sample=sample), length_var, mean_var, fmtd, degree_mean, degree_sd]
+    columns = [rdma, wdma, degsim(matrix, neighbours, sample=sample) if similarity is None else similarity, length_var, mean_var, fmtd, degree_mean, degree_sd]
     names = FEATURES
     if times is not None:
         columns.append(co_burst(matrix, rows, np.asarray(times, dtype=np.int64), window))
@@ -145,20 +146,27 @@ def degsim(matrix: csr_matrix, neighbours: int = NEIGHBOURS, block: int = BLOCK,
     with members (block × sample floats at a time); the features are only ever compared across members, and every
     member is measured against the same reference set, so the ranking the detector uses is kept (measured in
     benchmarks/risk_bench.py against exact DegSim)."""
+    return degsim_rows(matrix, np.arange(matrix.shape[0]), neighbours, block, sample, seed)
+
+
+def degsim_rows(matrix: csr_matrix, rows: np.ndarray, neighbours: int = NEIGHBOURS, block: int = BLOCK,
+                sample: int | None = SAMPLE, seed: int = 0) -> np.ndarray:
+    """:func:`degsim` of the members at ``rows`` only (against the same reference members), so the members can be
+    split into partitions whose results put together equal the whole."""
     n_users = matrix.shape[0]
+    rows = np.asarray(rows, dtype=np.int64)
     if n_users < 2:
-        return np.zeros(n_users)
+        return np.zeros(len(rows))
     against = np.arange(n_users)
     k = min(neighbours, n_users - 1)
     if sample is not None and n_users > sample:
         against = np.sort(np.random.default_rng(seed).choice(n_users, sample, replace=False))
         k = max(3, min(k, round(neighbours * sample / n_users)))
     parts = _centred(csr_matrix(matrix))
-    out = np.zeros(n_users)
-    for start in range(0, n_users, block):
-        rows = np.arange(start, min(start + block, n_users))
-        corr = _correlate(parts, rows, against)
-        out[rows] = (-np.partition(-corr, k - 1, axis=1)[:, :k]).mean(axis=1)
+    out = np.zeros(len(rows))
+    for start in range(0, len(rows), block):
+        corr = _correlate(parts, rows[start:start + block], against)
+        out[start:start + block] = (-np.partition(-corr, k - 1, axis=1)[:, :k]).mean(axis=1)
     return out
 
 
