@@ -61,6 +61,15 @@ def _ingest(entity: str, file: Path, mapping_file: Path | None, column: list[str
     )
     mapping.check_fields("command line")
     engine = context.engine()
+    if file.is_dir():  # a folder of Parquet files (hive-partitioned or flat), imported whole or not at all
+        from museion.cli.risk import after_import as checks
+        from museion.scale.parquet_ingest import import_folder
+
+        folder_report = import_folder(engine, mapping, file, max_errors=max_errors or get_settings().max_errors,
+                                      keep_member_ids=not pseudonymise, actor=context.CLI_ACTOR)
+        print_import_reports([folder_report], as_json)
+        checks(engine, [], quiet=as_json)
+        return
     with file_progress(not as_json and sys.stderr.isatty()) as progress:
         report = import_file(engine, mapping, file, max_errors=max_errors or get_settings().max_errors,
                              progress=progress(file.name, file.stat().st_size) if progress and file.is_file() else None,
@@ -80,7 +89,8 @@ def _make_ingest_command(entity: str, doc: str) -> None:
     @ingest_app.command(entity, help=f"{doc}\n\nFields (* required): {fields}.")
     @friendly_errors
     def command(
-        file: Annotated[Path, typer.Argument(help="The file to import.")],
+        file: Annotated[Path, typer.Argument(help="The file to import, or a folder of Parquet files (hive-partitioned "
+                                                  "or flat, e.g. from Spark or Ray Data) imported as one.")],
         mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML mapping file (see docs/ingest.md).")] = None,
         column: Annotated[list[str], typer.Option("--column", "-c", help="FIELD=COLUMN, e.g. member=userID; repeatable.")] = [],  # noqa: B006
         const: Annotated[list[str], typer.Option("--const", help="FIELD=VALUE for every row; repeatable.")] = [],  # noqa: B006
