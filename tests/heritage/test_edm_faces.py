@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from iiif_prezi3 import Collection, Manifest
 from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
@@ -71,6 +72,7 @@ def test_export_streams_only_displayable_works_with_the_licences_statement(catal
     result = export_file(catalogue, tmp_path / "all.jsonld", fmt="jsonld", base_url=BASE, actor="test")
     j = Graph().parse(tmp_path / "all.jsonld", format="json-ld")
     assert result["works"] == 3 and len(list(j.subjects(RDF.type, ORE.Aggregation))) == 3
+    assert isomorphic(g, j)  # RDF/XML written from the triples, JSON-LD from rdflib's graph: the same statements
     assert not (tmp_path / "all.jsonld.partial").exists()
 
 
