@@ -92,18 +92,22 @@ def cancel_job(job_id: JobId, principal: Caller, engine: EngineDep) -> dict[str,
 
 class TrainingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"algorithm": "ease", "source": "movielens"}]})
-    algorithm: str = Field(max_length=32, description="pop, trending, itemknn, als, bpr, ease or content.")
+    algorithm: str = Field(max_length=32, description="pop, trending, itemknn, als, bpr, ease, rp3beta, content, or auto "
+                                                      "(EASE when its work × work matrix fits in memory, else ALS).")
     source: str | None = Field(None, max_length=64, pattern=r"^[\w.-]+$", description="Events of members from this source.")
     params: dict[str, float | int | bool | str] = Field(default_factory=dict, max_length=20, description="Model parameters.")
     seed: int = Field(2024, ge=0, le=2**31 - 1)
     evaluate: bool = Field(True, description="Attach a ratio-811 evaluation with these parameters first.")
+    tune: bool = Field(False, description="Search the parameters not given on a ratio-811 validation part first.")
+    trials: int | None = Field(None, ge=1, le=500, description="Trials of the search (default: per model).")
 
 
 @router.post("/training", status_code=202, response_model=JobOut, responses=ACCEPTED,
              summary="Train a model version as a job (a draft: it serves nothing until reviewed and deployed)")
 def start_training(request: Request, body: TrainingIn, principal: Annotated[Principal, requires(Perm.MODELS_WRITE)],
                    queue: QueueDep) -> JSONResponse:
-    known_model(body.algorithm)
+    if body.algorithm != "auto":
+        known_model(body.algorithm)
     return accepted(request, queue, principal, "training", body.model_dump())
 
 

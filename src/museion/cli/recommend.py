@@ -68,6 +68,8 @@ def evaluate(
     policy_file: PolicyFileOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write every model's figures to this JSON file.")] = None,
     save_split: Annotated[Path | None, typer.Option(help="Write the exact train/valid/test CSVs here.")] = None,
+    trials: Annotated[int | None, typer.Option(min=1, max=500, help="Search each model's wide ranges with this many "
+                                               "trials (Optuna, validation only) instead of the small grid.")] = None,
 ) -> None:
     """Offline evaluation: parameters chosen on validation, metrics reported on test, full rankings."""
     from museion.recommend.training import evaluate as run_evaluation
@@ -75,7 +77,8 @@ def evaluate(
     chosen = [m.strip() for m in models.split(",") if m.strip()]
     policy = _policy(policy_file, kinds, rating_threshold, half_life_days, min_interactions)
     result = run_evaluation(context.engine(), chosen, source=dataset_source(dataset, source), actor=context.CLI_ACTOR,
-                            protocol=protocol, seed=seed, k=k, policy=policy, save_split=save_split)
+                            protocol=protocol, seed=seed, k=k, policy=policy, save_split=save_split,
+                            trials=trials)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result.as_dict(), indent=2, default=str) + "\n", encoding="utf-8")
@@ -95,7 +98,8 @@ def evaluate(
 
 @friendly_errors
 def train(
-    model: Annotated[str, typer.Option(help="pop, trending, itemknn, als, bpr, ease or content.")] = "ease",
+    model: Annotated[str, typer.Option(help="pop, trending, itemknn, als, bpr, ease, rp3beta, content, or auto (EASE "
+                                            "when its work × work matrix fits in memory, else ALS).")] = "ease",
     param: Annotated[list[str], typer.Option("--param", "-p", help="NAME=VALUE model parameter; repeatable.")] = [],  # noqa: B006
     dataset: DatasetOpt = None,
     source: SourceOpt = None,
@@ -105,10 +109,13 @@ def train(
     min_interactions: CoreOpt = None,
     policy_file: PolicyFileOpt = None,
     evaluate_first: Annotated[bool, typer.Option("--evaluate/--no-evaluate", help="Attach a ratio-811 evaluation with these parameters.")] = True,
+    tune: Annotated[bool, typer.Option("--tune/--no-tune", help="Search the parameters not given with --param on a "
+                                       "ratio-811 validation part first (never the test part).")] = False,
+    trials: Annotated[int | None, typer.Option(min=1, max=500, help="Trials of the --tune search (default: per model).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the model (and the evaluation split).")] = 2024,
 ) -> None:
     """Train a model version on all selected events and save it as a versioned artifact."""
-    from museion.recommend.training import holdout_evaluation, parse_params
+    from museion.recommend.training import parse_params, plan_training
     from museion.recommend.training import train as run_training
 
     params = parse_params(param)
@@ -116,19 +123,26 @@ def train(
     policy = _policy(policy_file, kinds, rating_threshold, half_life_days, min_interactions)
     engine, home = context.engine(), context.home()
     report = progress_lines("train")
-    if evaluate_first:
-        report(0.05, f"evaluating {model} on a ratio-811 split")
-    evaluation = (holdout_evaluation(engine, model, params, source=src, actor=context.CLI_ACTOR, policy=policy, seed=seed)
-                  if evaluate_first else None)
-    report(0.5, f"fitting {model} on all events and saving the artifact")
-    version = run_training(engine, home, model, source=src, actor=context.CLI_ACTOR, params=params, policy=policy,
-                           evaluation=evaluation, seed=seed)
-    console.print(f"model version {version.id}: {model} on {version.n_members:,} members × {version.n_works:,} works; "
-                  f"artifact {home / version.artifact}")
+    if tune or evaluate_first:
+        report(0.05, f"{'searching parameters for' if tune else 'evaluating'} {model} on a ratio-811 split")
+    plan = plan_training(engine, model, params, source=src, actor=context.CLI_ACTOR, policy=policy, seed=seed, tune=tune,
+                         trials=trials, evaluate=evaluate_first)
+    evaluation = plan.evaluation
+    if "routing" in evaluation:
+        console.print(f"model: {evaluation['routing']['reason']}")
+    if "search" in evaluation:
+        cost = evaluation["search"]
+        console.print(f"parameter search ({cost['method']}, on validation only): {cost['trials']} trials in "
+                      f"{cost['seconds']:.1f} s; chose " + ", ".join(f"{k}={v}" for k, v in cost["params"].items()))
+    report(0.5, f"fitting {plan.algorithm} on all events and saving the artifact")
+    version = run_training(engine, home, plan.algorithm, source=src, actor=context.CLI_ACTOR, params=plan.params,
+                           policy=policy, evaluation=evaluation or None, seed=seed)
+    console.print(f"model version {version.id}: {version.algorithm} on {version.n_members:,} members × {version.n_works:,} "
+                  f"works; artifact {home / version.artifact}")
     _print_policy(version.policy)
     console.print(f"it is a draft and serves nothing until reviewed and deployed: read its card with `museion registry "
                   f"card {version.id}`, then `museion registry submit {version.id} --as AUTHOR` (see `museion review --help`)")
-    if evaluation:
+    if evaluation.get("metrics"):
         console.print("test metrics: " + ", ".join(f"{k}={v:.4f}" for k, v in evaluation["metrics"].items() if "@" in k))
 
 

@@ -100,19 +100,21 @@ def dp_histogram(ctx: JobContext) -> dict[str, Any]:
 
 def training(ctx: JobContext) -> dict[str, Any]:
     """Evaluate first (cancellable after it), then fit and record the version: the fit itself runs to the end."""
-    from museion.recommend.training import holdout_evaluation, train
+    from museion.recommend.training import plan_training, train
 
     p = ctx.params
     params, source, seed = dict(p.get("params") or {}), p.get("source"), int(p.get("seed", 2024))
-    evaluation = None
-    if p.get("evaluate", True):
-        ctx.report(0.05, f"evaluating {p['algorithm']} on a ratio-811 split")
-        evaluation = holdout_evaluation(ctx.engine, p["algorithm"], params, source=source, actor=ctx.actor, seed=seed)
-    ctx.report(0.5, f"fitting {p['algorithm']} on all events and saving the artifact")
-    version = train(ctx.engine, ctx.home, p["algorithm"], source=source, actor=ctx.actor, params=params, evaluation=evaluation,
-                    seed=seed)
+    tune, evaluate = bool(p.get("tune", False)), bool(p.get("evaluate", True))
+    if tune or evaluate:
+        ctx.report(0.05, f"{'searching parameters for' if tune else 'evaluating'} {p['algorithm']} on a ratio-811 split")
+    plan = plan_training(ctx.engine, p["algorithm"], params, source=source, actor=ctx.actor, seed=seed, tune=tune,
+                         trials=p.get("trials"), evaluate=evaluate)
+    ctx.report(0.5, f"fitting {plan.algorithm} on all events and saving the artifact")
+    version = train(ctx.engine, ctx.home, plan.algorithm, source=source, actor=ctx.actor, params=plan.params,
+                    evaluation=plan.evaluation or None, seed=seed)
     return {"model_version_id": version.id, "algorithm": version.algorithm, "members": version.n_members, "works": version.n_works,
-            "test_metrics": (evaluation or {}).get("metrics")}
+            "test_metrics": plan.evaluation.get("metrics"), "search": plan.evaluation.get("search"),
+            "routing": (plan.evaluation.get("routing") or {}).get("reason")}
 
 
 def duplicate_scan(ctx: JobContext) -> dict[str, Any]:

@@ -23,11 +23,13 @@ from museion.errors import MuseionError
 from museion.privacy import gate
 from museion.privacy.activity import EventArrays
 from museion.recommend.artifacts import save_artifact
-from museion.recommend.evaluation.run import ModelReport, evaluate_models, write_split_csv
+from museion.recommend.evaluation.run import Holdout, ModelReport, evaluate_models, write_split_csv
+from museion.recommend.evaluation.search import SPACES, search
 from museion.recommend.evaluation.splits import Split, make_split
 from museion.recommend.funnel import explain_empty, policy_record
 from museion.recommend.interactions import InteractionPolicy, Interactions, PolicyResult, apply_policy
 from museion.recommend.models import MODELS
+from museion.recommend.models.capacity import AUTO, choose_algorithm
 from museion.recommend.policy_settings import DEFAULT_POLICY
 from museion.registry.models import ModelVersion
 
@@ -102,13 +104,14 @@ class EvaluationResult:
             "sizes": self.sizes,
             "models": [{"name": r.name, "params": r.params, "metrics": r.metrics,
                         "validation": [{"params": p, f"ndcg@{self.k}": v} for p, v in r.validation],
-                        "fit_seconds": r.fit_seconds, "recommend_seconds": r.recommend_seconds} for r in self.reports],
+                        "fit_seconds": r.fit_seconds, "recommend_seconds": r.recommend_seconds, "search": r.search}
+                       for r in self.reports],
         }
 
 
 def evaluate(engine: Engine, models: list[str], *, source: str | None, actor: str, protocol: str = "ratio-811",
              seed: int = 2024, k: int = 10, policy: InteractionPolicy | None = None, save_split: Path | None = None,
-             param_grids: dict[str, dict[str, list[Any]]] | None = None) -> EvaluationResult:
+             param_grids: dict[str, dict[str, list[Any]]] | None = None, trials: int | None = None) -> EvaluationResult:
     """Tune each model on the validation part, report it on the test part (see museion.recommend.evaluation.run)."""
     unknown = [m for m in models if m not in MODELS]
     if unknown:
@@ -120,7 +123,7 @@ def evaluate(engine: Engine, models: list[str], *, source: str | None, actor: st
     if save_split is not None:
         write_split_csv(save_split, interactions, split)
     reports = evaluate_models(interactions, split, models, k=k, seed=seed, param_grids=param_grids,
-                              item_features=features, item_genres=genres)
+                              item_features=features, item_genres=genres, trials=trials)
     sizes = {"members": interactions.n_members, "works": interactions.n_works, "interactions": int(interactions.matrix.nnz),
              "train": len(split.train), "valid": len(split.valid), "test": len(split.test)}
     with engine.begin() as conn:
@@ -138,13 +141,62 @@ def holdout_evaluation(engine: Engine, algorithm: str, params: dict[str, Any], *
     return {"protocol": result["protocol"], "seed": seed, "sizes": result["sizes"], "metrics": result["models"][0]["metrics"]}
 
 
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What to train: the algorithm (after routing), its parameters (after any search) and what to record."""
+
+    algorithm: str
+    params: dict[str, Any]
+    evaluation: dict[str, Any]
+    """Held-out metrics, plus ``search`` (its cost and choice) and ``routing`` (why another model) when they happened."""
+
+
+def plan_training(engine: Engine, algorithm: str, params: dict[str, Any] | None = None, *, source: str | None,
+                  actor: str, policy: InteractionPolicy | None = None, seed: int = 2024, tune: bool = False,
+                  trials: int | None = None, evaluate: bool = True) -> TrainingPlan:
+    """Route ``algorithm`` by catalogue size, search its parameters on a ratio-811 validation part when ``tune``
+    (parameters given in ``params`` stay fixed), and evaluate the result on the test part when ``evaluate``."""
+    known_algorithm(algorithm)
+    applied, _events = read_interactions(engine, policy or DEFAULT_POLICY, source=source, actor=actor)
+    interactions = applied.interactions
+    choice = choose_algorithm(algorithm, interactions.n_works)
+    params, record = dict(params or {}), {}
+    if choice.reason:
+        record["routing"] = choice.record()
+    if tune:
+        holdout = Holdout.from_split(interactions, _split(interactions, "ratio-811", seed))
+        features = content_features(engine, interactions)[0] if choice.algorithm == "content" else None
+        space = {p: d for p, d in SPACES.get(choice.algorithm, {}).items() if p not in params}
+        found = search(choice.algorithm, holdout.train, holdout.valid, seed=seed, trials=trials, item_features=features,
+                       space=space)
+        params = {**params, **found.params}
+        record["search"] = {**found.cost(), "params": found.params, "space": sorted(space)}
+    if evaluate:
+        record.update(holdout_evaluation(engine, choice.algorithm, params, source=source, actor=actor, policy=policy,
+                                         seed=seed))
+    return TrainingPlan(choice.algorithm, params, record)
+
+
+def known_algorithm(algorithm: str) -> None:
+    """Refuse a name that is neither a model nor ``auto``."""
+    if algorithm not in MODELS and algorithm != AUTO:
+        raise MuseionError(f"unknown model {algorithm!r}; choose from {', '.join(sorted(MODELS))} or {AUTO}")
+
+
 def train(engine: Engine, home: Path, algorithm: str, *, source: str | None, actor: str, params: dict[str, Any] | None = None,
           policy: InteractionPolicy | None = None, evaluation: dict[str, Any] | None = None, seed: int = 2024) -> ModelVersion:
-    """Fit ``algorithm`` on all events under ``policy``, save the artifact and record the model version."""
-    if algorithm not in MODELS:
-        raise MuseionError(f"unknown model {algorithm!r}; choose from {', '.join(sorted(MODELS))}")
+    """Fit ``algorithm`` on all events under ``policy``, save the artifact and record the model version.
+
+    ``auto`` and ``ease`` are routed by catalogue size (:func:`~museion.recommend.models.capacity.choose_algorithm`):
+    ``auto`` becomes ALS when EASE's matrix would not fit, with the reason recorded; ``ease`` is then refused.
+    """
+    known_algorithm(algorithm)
     applied, events = read_interactions(engine, policy or DEFAULT_POLICY, source=source, actor=actor)
     interactions = applied.interactions
+    choice = choose_algorithm(algorithm, interactions.n_works)
+    algorithm = choice.algorithm
+    if choice.reason:
+        evaluation = {**(evaluation or {}), "routing": choice.record()}
     kinds, counts = np.unique(events.kinds, return_counts=True)
     cls = MODELS[algorithm]
     params = dict(params or {})
