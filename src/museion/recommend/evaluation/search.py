@@ -2,7 +2,8 @@
 
 The search sees the train and validation matrices and nothing else: the test part cannot leak into the
 choice. Ranges cover where peer libraries and published tunings find their best (ALS regularisation up to
-100, confidence scaling up to 100; EASE's λ over five decades; item-kNN neighbours up to 1,000 with shrinkage).
+100, confidence scaling up to 100; EASE's λ over five decades; item-kNN neighbours up to 1,000 with shrinkage,
+cosine or BM25 weighting as implicit offers).
 The model's own defaults are always the first trial, so a search never ends worse than the defaults on validation.
 """
 
@@ -43,7 +44,9 @@ class Dimension:
 
 SPACES: dict[str, dict[str, Dimension]] = {
     "trending": {"half_life_days": Dimension(1.0, 3650.0, log=True)},
-    "itemknn": {"neighbours": Dimension(5, 1000, log=True, integer=True), "shrinkage": Dimension(0.0, 1000.0)},
+    "itemknn": {"neighbours": Dimension(5, 1000, log=True, integer=True), "shrinkage": Dimension(0.0, 1000.0),
+                "weighting": Dimension(choices=("cosine", "bm25")), "bm25_k1": Dimension(0.1, 3.0),
+                "bm25_b": Dimension(0.0, 1.0)},
     "als": {"factors": Dimension(choices=(32, 64, 128, 256)), "regularization": Dimension(1e-3, 100.0, log=True),
             "alpha": Dimension(0.1, 100.0, log=True), "iterations": Dimension(5, 50, integer=True)},
     "bpr": {"factors": Dimension(choices=(32, 64, 128)), "learning_rate": Dimension(1e-3, 0.2, log=True),
@@ -54,7 +57,7 @@ SPACES: dict[str, dict[str, Dimension]] = {
 }
 """Model key → parameter → range searched; models not listed (pop, content) have nothing to tune."""
 
-BUDGETS: dict[str, int] = {"trending": 8, "itemknn": 30, "als": 30, "bpr": 20, "ease": 15, "rp3beta": 30}
+BUDGETS: dict[str, int] = {"trending": 8, "itemknn": 40, "als": 30, "bpr": 20, "ease": 15, "rp3beta": 30}
 """Default number of trials per model when a search is asked for without a budget."""
 
 
