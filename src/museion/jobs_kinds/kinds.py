@@ -58,6 +58,8 @@ class Kind:
             return {"api": "/api/heritage/edm/report", "web": "/heritage/edm"}
         if self.name == "oai_harvest" and job.get("status") in ("succeeded", "failed"):
             return {"api": "/api/heritage/harvests", "web": "/heritage/harvest"}
+        if self.name == "batch_scoring" and job.get("status") == "succeeded":
+            return {"api": f"/api/scale/batch-scoring/{job['id']}/output", "web": f"/api/scale/batch-scoring/{job['id']}/output"}
         if self.name == "training" and "model_version_id" in result:
             return {"api": f"/api/registry/versions/{result['model_version_id']}", "web": "/models"}
         return {}
@@ -139,10 +141,13 @@ def subject_training(ctx: JobContext) -> dict[str, Any]:
 
 def insight_forecast(ctx: JobContext) -> dict[str, Any]:
     """Backtest, choose and forecast every series of a grouping (demand through the gate, or catalogue counts)."""
-    from museion.insight.forecasting import run_forecast
+    from museion.scale.engine import open_engine
+    from museion.scale.forecasting import run_partitioned_forecast
 
     p = ctx.params
-    return run_forecast(ctx.engine, ctx.actor, measure=p.get("measure", "demand"), by=p.get("by", "genre"),
+    compute = open_engine(p.get("engine", "local"))
+    return run_partitioned_forecast(ctx.engine, ctx.actor, compute, partitions=int(p.get("partitions", 16)),
+                                    measure=p.get("measure", "demand"), by=p.get("by", "genre"),
                         period=p.get("period", "month"), groups=p.get("groups") or None, top=p.get("top"),
                         horizon=int(p.get("horizon", 6)), origins=int(p.get("origins", 8)),
                         models=p.get("models") or ("AutoETS", "AutoTheta", "AutoARIMA", "SeasonalNaive", "Naive"),
@@ -321,6 +326,21 @@ def oai_harvest(ctx: JobContext) -> dict[str, Any]:
 
 
 RUNS["oai_harvest"] = oai_harvest  # museion.heritage (OAI-PMH harvester)
+
+
+def batch_scoring(ctx: JobContext) -> dict[str, Any]:
+    """Every member of the deployed version scored into this job's file under MUSEION_HOME (museion.scale); the Ray
+    cluster is the one the server is configured with (MUSEION_RAY_ADDRESS), never one named in a request."""
+    from museion.scale.batch import run_batch
+    from museion.scale.engine import open_engine
+
+    p = ctx.params
+    compute = open_engine(p.get("engine", "local"))
+    return run_batch(ctx.engine, ctx.home, ctx.job_id, int(p["version_id"]), compute, k=int(p.get("k", 10)),
+                     partitions=int(p.get("partitions", 16)), fmt=p.get("format", "jsonl"), actor=ctx.actor, progress=ctx.report)
+
+
+RUNS["batch_scoring"] = batch_scoring  # museion.scale (batch scoring)
 
 KINDS = {name: Kind(name) for name in RUNS}
 for _name, _run in RUNS.items():
