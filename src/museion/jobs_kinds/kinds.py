@@ -148,11 +148,11 @@ def insight_forecast(ctx: JobContext) -> dict[str, Any]:
     compute = open_engine(p.get("engine", "local"))
     return run_partitioned_forecast(ctx.engine, ctx.actor, compute, partitions=int(p.get("partitions", 16)),
                                     measure=p.get("measure", "demand"), by=p.get("by", "genre"),
-                        period=p.get("period", "month"), groups=p.get("groups") or None, top=p.get("top"),
-                        horizon=int(p.get("horizon", 6)), origins=int(p.get("origins", 8)),
-                        models=p.get("models") or ("AutoETS", "AutoTheta", "AutoARIMA", "SeasonalNaive", "Naive"),
-                        kinds=p.get("kinds") or None, source=p.get("source"), dp_epsilon=p.get("dp_epsilon"),
-                        reconcile=bool(p.get("reconcile")), progress=ctx.report)
+                                    period=p.get("period", "month"), groups=p.get("groups") or None, top=p.get("top"),
+                                    horizon=int(p.get("horizon", 6)), origins=int(p.get("origins", 8)),
+                                    models=p.get("models") or ("AutoETS", "AutoTheta", "AutoARIMA", "SeasonalNaive", "Naive"),
+                                    kinds=p.get("kinds") or None, source=p.get("source"), dp_epsilon=p.get("dp_epsilon"),
+                                    reconcile=bool(p.get("reconcile")), progress=ctx.report)
 
 
 RUNS = {"fairness_audit": fairness_audit, "rerank_curve": rerank_curve, "dp_histogram": dp_histogram, "training": training,
