@@ -1,8 +1,10 @@
-"""Scale-out benchmark on GENERATED events (labelled as such): batch scoring with reasons and the fairness audit's
-lists and statistics, mapped over member partitions by the local engine (the peer: one process, in the same run)
-and by Ray with 1 and 2 workers on this machine; throughput, peak memory per worker and Ray's overhead ratio.
+"""Scale-out benchmark on GENERATED events and series (labelled as such): batch scoring with reasons, the fairness
+audit's lists and statistics (member partitions) and demand forecasting with backtests (series partitions), mapped by
+the local engine (the peer: one process, in the same run) and by Ray with 1 and 2 workers on this machine;
+throughput, peak memory per worker and Ray's overhead ratio.
 
-    .venv/bin/python benchmarks/scale_bench.py --events 2000000 [--partitions 16] [--works 3000]
+    .venv/bin/python benchmarks/scale_bench.py --events 2000000 [--partitions 16] [--works 3000] [--series 240]
+        [--stages scoring,audit,forecast]
 
 The model (item-kNN) is fitted once on one node, as in production, and broadcast to the workers.
 """
@@ -27,6 +29,7 @@ from museion.recommend.models.itemknn import ItemKNN
 from museion.recommend.serve import Fallback
 from museion.scale.audit import EvaluationWork, evaluation_part
 from museion.scale.engine import LocalEngine, RayEngine, stop_local
+from museion.scale.forecasting import SeriesWork, backtest_part, forecast_part, series_partitions
 from museion.scale.partition import partition_rows
 from museion.scale.scoring import Scorer, score_partition
 
@@ -41,6 +44,18 @@ def generated(events: int, works: int, per_member: int, seed: int = 7) -> csr_ma
     matrix = csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(members, works))
     matrix.sum_duplicates()
     return matrix
+
+
+def generated_series(count: int, months: int, seed: int = 11) -> dict[str, np.ndarray]:
+    """GENERATED monthly demand: Poisson counts around a level with a trend and a yearly season, per series."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(months)
+    out = {}
+    for i in range(count):
+        level, trend, season = rng.uniform(20, 400), rng.uniform(-0.5, 1.5), rng.uniform(0, 0.4)
+        mean = np.maximum(level + trend * t, 1) * (1 + season * np.sin(2 * np.pi * (t + i) / 12))
+        out[f"series-{i:05d}"] = rng.poisson(mean).astype(float)
+    return out
 
 
 def measured(fn: Any) -> Any:
@@ -64,7 +79,11 @@ def main() -> None:
     parser.add_argument("--per-member", type=int, default=50)
     parser.add_argument("--partitions", type=int, default=16)
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--series", type=int, default=240, help="GENERATED demand series for the forecasting stage")
+    parser.add_argument("--months", type=int, default=48)
+    parser.add_argument("--stages", default="scoring,audit,forecast")
     args = parser.parse_args()
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     matrix = generated(args.events, args.works, args.per_member)
     members = matrix.shape[0]
@@ -88,28 +107,49 @@ def main() -> None:
     audit = EvaluationWork(model, known, rows, held[rows], None, None, None, args.k)  # type: ignore[arg-type]
     score_parts = partition_rows(np.arange(members), args.partitions)
     audit_parts = partition_rows(rows, args.partitions)
+    series = generated_series(args.series, args.months)
+    names = list(series)
+    models = ["AutoETS", "SeasonalNaive", "Naive"]
+    tested = SeriesWork(names, series, None, {"horizon": 6, "origins": 3, "season": 12, "models": models, "step": 6})
+    ahead = SeriesWork(names, series, None, {"horizon": 6, "season": 12, "models": models})
+    series_parts = series_partitions(names, args.partitions)
+    print(f"GENERATED series: {args.series} monthly demand series of {args.months} months; {', '.join(models)}; "
+          "backtest over 3 origins of 6 months, then a 6-month forecast with intervals")
     results: dict[str, dict[str, tuple[float, float]]] = {}
     for label, make in (("local (peer)", LocalEngine), ("ray, 1 worker", lambda: RayEngine(num_cpus=1)),
                         ("ray, 2 workers", lambda: RayEngine(num_cpus=2))):
         engine = make()
         out = folder / label.replace(" ", "_").replace(",", "")
-        results[label] = {"scoring": timed(engine, score_partition, score_parts, replace(scorer, parts=str(out))),
-                          "audit": timed(engine, evaluation_part, audit_parts, audit)}
+        if "forecast" in stages:  # statsforecast compiles its models (numba) once per process: not timed
+            engine.map_partitions(backtest_part, series_parts[:4], broadcast=tested)
+            engine.map_partitions(forecast_part, series_parts[:4], broadcast=ahead)
+        runs = {"scoring": lambda: timed(engine, score_partition, score_parts, replace(scorer, parts=str(out))),
+                "audit": lambda: timed(engine, evaluation_part, audit_parts, audit),
+                "forecast": lambda: _sum(timed(engine, backtest_part, series_parts, tested),
+                                         timed(engine, forecast_part, series_parts, ahead))}
+        results[label] = {stage: runs[stage]() for stage in stages}
         if label.startswith("ray"):
             stop_local()
     shutil.rmtree(folder, ignore_errors=True)
     base = results["local (peer)"]
-    print("\n| engine | scoring s | members/s | audit s | audited members/s | peak MiB per worker | time vs local |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    units = {"scoring": ("members", members), "audit": ("audited members", len(rows)), "forecast": ("series", args.series)}
+    head = " | ".join(f"{stage} s | {units[stage][0]}/s" for stage in stages)
+    print(f"\n| engine | {head} | peak MiB per worker | time vs local |")
+    print("|---|" + "---:|---:|" * len(stages) + "---:|---:|")
+    total = lambda r: sum(r[stage][0] for stage in stages)  # noqa: E731
     for label, r in results.items():
-        (s_time, s_mem), (a_time, a_mem) = r["scoring"], r["audit"]
-        ratio = (s_time + a_time) / (base["scoring"][0] + base["audit"][0])
-        print(f"| {label} | {s_time:.1f} | {members / s_time:,.0f} | {a_time:.1f} | {len(rows) / a_time:,.0f} | "
-              f"{max(s_mem, a_mem):,.0f} | {ratio:.2f}× |")
-    one = results["ray, 1 worker"]
-    overhead = (one["scoring"][0] + one["audit"][0]) / (base["scoring"][0] + base["audit"][0])
-    print(f"\nRay's overhead on one machine (1 worker against the local engine): {overhead:.2f}×")
+        cells = " | ".join(f"{r[stage][0]:.1f} | {units[stage][1] / r[stage][0]:,.1f}" for stage in stages)
+        print(f"| {label} | {cells} | {max(r[stage][1] for stage in stages):,.0f} | {total(r) / total(base):.2f}× |")
+    print(f"\nRay's overhead on one machine (1 worker against the local engine): {total(results['ray, 1 worker']) / total(base):.2f}×")
+    for stage in stages:
+        print(f"  {stage}: ray 1 worker {results['ray, 1 worker'][stage][0] / base[stage][0]:.2f}×, "
+              f"ray 2 workers {results['ray, 2 workers'][stage][0] / base[stage][0]:.2f}×")
+    print(f"load average after the run: {os.getloadavg()}")
 
+
+def _sum(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    """Two timed maps as one stage: seconds added, the larger peak memory."""
+    return a[0] + b[0], max(a[1], b[1])
 
 if __name__ == "__main__":
     main()
