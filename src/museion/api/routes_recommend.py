@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from museion.api.routes_catalog import WorkKind
 from museion.http.authz import requires
-from museion.http.deps import ServedModelDep
+from museion.http.deps import ServedModelDep, SessionDep
 from museion.security.auth import Principal
 from museion.security.permissions import SELF_ONLY, Perm
 
@@ -50,6 +50,7 @@ class RecommendationsOut(BaseModel):
 def recommendations(
     principal: Annotated[Principal, requires(Perm.MEMBER_RECOMMENDATIONS, member="member")],
     model: ServedModelDep,
+    db: SessionDep,
     member: Annotated[str, Path(max_length=255, description="The member's pseudonymous key, e.g. movielens:1.")],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     kind: Annotated[WorkKind | None, Query(description="Only works of this kind.")] = None,
@@ -59,5 +60,5 @@ def recommendations(
 ) -> dict[str, Any]:
     # a member's own request is a list shown to them; staff see a preview, recorded as a staff read
     served = model.recommend(member, k, actor=principal.actor, kind=kind.value if kind else None, personalise=personalise,
-                             log=principal.role in SELF_ONLY, territory=territory)
+                             log=principal.role in SELF_ONLY, territory=territory, session=db)  # authentication's connection
     return served.as_dict()  # validated once, by the response model

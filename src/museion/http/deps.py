@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,8 +33,8 @@ class ServedModel:
     """The deployed version's recommender, loaded once per app and again when another version is deployed; while a
     controlled rollout runs, the candidate's too, for the members its sticky hash assigns to it (``museion.experiments``).
 
-    Routes call ``recommend`` (or ``get``) in their body, after their parameters are validated; the recommender opens its own
-    connections, so those routes take no ``ConnDep``."""
+    Routes call ``recommend`` (or ``get``) in their body, after their parameters are validated, passing the request's
+    ``SessionDep`` so that authentication and the recommender read through one pooled connection."""
 
     def __init__(self, engine: Engine, home: Path) -> None:
         self.engine, self.home = engine, home
@@ -46,38 +46,61 @@ class ServedModel:
         """Indexed look-ups on every request (the deployed version and, for a member's list, the running rollout; while
         one runs, the member's key and opt-out too), so a retirement, re-deployment, rollout start or stop takes effect
         on the next request."""
-        return self._pick(member)[0]
+        with self.engine.connect() as conn:
+            wanted, deployed, _taking_part = self._wanted(conn, member)
+        return self._loaded.get(wanted) or self._load(wanted, deployed)  # type: ignore[arg-type]
 
-    def recommend(self, member: str, *args: Any, **kwargs: Any) -> ServedList:
+    def recommend(self, member: str, *args: Any, session: Session | None = None, **kwargs: Any) -> ServedList:
         """The member's list from the version that serves them (``RecommenderService.recommend``); while a rollout runs
         and the member takes part in it, its latency or failure is counted for that version in memory
-        (``museion.experiments.live``: flushed to the rollout's statistics off the request path)."""
-        service, rollout_id = self._pick(member)
-        with self.live.timed(rollout_id, int(service.version.id)):
-            return service.recommend(member, *args, **kwargs)
+        (``museion.experiments.live``: flushed to the rollout's statistics off the request path).
 
-    def _pick(self, member: str | None) -> tuple[RecommenderService, int | None]:
-        """The service for ``member`` and the running rollout they take part in (None: none, or they opted out)."""
+        Every read goes through one connection: ``session``'s (the request's, which authentication already used), or
+        one of its own. None is held while a model loads: threads waiting for the load each hold theirs, and the
+        loader taking a second one could then wait for the pool for ever."""
+        with self._reading(session) as conn:
+            wanted, deployed, taking_part = self._wanted(conn, member)
+            service = self._loaded.get(wanted) if wanted is not None else None
+            if service is not None:
+                with self.live.timed(taking_part, int(service.version.id)):
+                    return service.recommend(member, *args, conn=conn, **kwargs)
+        if session is not None:
+            session.rollback()  # nothing was written: gives the connection back to the pool
+        service = self._load(wanted, deployed)
+        with self._reading(session) as conn, self.live.timed(taking_part, int(service.version.id)):
+            return service.recommend(member, *args, conn=conn, **kwargs)
+
+    @contextmanager
+    def _reading(self, session: Session | None) -> Iterator[Connection]:
+        if session is not None:
+            yield session.connection()
+        else:
+            with self.engine.connect() as conn:
+                yield conn
+
+    def _wanted(self, conn: Connection, member: str | None) -> tuple[int | None, int | None, int | None]:
+        """The version serving ``member``, the deployed one, and the running rollout they take part in (None: none, or
+        they opted out)."""
         taking_part = None
-        with self.engine.connect() as conn:
-            deployed = deployed_version_id(conn)
-            wanted = deployed
-            rollout = rollouts.running(conn) if member is not None and deployed is not None else None
-            if rollout is not None and int(rollout.control_version_id) == deployed:
-                found = experiment_choice.assignment_key(conn, member)  # type: ignore[arg-type]
-                if found is not None:
-                    wanted = rollouts.version_for(rollout, found[0], opted_out=found[1]) or deployed
-                    taking_part = None if found[1] else int(rollout.id)
-        current = self._loaded.get(wanted) if wanted is not None else None
-        if current is not None:
-            return current, taking_part
+        deployed = deployed_version_id(conn)
+        wanted = deployed
+        rollout = rollouts.running(conn) if member is not None and deployed is not None else None
+        if rollout is not None and int(rollout.control_version_id) == deployed:
+            found = experiment_choice.assignment_key(conn, member)  # type: ignore[arg-type]
+            if found is not None:
+                wanted = rollouts.version_for(rollout, found[0], opted_out=found[1]) or deployed
+                taking_part = None if found[1] else int(rollout.id)
+        return wanted, deployed, taking_part
+
+    def _load(self, wanted: int | None, deployed: int | None) -> RecommenderService:
+        """The loaded service of version ``wanted``, loading it first (raises NoModel when nothing is deployed)."""
         with self._lock:  # one thread loads; the others wait for it instead of loading the model too
             current = self._loaded.get(wanted) if wanted is not None else None
-            if current is None:  # raises NoModel when nothing is deployed
+            if current is None:
                 current = open_recommender(self.engine, self.home, None if wanted == deployed else wanted)
                 keep = {deployed, wanted}
                 self._loaded = {v: s for v, s in self._loaded.items() if v in keep} | {current.version.id: current}
-        return current, taking_part
+        return current
 
     def forget(self) -> None:
         """Drop the loaded models (a serving index changed on disk): the next request loads them again."""
@@ -114,11 +137,12 @@ def record_staff_read(engine: Engine, principal: Principal, member_id: int, what
         served.log_entry(engine, served.StaffRead(principal.actor, purpose, member_id, what))
 
 
-def get_engine(request: Request) -> Engine:
+# Dependencies that only read the app's state are coroutines: FastAPI runs a plain function in its thread pool.
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_home(request: Request) -> Path:
+async def get_home(request: Request) -> Path:
     return request.app.state.home
 
 
@@ -147,7 +171,7 @@ def get_tx(session: SessionDep) -> Iterator[Connection]:
     session.commit()
 
 
-def get_served_model(request: Request) -> ServedModel:
+async def get_served_model(request: Request) -> ServedModel:
     return request.app.state.served_model
 
 

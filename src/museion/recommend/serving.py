@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from museion.catalog.models import Work
@@ -99,19 +99,19 @@ class RecommenderService:
         return mask
 
     def recommend(self, member_key: str, k: int = 10, *, actor: str, kind: str | None = None, personalise: bool = True,
-                  log: bool = True, territory: str | None = None) -> ServedList:
+                  log: bool = True, territory: str | None = None, conn: Connection | None = None) -> ServedList:
         """Top-k for a member; without consent (checked now, not at training time) the list is not personalised.
 
         The member's own controls are read now too (personalisation switched off, deleted interest tags). With
         ``log`` the list is logged as shown to the member; without, it is a staff preview, recorded as a staff read
         by ``actor`` (who asks: the member themselves, staff, the CLI), never as shown. Only works licensed for
-        display in ``territory`` (default: the configured one) today are served (``museion.rights.availability``)."""
-        with self.engine.connect() as conn:
-            allowed = unavailable(conn, "display", territory)
-            member_id = gate.member_id_for(conn, member_key, purpose=gate.PERSONALISATION, actor=actor)
-            consented = gate.may_use(conn, member_id, gate.PERSONALISATION)
-            mine = preferences.controls(conn, member_id)
-            hidden = set(preferences.works_with(conn, mine.suppressed).tolist()) if mine.suppressed else set()
+        display in ``territory`` (default: the configured one) today are served (``museion.rights.availability``).
+        The reads go through ``conn`` when given (the request's one connection), else through a connection of their own."""
+        if conn is None:
+            with self.engine.connect() as own:
+                allowed, member_id, consented, mine, hidden = self._now(own, member_key, actor, territory)
+        else:
+            allowed, member_id, consented, mine, hidden = self._now(conn, member_key, actor, territory)
         row = self._row.get(member_id)
         if not personalise:
             why_not = "personalisation is switched off"
@@ -147,6 +147,17 @@ class RecommenderService:
                                      [i.work_id for i in served.items]) if log else
                   StaffRead(actor, gate.PERSONALISATION, member_id, "recommendations"))
         return served
+
+    @staticmethod
+    def _now(conn: Connection, member_key: str, actor: str,
+             territory: str | None) -> tuple[Availability, int, bool, preferences.Controls, set[int]]:
+        """What the request must read now: licensed works, the member's id, consent, controls and hidden works."""
+        allowed = unavailable(conn, "display", territory)
+        member_id = gate.member_id_for(conn, member_key, purpose=gate.PERSONALISATION, actor=actor)
+        consented = gate.may_use(conn, member_id, gate.PERSONALISATION)
+        mine = preferences.controls(conn, member_id)
+        hidden = set(preferences.works_with(conn, mine.suppressed).tolist()) if mine.suppressed else set()
+        return allowed, member_id, consented, mine, hidden
 
     def _uncited(self, why: Explanation, hidden: set[int], title: Callable[[int], str]) -> tuple[list[tuple[int, float]], str]:
         """The explanation without history works carrying a tag the member deleted (sentence rewritten if any went)."""
