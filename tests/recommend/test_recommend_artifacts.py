@@ -55,9 +55,10 @@ def test_round_trip_gives_identical_recommendations_and_explanations(name: str, 
 
 def test_manifest_describes_the_model(synthetic, tmp_path: Path) -> None:
     model = fit("itemknn", synthetic)
-    save_model(model, tmp_path / "m", params={"neighbours": 10, "shrinkage": 0.0}, data_fingerprint="abc")
+    params = {"neighbours": 10, "shrinkage": 0.0, "weighting": "cosine", "bm25_k1": 1.2, "bm25_b": 0.75}
+    save_model(model, tmp_path / "m", params=params, data_fingerprint="abc")
     manifest = json.loads((tmp_path / "m" / MANIFEST).read_text())
-    assert manifest["model"] == "itemknn" and manifest["params"] == {"neighbours": 10, "shrinkage": 0.0}
+    assert manifest["model"] == "itemknn" and manifest["params"] == params
     assert set(manifest["files"]) == {ARRAYS} and len(manifest["files"][ARRAYS]) == 64
     assert sorted(p.name for p in (tmp_path).iterdir()) == ["m"]  # no staging folder left behind
 

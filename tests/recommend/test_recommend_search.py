@@ -30,7 +30,7 @@ def test_the_defaults_are_the_first_trial(synthetic) -> None:
     split = ratio_split(data.cells()[0], seed=1)
     train, valid = data.select(split.train), data.select(split.valid)
     found = search("itemknn", train, valid, k=5, seed=3, trials=4)
-    assert found.trials[0][0] == {"neighbours": 100, "shrinkage": 0.0}
+    assert found.trials[0][0] == {"neighbours": 100, "shrinkage": 0.0, "weighting": "cosine", "bm25_k1": 1.2, "bm25_b": 0.75}
     assert len(found.trials) == 4 and found.params in [p for p, _ in found.trials]
     assert found.trials[[p for p, _ in found.trials].index(found.params)][1] == max(s for _, s in found.trials)
     assert found.cost()["trials"] == 4 and found.cost()["chosen_on"] == "validation"
@@ -78,3 +78,10 @@ def test_a_search_needs_a_trial(synthetic) -> None:
     data = synthetic.interactions
     with pytest.raises(ValueError, match="at least one trial"):
         search("ease", data, data, trials=0)
+
+
+def test_published_starting_points_follow_the_defaults(synthetic) -> None:
+    data = synthetic.interactions
+    split = ratio_split(data.cells()[0], seed=1)
+    found = search("ease", data.select(split.train), data.select(split.valid), k=5, trials=4)
+    assert [p["l2"] for p, _ in found.trials[:3]] == [500.0, 100.0, 1000.0]
