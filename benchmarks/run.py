@@ -13,7 +13,8 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 BENCHMARKS = {"ingest": "ingest_bench.py", "recommend": "recommend_bench.py", "privacy": "privacy_bench.py",
-              "gate": "gate_bench.py", "security": "security_bench.py", "fairness": "fairness_bench.py", "dp": "dp_bench.py"}
+              "gate": "gate_bench.py", "security": "security_bench.py", "fairness": "fairness_bench.py", "dp": "dp_bench.py",
+              "accuracy": "accuracy_bench.py", "large_catalogue": "large_catalogue_bench.py"}
 
 
 def main(names: list[str]) -> int:
