@@ -22,7 +22,7 @@ class InnerProductIndex:
     """
 
     def __init__(self, item_factors: np.ndarray, *, links: int = 16, ef_construction: int = 40,
-                 ef_search: int = 200) -> None:
+                 ef_search: int = 600) -> None:
         factors = np.ascontiguousarray(item_factors, dtype=np.float32)
         self.factors = factors
         self.links, self.ef_search = links, ef_search
