@@ -1,6 +1,6 @@
 """Batch scoring over the API: start it for the deployed version as a job (local or on the configured Ray cluster),
-then download the job's output file. Starting needs the permission that starts fairness audits (the other batch work
-on a model version); the file is given only to whoever started the job."""
+then download the job's output file. Starting needs the permission that deploys versions (administrators): the file holds every member's list under their
+key, so it is personal data; it is given only to whoever started the job."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from museion.security.permissions import Perm
 
 router = APIRouter(tags=["registry"])
 Id = Annotated[int, Path(ge=1, le=2**62)]
-Starter = Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)]
+Starter = Annotated[Principal, requires(Perm.MODELS_DEPLOY)]
 FILE = {200: {"content": {"application/jsonl": {}, "application/vnd.apache.parquet": {}},
               "description": "The lists: one JSON line per member, or Parquet rows (member, rank, work, score, reason, because)."}}
 

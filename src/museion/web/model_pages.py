@@ -44,12 +44,12 @@ def model_page(request: Request, version_id: VersionId, conn: ConnDep, home: Hom
         "v": summary, "card": card, "t": card["text"][lang] if card else None, "h": headings(lang),
         "figures": version_figures(conn, version_id), "labels": FIGURE_LABELS,
         "rollouts": rollouts.rollouts_of(conn, version_id),  # controlled rollouts it took part in (museion.experiments)
-        "principal": principal, "may_score": allowed(principal.role, Perm.FAIRNESS_AUDIT), "message": message},
+        "principal": principal, "may_score": allowed(principal.role, Perm.MODELS_DEPLOY), "message": message},
         status_code=status_code)
 
 
 @router.post("/models/{version_id}/batch-scoring", response_class=RedirectResponse)
-def batch_scoring(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.FAIRNESS_AUDIT)],
+def batch_scoring(request: Request, version_id: VersionId, principal: Annotated[Principal, requires(Perm.MODELS_DEPLOY)],
                   engine: EngineDep, conn: ConnDep, home: HomeDep, queue: QueueDep,
                   compute: Annotated[Literal["local", "ray"], Form(alias="engine")] = "local",
                   fmt: Annotated[Literal["jsonl", "parquet"], Form(alias="format")] = "jsonl") -> Response:
