@@ -7,6 +7,8 @@ rule is the same as implicit's (each history item passes its similarity on to it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.sparse import coo_matrix, csc_matrix, csr_matrix
 
@@ -31,7 +33,52 @@ def bm25_weight(by_item: csr_matrix, k1: float, b: float) -> csr_matrix:
     return weighted
 
 
-class ItemKNN(Recommender):
+def neighbour_graph(n_items: int, neighbours: int, block_scores: Callable[[np.ndarray], np.ndarray]) -> csr_matrix:
+    """items × items keeping each row's ``neighbours`` largest positive scores, never the item itself. ``block_scores``
+    gives a block of rows' dense scores against every item, so memory stays at n_items × _BLOCK floats."""
+    keep = min(neighbours, max(n_items - 1, 1))
+    rows, cols, sims = [], [], []
+    for start in range(0, n_items, _BLOCK):
+        block = np.arange(start, min(start + _BLOCK, n_items))
+        scores = block_scores(block)
+        scores[np.arange(len(block)), block] = 0.0
+        best = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
+        values = np.take_along_axis(scores, best, axis=1)
+        positive = values > 0
+        rows.append(np.repeat(block, keep)[positive.ravel()])
+        cols.append(best[positive])
+        sims.append(values[positive])
+    return coo_matrix(
+        (np.concatenate(sims).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_items, n_items),
+    ).tocsr()
+
+
+class NeighbourModel(Recommender):
+    """A model that scores through an item × item neighbour graph: score = X·similarity_, each recommended work
+    explained by the history items that lead to it."""
+
+    learned = ("similarity_",)
+    similarity_: csr_matrix
+    """items × items, row i holds item i's kept neighbours and their weights."""
+
+    @property
+    def _n_items(self) -> int:
+        return self.similarity_.shape[0]
+
+    def _prepare(self) -> None:
+        self._by_target = csc_matrix(self.similarity_)
+
+    def _score(self, user_rows: np.ndarray, user_items: csr_matrix) -> np.ndarray:
+        return (user_items @ self.similarity_).toarray().astype(np.float32, copy=False)
+
+    def _contributions(
+        self, user_row: int, history: np.ndarray, weights: np.ndarray, items: np.ndarray
+    ) -> np.ndarray:
+        return self._by_target[:, items].toarray()[history] * weights[:, None]
+
+
+class ItemKNN(NeighbourModel):
     """score(u, j) = Σ_{i in history(u)} x_ui · sim(i, j), keeping only each item i's ``neighbours`` best j.
 
     ``weighting="cosine"``: sim(i, j) = x_i·x_j / (‖x_i‖‖x_j‖ + shrinkage). ``weighting="bm25"``: sim(i, j) = w_i·w_j
@@ -40,9 +87,6 @@ class ItemKNN(Recommender):
     """
 
     name = "itemknn"
-    learned = ("similarity_",)
-    similarity_: csr_matrix
-    """items × items, row i holds item i's top neighbours."""
 
     def __init__(self, neighbours: int = 100, shrinkage: float = 0.0, weighting: str = "cosine", bm25_k1: float = 1.2,
                  bm25_b: float = 0.75) -> None:
@@ -51,10 +95,6 @@ class ItemKNN(Recommender):
         self.weighting = weighting
         self.bm25_k1 = bm25_k1
         self.bm25_b = bm25_b
-
-    @property
-    def _n_items(self) -> int:
-        return self.similarity_.shape[0]
 
     def _fit(self, matrix: csr_matrix, item_features: csr_matrix | None, timestamps: np.ndarray | None) -> None:
         if self.neighbours < 1 or self.shrinkage < 0:
@@ -67,32 +107,11 @@ class ItemKNN(Recommender):
             matrix = by_item.T.tocsr()
         norms = np.sqrt(np.asarray(by_item.multiply(by_item).sum(axis=1)).ravel())
         n_items = matrix.shape[1]
-        keep = min(self.neighbours, max(n_items - 1, 1))
-        rows, cols, sims = [], [], []
-        for start in range(0, n_items, _BLOCK):
-            block = np.arange(start, min(start + _BLOCK, n_items))
+
+        def block_scores(block: np.ndarray) -> np.ndarray:
             dots = (by_item[block] @ matrix).toarray()
             if self.weighting == "cosine":
                 dots /= norms[block, None] * norms[None, :] + self.shrinkage + 1e-12
-            dots[np.arange(len(block)), block] = 0.0
-            best = np.argpartition(-dots, keep - 1, axis=1)[:, :keep]
-            values = np.take_along_axis(dots, best, axis=1)
-            positive = values > 0
-            rows.append(np.repeat(block, keep)[positive.ravel()])
-            cols.append(best[positive])
-            sims.append(values[positive])
-        self.similarity_ = coo_matrix(
-            (np.concatenate(sims).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(n_items, n_items),
-        ).tocsr()
+            return dots
 
-    def _prepare(self) -> None:
-        self._by_target = csc_matrix(self.similarity_)
-
-    def _score(self, user_rows: np.ndarray, user_items: csr_matrix) -> np.ndarray:
-        return (user_items @ self.similarity_).toarray().astype(np.float32, copy=False)
-
-    def _contributions(
-        self, user_row: int, history: np.ndarray, weights: np.ndarray, items: np.ndarray
-    ) -> np.ndarray:
-        return self._by_target[:, items].toarray()[history] * weights[:, None]
+        self.similarity_ = neighbour_graph(n_items, self.neighbours, block_scores)

@@ -8,15 +8,11 @@ Dacrema et al. (2019) found it among the strongest simple baselines on MovieLens
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix, csc_matrix, csr_matrix, diags
+from scipy.sparse import csr_matrix, diags
 
-from museion.recommend.models.base import Recommender
+from museion.recommend.models.itemknn import NeighbourModel, neighbour_graph
 
-_BLOCK = 1024
-"""Items per block when building the walk matrix: bounds memory to n_items × _BLOCK floats."""
-
-
-class RP3beta(Recommender):
+class RP3beta(NeighbourModel):
     """W[i, j] = Σ_u P(i→u)^α · P(u→j)^α / pop(j)^β, keeping each item's ``neighbours`` largest j; score = X·W.
 
     P(u→j) is the member's interaction weight on j over the member's total; P(i→u) is 1 over the number of
@@ -24,18 +20,11 @@ class RP3beta(Recommender):
     """
 
     name = "rp3beta"
-    learned = ("similarity_",)
-    similarity_: csr_matrix
-    """items × items, row i holds the walk weights from item i to its kept neighbours."""
 
     def __init__(self, alpha: float = 1.0, beta: float = 0.5, neighbours: int = 100) -> None:
         self.alpha = alpha
         self.beta = beta
         self.neighbours = neighbours
-
-    @property
-    def _n_items(self) -> int:
-        return self.similarity_.shape[0]
 
     def _fit(self, matrix: csr_matrix, item_features: csr_matrix | None, timestamps: np.ndarray | None) -> None:
         if self.alpha <= 0 or self.beta < 0 or self.neighbours < 1:
@@ -53,30 +42,5 @@ class RP3beta(Recommender):
         to_member.data **= self.alpha
         penalty = np.where(popularity > 0, popularity, 1.0) ** -self.beta
         n_items = matrix.shape[1]
-        keep = min(self.neighbours, max(n_items - 1, 1))
-        rows, cols, sims = [], [], []
-        for start in range(0, n_items, _BLOCK):
-            block = np.arange(start, min(start + _BLOCK, n_items))
-            walks = (to_member[block] @ to_item).toarray() * penalty[None, :]
-            walks[np.arange(len(block)), block] = 0.0
-            best = np.argpartition(-walks, keep - 1, axis=1)[:, :keep]
-            values = np.take_along_axis(walks, best, axis=1)
-            positive = values > 0
-            rows.append(np.repeat(block, keep)[positive.ravel()])
-            cols.append(best[positive])
-            sims.append(values[positive])
-        self.similarity_ = coo_matrix(
-            (np.concatenate(sims).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(n_items, n_items),
-        ).tocsr()
-
-    def _prepare(self) -> None:
-        self._by_target = csc_matrix(self.similarity_)
-
-    def _score(self, user_rows: np.ndarray, user_items: csr_matrix) -> np.ndarray:
-        return (user_items @ self.similarity_).toarray().astype(np.float32, copy=False)
-
-    def _contributions(
-        self, user_row: int, history: np.ndarray, weights: np.ndarray, items: np.ndarray
-    ) -> np.ndarray:
-        return self._by_target[:, items].toarray()[history] * weights[:, None]
+        self.similarity_ = neighbour_graph(
+            n_items, self.neighbours, lambda block: (to_member[block] @ to_item).toarray() * penalty[None, :])
