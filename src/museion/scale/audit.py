@@ -85,7 +85,8 @@ def run_partitioned_audit(engine: Engine, home: Path, version_id: int, compute: 
         frame = AuditFrame.of(inputs)
         work = ServedWork(inputs.recommended, inputs.histories, inputs.train, inputs.genres, inputs.k)
         fn = served_part
-    parts = partition_rows(member_ids, n)
+    # no members to audit (a tiny catalogue): one empty partition, so the record says so as the unpartitioned audit did
+    parts = partition_rows(member_ids, n) or [Partition(0, np.arange(0, dtype=np.int64))]
     report(0.3, f"ranking and measuring {len(member_ids):,} members in {len(parts)} partitions on the {compute.name} engine")
     results = compute.map_partitions(fn, parts, broadcast=work,
                                      progress=lambda d, t: report(0.3 + 0.6 * d / max(t, 1), f"{d} of {t} partitions audited"))
