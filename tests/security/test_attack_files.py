@@ -207,6 +207,7 @@ WRITES_ELSEWHERE = {
     "store/files.py": "the helper itself",
     "cli/": "files the user names (--output, --json-out): where and how private is the user's choice",
     "datasets/fetch.py": "public datasets, into MUSEION_DATASETS_DIR",
+    "scale/engine.py": "Ray's own session folder in /tmp (mkdtemp makes it 0700), short for Ray's Unix sockets",
     "recommend/evaluation/run.py": "the --save-split CSVs, where the user says (a pure core: no store imports)",
 }
 

@@ -12,7 +12,7 @@ from museion import audit
 from museion.heritage import edm_report
 from museion.heritage.edm_service import Progress, check_format, write
 from museion.store.engine import session_scope
-from museion.store.files import private_dir
+from museion.store.files import private_dir, private_file
 
 EXPORTS = "heritage/exports"
 SUFFIX = {"rdfxml": "rdf", "jsonld": "jsonld"}
@@ -27,14 +27,9 @@ def export_file(engine: Engine, target: Path, *, fmt: str, base_url: str, actor:
                 progress: Progress | None = None) -> dict[str, Any]:
     """Write every displayable work as EDM to ``target`` (written aside, renamed when done) and audit the export."""
     check_format(fmt)
-    partial = target.with_name(target.name + ".partial")
-    try:
-        with session_scope(engine) as session, partial.open("wb") as out:
-            n = write(session, out, fmt, base_url, source=source, progress=progress)
-    except BaseException:
-        partial.unlink(missing_ok=True)  # cancelled or failed: no half-written file
-        raise
-    partial.replace(target)
+    # cancelled or failed: the half-written file beside it is removed and the previous export stays
+    with session_scope(engine) as session, private_file(target) as out:
+        n = write(session, out, fmt, base_url, source=source, progress=progress)
     with engine.begin() as conn:
         audit.record(conn, actor=actor, action="export.edm", target=f"format:{fmt}", details={"works": n, "source": source})
     return {"works": n, "format": fmt, "file": str(target), "bytes": target.stat().st_size}

@@ -5,8 +5,6 @@ JSON file under MUSEION_HOME (the latest report), written whole or not at all.""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from museion.heritage.edm_service import Progress, batches, count
 from museion.heritage.edm_shacl import violations
 from museion.heritage.edm_tiers import tiers
 from museion.store.base import utcnow
-from museion.store.files import private_dir
+from museion.store.files import private_dir, write_private
 
 FOLDER, FILE = "heritage", "edm-report.json"
 LISTED = 1000  # failing works listed in the stored report (the counts cover all)
@@ -79,10 +77,7 @@ def save(home: Path, report: dict[str, Any]) -> Path:
     """Write the report atomically (a reader sees the old one or the new one, never half)."""
     target = path(home)
     private_dir(target.parent)
-    fd, tmp = tempfile.mkstemp(prefix=".edm-report.", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(report, out, ensure_ascii=False)
-    os.replace(tmp, target)
+    write_private(target, json.dumps(report, ensure_ascii=False))
     return target
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from sqlalchemy import Engine
 from museion.errors import MuseionError
 from museion.privacy import gate
 from museion.scale.partition import check_partitions, member_partition, time_partition
+from museion.store.files import private_staging, write_private
 
 MANIFEST = "_export.json"
 PARTITIONING = ("member_bucket", "period")
@@ -56,15 +56,14 @@ def export_events(engine: Engine, folder: Path, *, purpose: str, actor: str, par
         events = gate.read_activity(conn, purpose=purpose, actor=actor, source=source, kinds=kinds)
     table = events_table(events.member_ids, events.work_ids, events.kinds, events.values, events.timestamps,
                          partitions=n, period=period)
-    staging = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}.partial")
+    staging = private_staging(folder.parent, folder.name)  # owner-only: the export holds members' events
     try:
         ds.write_dataset(table, staging, format="parquet", partitioning=list(PARTITIONING), partitioning_flavor="hive",
                          existing_data_behavior="error", basename_template="part-{i}.parquet")
         manifest = {"purpose": purpose, "actor": actor, "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "rows": len(events), "members": int(len(np.unique(events.member_ids))), "partitions": n, "period": period,
                     "source": source, "kinds": sorted(kinds) if kinds else None, "partitioning": list(PARTITIONING)}
-        staging.mkdir(exist_ok=True)
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        write_private(staging / MANIFEST, json.dumps(manifest, indent=2) + "\n")
         os.rename(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

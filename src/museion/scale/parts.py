@@ -5,8 +5,6 @@ already there. A manifest ties the parts to the run they belong to."""
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from museion.errors import MuseionError
+from museion.store.files import private_dir, private_file, write_private
 
 MANIFEST = "_run.json"
 
@@ -40,11 +39,9 @@ class PartsDir:
 
     def write(self, partition: int, table: pa.Table) -> Path:
         """Write one partition's table whole: to a uniquely named temporary file, then renamed into place."""
-        self.path.mkdir(parents=True, exist_ok=True)
         final = self.part(partition)
-        temporary = self.path / f".{final.name}.{uuid.uuid4().hex}.tmp"
-        pq.write_table(table, temporary)
-        os.replace(temporary, final)
+        with private_file(private_dir(self.path) / final.name) as handle:
+            pq.write_table(table, handle)
         return final
 
     def read(self, partitions: list[int]) -> pa.Table:
@@ -62,10 +59,8 @@ class PartsDir:
                 raise PartsMismatch(f"{self.path} holds parts of another run (different {', '.join(changed)}): remove it or "
                                     "choose another output")
         else:
-            self.path.mkdir(parents=True, exist_ok=True)
-            temporary = manifest.with_name(manifest.name + ".tmp")
-            temporary.write_text(json.dumps(run, sort_keys=True), encoding="utf-8")
-            os.replace(temporary, manifest)
-        for stray in self.path.glob(".part-*.tmp"):
+            private_dir(self.path)
+            write_private(manifest, json.dumps(run, sort_keys=True))
+        for stray in self.path.glob(".part-*.parquet.*"):
             stray.unlink(missing_ok=True)
         return self.done()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,6 +30,7 @@ from museion.rights.availability import unavailable
 from museion.scale.engine import Engine as ComputeEngine
 from museion.scale.partition import Partition, check_partitions, partition_rows
 from museion.scale.parts import PartsDir
+from museion.store.files import private_file
 
 FORMATS = {".jsonl": "jsonl", ".parquet": "parquet"}
 BATCH = 1024
@@ -156,18 +156,14 @@ def score_all(engine: Engine, home: Path, output: Path, compute: ComputeEngine, 
 def _write_whole(output: Path, store: PartsDir, partitions: list[int], fmt: str) -> None:
     """The output file whole or not at all, streamed part by part in partition order; JSON Lines hold one line per
     member (works, scores, reasons in rank order)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
-    if fmt == "parquet":
-        with pq.ParquetWriter(partial, SCHEMA) as writer:
+    with private_file(output) as out:  # every member's list: owner-only, and renamed into place only when whole
+        if fmt == "parquet":
+            with pq.ParquetWriter(out, SCHEMA) as writer:
+                for p in partitions:
+                    writer.write_table(store.read([p]))
+        else:
             for p in partitions:
-                writer.write_table(store.read([p]))
-    else:
-        with partial.open("w", encoding="utf-8") as out:
-            for p in partitions:
-                for line in jsonl_lines(store.read([p])):
-                    out.write(line + "\n")
-    os.replace(partial, output)
+                out.write("".join(line + "\n" for line in jsonl_lines(store.read([p]))).encode("utf-8"))
 
 
 def jsonl_lines(table: pa.Table) -> list[str]:
