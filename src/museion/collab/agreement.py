@@ -10,7 +10,6 @@ from itertools import combinations
 
 import krippendorff
 import numpy as np
-from sklearn.metrics import cohen_kappa_score
 
 LABELS = ("accept", "edit", "reject")
 
@@ -54,6 +53,9 @@ def pairs(decisions: Iterable[tuple[int, int, str]]) -> list[PairAgreement]:
     for ratings in _by_item(decisions).values():
         for a, b in combinations(sorted(ratings), 2):
             shared[(a, b)].append((ratings[a], ratings[b]))
+    # scikit-learn is imported where it is used: it takes seconds, which every command and server start would pay
+    from sklearn.metrics import cohen_kappa_score
+
     found = []
     for (a, b), labels in sorted(shared.items()):
         first, second = [x for x, _ in labels], [y for _, y in labels]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
 
 from museion.errors import MuseionError
 
@@ -119,5 +118,8 @@ def fit_recalibrator(confidence: Sequence[float] | np.ndarray, outcome: Sequence
     if c.size < 2 or y.min() == y.max():
         raise MuseionError("recalibration needs decisions with both outcomes (some accepted, some not); "
                            f"there are {c.size} decision(s), {int(y.sum())} accepted")
+    # scikit-learn is imported where it is used: it takes seconds, which every command and server start would pay
+    from sklearn.isotonic import IsotonicRegression
+
     model = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(c, y)
     return Recalibrator(tuple(float(v) for v in model.X_thresholds_), tuple(float(v) for v in model.y_thresholds_), int(c.size))

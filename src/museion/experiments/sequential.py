@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from scipy.stats import norm
+from statistics import NormalDist
 
 
 @dataclass(frozen=True)
@@ -101,13 +100,13 @@ def plan_sample(baseline: float, effect: float, *, alpha: float = 0.05, power: f
     if effect <= 0 or not 0 < alpha < 1 or not 0 < power < 1:
         raise ValueError("effect must be positive, alpha and power strictly between 0 and 1")
     sigma = math.sqrt(baseline * (1 - baseline))
-    z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
     fixed_size = 2 * (z / effect * sigma) ** 2 if sigma > 0 and effect >= 1e-9 else math.inf
     if not fixed_size <= limit:  # also catches inf and nan from extreme rates
         raise ValueError("the effect is too small to detect with a realistic number of members")
     fixed = math.ceil(fixed_size)
     tau = tau or effect
-    zp = norm.ppf(power)
+    zp = NormalDist().inv_cdf(power)
     n, hi = 2, 2  # smallest n with effect - zp * sd(d) >= half width (doubling, then bisection)
     while effect - zp * sigma * math.sqrt(2 / hi) < half_width(hi, sigma, alpha=alpha, tau=tau):
         if hi > limit:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
 from threadpoolctl import threadpool_limits
 
 from museion.errors import MuseionError
@@ -61,12 +59,17 @@ def tastes(member_ids: np.ndarray, work_ids: np.ndarray, timestamps: np.ndarray,
 
 def _fit(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     with threadpool_limits(1):  # many small fits: threads only contend (measured 30x slower on a busy machine)
+        # scikit-learn is imported where it is used (here and below): it takes seconds, which every command would pay
+        from sklearn.cluster import KMeans
+
         model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
     return model.labels_, model.cluster_centers_
 
 
 def stability(x: np.ndarray, k: int, seeds: Sequence[int] = SEEDS) -> tuple[float, float, list[np.ndarray]]:
     """Mean and least adjusted Rand index between the labelings of every pair of seeds, and the labelings."""
+    from sklearn.metrics import adjusted_rand_score
+
     runs = [_fit(x, k, s)[0] for s in seeds]
     scores = [adjusted_rand_score(a, b) for a, b in combinations(runs, 2)] or [1.0]
     return float(np.mean(scores)), float(np.min(scores)), runs
@@ -117,6 +120,8 @@ def choose(t: Tastes, ks: Sequence[int] = range(2, 9), *, seeds: Sequence[int] =
     if not ks:
         raise MuseionError("%(n)s members with a taste vector are too few to segment (at least %(least)s)",
                            n=n, least=2 * k_min)
+    from sklearn.metrics import silhouette_score
+
     x = _features(t)
     found: list[Candidate] = []
     labelings: dict[int, np.ndarray] = {}

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import ks_2samp
 
 EPS = 1e-4
 """Floor on a bin's share, so that an empty bin does not make PSI infinite."""
@@ -58,6 +57,9 @@ def compare(variable: str, before: np.ndarray, after: np.ndarray, *, bins: np.nd
     else:
         edges = np.asarray(bins, dtype=np.float64)
     p, q = shares(a, edges), shares(b, edges)
+    # scipy.stats is imported where it is used: it takes seconds, which every command and server start would pay
+    from scipy.stats import ks_2samp
+
     ks = ks_2samp(a, b) if continuous else None
     return Drift(variable, psi(p, q), float(jensenshannon(p, q, base=2)), None if ks is None else float(ks.statistic),
                  None if ks is None else float(ks.pvalue), int(a.size), int(b.size))

@@ -21,14 +21,17 @@ never flagged. What the features catch stays caught; what the classifier learned
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from sklearn.ensemble import HistGradientBoostingClassifier
 
 from museion.risk import attacks
 from museion.risk.profiles import Profiles, features
 from museion.risk.shilling import THRESHOLD, Detection, enough, flag_shared, oriented, suspicion
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
 PROBABILITY = 0.5
 ROUNDS = 12
@@ -89,6 +92,9 @@ def train(ratings: csr_matrix, *, rounds: int = ROUNDS, seed: int = 0, targets: 
         inputs.append(design(stacked, features(stacked)))
         labels.append(injected)
     x, y = np.vstack(inputs), np.concatenate(labels)
+    # scikit-learn is imported where it is used: it takes seconds, which every command and server start would pay
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     model = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, max_depth=4,
                                            min_samples_leaf=40, l2_regularization=1.0, class_weight="balanced",
                                            random_state=seed).fit(x, y)

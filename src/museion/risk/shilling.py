@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.linalg import svds
-from scipy.stats import binom
 
 from museion.errors import MuseionError
 from museion.risk.profiles import SUSPICIOUS, Profiles, features, zscores
@@ -148,6 +147,9 @@ def shared_targets(matrix: csr_matrix, suspects: np.ndarray) -> dict[int, str]:
     n_suspects = int(suspects.sum())
     if n_suspects < MIN_GROUP:
         return {}
+    # scipy.stats is imported where it is used: it takes seconds, which every command and server start would pay
+    from scipy.stats import binom
+
     found: dict[int, str] = {}
     for intent, value in (("push", float(matrix.data.max())), ("nuke", float(matrix.data.min()))):
         extreme = (matrix == value).astype(np.float64).tocsr()

@@ -17,14 +17,12 @@ from functools import lru_cache
 
 import jieba
 import Stemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from museion.studio.zh_subjects import ZH_TO_EN
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RUNS = re.compile(rf"[{CJK}]+|[^\W{CJK}]+", re.UNICODE)
 HAN = re.compile(rf"[{CJK}]")
-STOP = frozenset(ENGLISH_STOP_WORDS)
 ZH_STOP = frozenset("的了和与及在是之也就都而")  # Chinese function words: as common as "the"
 MAX_QUERY_TERMS = 32  # a longer query is cut here: its tail adds little and would cost time
 
@@ -46,11 +44,19 @@ def _fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words (imported on first use: scikit-learn takes seconds to import)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """One Latin-script word as an index term ("" for a stop word)."""
     word = _fold(word.casefold())
-    if word in STOP or word == "_":
+    if word in _stop_words() or word == "_":
         return ""
     with _lock:  # a PyStemmer stemmer is not safe to share between threads
         return _stemmer.stemWord(word)

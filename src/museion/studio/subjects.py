@@ -13,14 +13,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from museion.collab.calibration import IDENTITY, Recalibrator
 from museion.errors import MuseionError
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -111,6 +113,9 @@ def _analyzer(doc: list[str]) -> list[str]:
 
 
 def _vectoriser(vocabulary: Sequence[str] | None = None, idf: np.ndarray | None = None) -> TfidfVectorizer:
+    # scikit-learn is imported where it is used: it takes seconds, which every command and server start would pay
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vec = TfidfVectorizer(analyzer=_analyzer, sublinear_tf=True, min_df=1, vocabulary=vocabulary, dtype=np.float32)
     if idf is not None:
         vec.idf_ = idf
