@@ -23,7 +23,7 @@ from museion.recommend.interactions import InteractionPolicy
 from museion.recommend.training import train
 from museion.server import create_app
 
-EXAMPLES = 25  # per operation and backend: about a minute for both backends on two cores
+EXAMPLES = 12  # per operation and backend (derandomized): about two minutes for both backends on two cores
 
 
 @pytest.fixture
