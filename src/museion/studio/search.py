@@ -137,18 +137,24 @@ _lock = threading.Lock()
 def current(home: Path) -> Loaded | None:
     """The current index (read once per process and build), or None when none was built."""
     root = home / FOLDER
-    try:
-        name = (root / CURRENT).read_text().strip()
-    except FileNotFoundError:
-        return None
-    key = str(root / name)
-    with _lock:
-        if key not in _loaded:
-            folder = root / name
-            _loaded.clear()
-            _loaded[key] = Loaded(name, json.loads((folder / "info.json").read_text()), ranking.load(folder / "works"),
-                                  ranking.load(folder / "creators"))
-        return _loaded[key]
+    for _ in range(3):  # a rebuild may replace the named index (and remove it) between reading the pointer and loading
+        try:
+            name = (root / CURRENT).read_text().strip()
+        except FileNotFoundError:
+            return None
+        key = str(root / name)
+        with _lock:
+            if key not in _loaded:
+                folder = root / name
+                try:
+                    loaded = Loaded(name, json.loads((folder / "info.json").read_text()), ranking.load(folder / "works"),
+                                    ranking.load(folder / "creators"))
+                except FileNotFoundError:
+                    continue  # replaced meanwhile: read the pointer again
+                _loaded.clear()
+                _loaded[key] = loaded
+            return _loaded[key]
+    raise NotFound("the search index is being rebuilt: try again in a moment")
 
 
 def require(home: Path) -> Loaded:
